@@ -1,0 +1,163 @@
+"""Settings, each with its help text, and the one function that loads them.
+
+Precedence (highest first): CLI flag > ``RESONANZ_<NAME>`` environment variable >
+``resonanz.toml`` (``RESONANZ_CONFIG`` path, else ./resonanz.toml) > default.
+There is no module-level settings object: callers pass ``Settings`` explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+from resonanz.errors import ConfigError
+
+ENV_PREFIX = "RESONANZ_"
+CONFIG_FILE_NAME = "resonanz.toml"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of Resonanz. Every field carries its help text in ``metadata``."""
+
+    data_dir: str = _setting(
+        "", "Folder for the SQLite database and other local data (default: the user data dir)."
+    )
+    database_url: str = _setting(
+        "",
+        "SQLAlchemy URL of the store: sqlite:///path.db (default, in data_dir) or "
+        "postgresql+psycopg://user@host/db for teams.",
+    )
+    workspace: str = _setting(
+        "default", "Slug of the workspace CLI commands act on when none is given."
+    )
+    allow_private_targets: bool = _setting(
+        False,
+        "Allow fetching URLs that resolve to private, loopback or link-local addresses "
+        "(off: such feeds are refused to protect the server's network).",
+    )
+    http_timeout: float = _setting(20.0, "Timeout in seconds for each HTTP connect/read.")
+    http_max_bytes: int = _setting(
+        20_000_000, "Largest response body the fetcher accepts, in bytes."
+    )
+    http_max_redirects: int = _setting(5, "Redirects the fetcher follows before giving up.")
+    user_agent: str = _setting(
+        "Resonanz/0.1 (+https://github.com/resonanz)", "User-Agent header sent to sites."
+    )
+    batch_size: int = _setting(
+        500, "Mentions per pipeline batch (one transaction, one cursor update)."
+    )
+    language_detection: bool = _setting(
+        True, "Detect the language of mentions whose platform does not state it."
+    )
+    languages: str = _setting(
+        "de,en,fr,es,it,nl,pl,pt,tr,da,sv",
+        "Comma-separated ISO 639-1 codes the language detector chooses from "
+        "(fewer languages: faster and more accurate on short posts).",
+    )
+    follow_interval: float = _setting(
+        300.0, "Seconds between collection rounds of `resonanz collect --follow`."
+    )
+    log_level: str = _setting("WARNING", "Log level: DEBUG, INFO, WARNING or ERROR.")
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.resolved_data_dir()) / 'resonanz.db'}"
+
+    def resolved_data_dir(self) -> str:
+        """The data dir, defaulting to the platform's user data dir."""
+        return self.data_dir or user_data_dir("resonanz", appauthor=False)
+
+    def language_list(self) -> tuple[str, ...]:
+        """The configured detector languages as a tuple of codes."""
+        return tuple(c.strip().lower() for c in self.languages.split(",") if c.strip())
+
+
+def setting_help() -> dict[str, str]:
+    """Map every setting name to its help text (used by docs and `resonanz config`)."""
+    return {f.name: str(f.metadata["help"]) for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any, target: Any) -> Any:
+    kind = type(target)
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(f"expected true/false, got {value!r}")
+        if kind is int:
+            return int(value)
+        if kind is float:
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r}: {exc}") from exc
+
+
+def _config_file(env: Mapping[str, str]) -> Path | None:
+    explicit = env.get(ENV_PREFIX + "CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config file {path} (from {ENV_PREFIX}CONFIG) does not exist")
+        return path
+    local = Path.cwd() / CONFIG_FILE_NAME
+    return local if local.is_file() else None
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Build Settings: flag > RESONANZ_* env > resonanz.toml > default.
+
+    ``flags`` with value None are treated as not given.
+    """
+    env = os.environ if env is None else env
+    defaults = {f.name: (f.default if f.default is not MISSING else None) for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    path = config_file or _config_file(env)
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"config file {path}: {exc}") from exc
+        table = data.get("resonanz", data)
+        for key, value in table.items():
+            if key not in defaults:
+                raise ConfigError(f"config file {path}: unknown setting {key!r}")
+            values[key] = _coerce(key, value, defaults[key])
+    for name, default in defaults.items():
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            values[name] = _coerce(name, raw, default)
+    for name, value in (flags or {}).items():
+        if value is None:
+            continue
+        if name not in defaults:
+            raise ConfigError(f"unknown setting {name!r}")
+        values[name] = _coerce(name, value, defaults[name])
+    settings = replace(Settings(), **values)
+    if settings.batch_size < 1:
+        raise ConfigError("setting 'batch_size' must be at least 1")
+    if settings.http_timeout <= 0:
+        raise ConfigError("setting 'http_timeout' must be positive")
+    return settings

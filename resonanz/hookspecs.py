@@ -1,0 +1,33 @@
+"""Plugin hooks. Built-in sources, normalisers and enrichers register through these too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("resonanz")
+hookimpl = pluggy.HookimplMarker("resonanz")
+
+
+@hookspec
+def register_sources() -> list[Any]:
+    """Return source classes (each with a ``kind`` class attribute; see sources.Source)."""
+    return []
+
+
+@hookspec
+def register_normalisers() -> dict[str, Any]:
+    """Return {raw item kind: function(RawItem) -> Mention}."""
+    return {}
+
+
+@hookspec
+def register_enrichers() -> list[Any]:
+    """Return enricher objects (``name``, ``enrich(batch) -> batch``; see pipeline.Enricher)."""
+    return []
+
+
+@hookspec
+def register_commands(app: Any) -> None:
+    """Add commands to the Typer app of the CLI."""

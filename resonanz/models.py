@@ -1,0 +1,150 @@
+"""Records that flow between the stages: sources -> pipeline -> store.
+
+All are frozen dataclasses; stages never share mutable state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+TopicKind = Literal["brand", "competitor", "product", "campaign", "keyword"]
+TOPIC_KINDS: tuple[str, ...] = ("brand", "competitor", "product", "campaign", "keyword")
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One item exactly as a platform or file delivered it.
+
+    ``kind`` names the normaliser that turns it into a Mention ("rss", "jsonl", "csv",
+    "germeval", ...). ``payload`` is the platform JSON (or file row) untouched.
+    ``context`` carries source-level facts the normaliser needs (feed title, column
+    mapping, default platform). ``origin`` says where it came from for error messages
+    ("feed https://...", "posts.csv:12").
+    """
+
+    kind: str
+    payload: Mapping[str, Any]
+    fetched_at: datetime
+    origin: str = ""
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote a mention, as the platform describes them."""
+
+    platform: str
+    handle: str
+    name: str | None = None
+    followers: int | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """Engagement counts at collection time (None: the platform does not say)."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    views: int | None = None
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """A mention matched a topic, through these (folded) terms."""
+
+    topic_id: int
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A normalised public post, comment, article or review.
+
+    ``id`` is the store's row id once saved (None before). ``reply_to``, ``repost_of`` and
+    ``quote_of`` hold the *native* id of the linked item on the same platform.
+    """
+
+    platform: str
+    native_id: str
+    text: str
+    collected_at: datetime
+    url: str | None = None
+    title: str | None = None
+    author: Author | None = None
+    created_at: datetime | None = None
+    lang: str | None = None
+    lang_score: float | None = None
+    reply_to: str | None = None
+    repost_of: str | None = None
+    quote_of: str | None = None
+    engagement: Engagement = field(default_factory=Engagement)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    raw_kind: str = ""
+    enrichments: Mapping[str, Any] = field(default_factory=dict)
+    matches: tuple[TopicMatch, ...] = ()
+    id: int | None = None
+
+    def with_fields(self, **changes: Any) -> Mention:
+        """Return a copy with some fields replaced."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A brand or client: owns topics, sources and mentions."""
+
+    id: int
+    slug: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A named listening query inside a workspace."""
+
+    id: int
+    workspace_id: int
+    name: str
+    kind: str
+    query: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """How a configured source is doing."""
+
+    last_run_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    items_total: int = 0
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """A configured connector instance with its persisted cursor."""
+
+    id: int
+    workspace_id: int
+    kind: str
+    name: str
+    config: Mapping[str, Any]
+    cursor: Mapping[str, Any]
+    enabled: bool = True
+    health: SourceHealth = field(default_factory=SourceHealth)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that could not be used, and why (shown to the user in a summary)."""
+
+    where: str
+    reason: str

@@ -1,0 +1,1 @@
+"""The topic query language: parse, lint, match (see docs/queries.md)."""
