@@ -24,7 +24,8 @@ def register_normalisers() -> dict[str, Any]:
 
 @hookspec
 def register_enrichers() -> list[Any]:
-    """Return enricher objects (``name``, ``enrich(batch) -> batch``; see pipeline.Enricher)."""
+    """Return enricher classes: ``cls(settings)`` gives an object with ``name``,
+    ``before_match`` and ``enrich(batch) -> batch`` (see pipeline.Enricher)."""
     return []
 
 

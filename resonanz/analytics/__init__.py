@@ -1,0 +1,1 @@
+"""MEASURE: read-only computations over the store."""

@@ -1,0 +1,33 @@
+"""Top terms and hashtags of a set of stored mentions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import islice
+
+from resonanz.analytics.stopwords import is_stopword
+from resonanz.query.text import hashtags, words
+from resonanz.store import MentionFilter, Store
+
+# Term statistics read the newest mentions only; beyond this the ranking barely changes.
+SAMPLE_LIMIT = 20_000
+
+
+def top_terms(
+    store: Store,
+    workspace_id: int,
+    flt: MentionFilter | None = None,
+    *,
+    limit: int = 20,
+    sample: int = SAMPLE_LIMIT,
+) -> list[tuple[str, int]]:
+    """The most frequent content words and hashtags, counted once per mention."""
+    counts: Counter[str] = Counter()
+    for mention in islice(store.iter_mentions(workspace_id, flt), sample):
+        seen: set[str] = set()
+        for word in words(f"{mention.title or ''} {mention.text}"):
+            if len(word) >= 3 and not word.isdigit() and not is_stopword(word):
+                seen.add(word)
+        seen.update(f"#{tag}" for tag in hashtags(mention.text))
+        counts.update(seen)
+    return counts.most_common(limit)

@@ -1,0 +1,75 @@
+"""The `resonanz` command line: a thin layer over the library's functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from resonanz.cli import bench, collecting, demo, reading, settings_cmd, sources, topics
+from resonanz.cli import workspaces
+from resonanz.cli.context import AppContext
+from resonanz.errors import ResonanzError
+
+
+class _ResonanzGroup(TyperGroup):
+    """Turns every ResonanzError into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ResonanzError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+app = typer.Typer(
+    cls=_ResonanzGroup,
+    help="Resonanz: listen to every public mention of your brand, understand and measure it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="Store URL (sqlite:///file.db or postgresql+psycopg://...)."
+    ),
+    data_dir: str | None = typer.Option(None, "--data-dir", help="Folder for local data."),
+    workspace: str | None = typer.Option(
+        None, "--workspace", "-w", help="Workspace slug to act on."
+    ),
+    allow_private_targets: bool | None = typer.Option(
+        None,
+        "--allow-private-targets/--no-allow-private-targets",
+        help="Allow URLs that resolve to private or loopback addresses.",
+    ),
+) -> None:
+    ctx.obj = AppContext(
+        flags={
+            "database_url": database_url,
+            "data_dir": data_dir,
+            "workspace": workspace,
+            "allow_private_targets": allow_private_targets,
+        }
+    )
+    ctx.call_on_close(ctx.obj.close)
+
+
+workspaces.register(app)
+topics.register(app)
+sources.register(app)
+collecting.register(app)
+reading.register(app)
+bench.register(app)
+demo.register(app)
+settings_cmd.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

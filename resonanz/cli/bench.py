@@ -1,0 +1,71 @@
+"""`resonanz bench ...`: speed and memory figures (printed, or one JSON object)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from resonanz.cli.context import AppContext, obj
+
+
+def _print(app_ctx: AppContext, title: str, figures: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    table = Table("figure", "value", title=title)
+    for key, value in figures.items():
+        table.add_row(key, f"{value:,.2f}" if isinstance(value, float) else str(value))
+    app_ctx.console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module."""
+    bench = typer.Typer(help="Benchmarks: speed and memory figures.", no_args_is_help=True)
+    app.add_typer(bench, name="bench")
+
+    @bench.command("match")
+    def match(
+        ctx: typer.Context,
+        queries: int = typer.Option(10_000, "--queries", help="Topic queries to compile."),
+        posts: int = typer.Option(100_000, "--posts", help="Posts to match."),
+        seed: int = typer.Option(0, "--seed", help="Random seed of the generator."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """Query matching: posts/s (full evaluation and bare scan), compile time, memory."""
+        from resonanz.bench.match import bench_match
+
+        app_ctx = obj(ctx)
+        with Progress(console=app_ctx.err, transient=True) as progress:
+            task = progress.add_task("bench match", total=None)
+            figures = bench_match(
+                n_queries=queries,
+                n_posts=posts,
+                seed=seed,
+                progress=lambda msg: progress.update(task, description=str(msg)),
+            )
+        _print(app_ctx, "bench match", figures, as_json)
+
+    @bench.command("ingest")
+    def ingest(
+        ctx: typer.Context,
+        mentions: int = typer.Option(20_000, "--mentions", help="Mentions to ingest."),
+        language: bool = typer.Option(
+            False, "--language/--no-language", help="Also run language detection."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """Pipeline ingest into the store: mentions/s from file to stored and matched."""
+        from resonanz.bench.ingest import bench_ingest
+
+        app_ctx = obj(ctx)
+        figures = bench_ingest(
+            app_ctx.settings,
+            n_mentions=mentions,
+            language=language,
+            database_url=app_ctx.settings.database_url or None,
+        )
+        _print(app_ctx, "bench ingest", figures, as_json)

@@ -1,0 +1,93 @@
+"""`resonanz demo`: a demo workspace on the bundled sample, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.rule import Rule
+
+from resonanz.analytics.terms import top_terms
+from resonanz.cli.collecting import print_report, run_with_progress
+from resonanz.cli.context import obj
+from resonanz.cli.reading import print_stats
+from resonanz.cli.render import mention_line
+from resonanz.demo import DEMO_NAME, DEMO_TOPICS, DEMO_WORKSPACE, sample_path
+from resonanz.errors import NotFoundError
+from resonanz.store import MentionFilter
+
+_EXAMPLES_PER_TOPIC = 2
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module."""
+
+    @app.command("demo")
+    def demo(ctx: typer.Context) -> None:
+        """Build the demo workspace from the bundled sample and print a summary.
+
+        Uses its own database file (demo.db in the data dir) unless --database-url is given.
+        """
+        app_ctx = obj(ctx)
+        if not app_ctx.flags.get("database_url"):
+            data_dir = Path(app_ctx.settings.resolved_data_dir())
+            data_dir.mkdir(parents=True, exist_ok=True)
+            db = data_dir / "demo.db"
+            for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+                leftover.unlink(missing_ok=True)
+            app_ctx.flags["database_url"] = f"sqlite:///{db}"
+            app_ctx._settings = None
+        console = app_ctx.console
+        store = app_ctx.store
+        try:
+            store.delete_workspace(DEMO_WORKSPACE)
+        except NotFoundError:
+            pass
+        ws = store.create_workspace(DEMO_WORKSPACE, DEMO_NAME)
+        console.print(Rule(f"Resonanz demo: {DEMO_NAME}"))
+        console.print(f"Store: {store.url}")
+        for topic in DEMO_TOPICS:
+            store.add_topic(ws.id, topic.name, topic.query, topic.kind)
+            console.print(f"  topic [bold]{topic.name}[/bold] ({topic.kind}): {topic.query}")
+        config = app_ctx.runtime.source_class("file").validate_config(
+            {"path": str(sample_path()), "format": "germeval"}, app_ctx.settings
+        )
+        source = store.add_source(ws.id, "file", "GermEval 2017 sample", config)
+        console.print(
+            "Importing the bundled GermEval 2017 sample (CC BY-NC 4.0, "
+            "see resonanz/data/demo/README.md) …"
+        )
+        report = run_with_progress(app_ctx, source)
+        print_report(app_ctx, report)
+        console.print(Rule("What was found"))
+        flt = MentionFilter()
+        print_stats(
+            console,
+            {
+                "workspace": ws.slug,
+                "mentions": store.count_mentions(ws.id),
+                "by_topic": store.count_by(ws.id, "topic", flt),
+                "by_platform": store.count_by(ws.id, "platform", flt),
+                "by_lang": store.count_by(ws.id, "lang", flt),
+                "by_day": [],
+                "top_terms": top_terms(store, ws.id, flt, limit=15),
+            },
+        )
+        console.print(Rule("Example mentions"))
+        for topic in store.list_topics(ws.id):
+            console.print(f"[bold]{topic.name}[/bold]")
+            shown = 0
+            for mention in store.iter_mentions(ws.id, MentionFilter(topic_id=topic.id)):
+                terms = next((m.terms for m in mention.matches if m.topic_id == topic.id), ())
+                console.print(mention_line(mention, terms))
+                shown += 1
+                if shown >= _EXAMPLES_PER_TOPIC:
+                    break
+        db_flag = f"--database-url {store.url}"
+        console.print(Rule("Next"))
+        console.print(f"Search:  resonanz {db_flag} -w demo search 'verspätung* AND NOT flixbus'")
+        console.print(f"Test:    resonanz {db_flag} -w demo topic test '\"zu spät\" NEAR/5 ice'")
+        console.print(f"Counts:  resonanz {db_flag} -w demo stats")
+        console.print(
+            "Web dashboard: not built yet (issue 7); the CLI above is the interface for now."
+        )
