@@ -41,6 +41,12 @@ class RunReport:
 BatchCallback = Callable[[RunReport], None]
 
 
+def _truthy(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", "off", ""}
+    return bool(value)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -57,7 +63,7 @@ def run_source(
     report = RunReport(source=source.name)
     if matcher is None:
         matcher = build_matcher(store.list_topics(source.workspace_id, active_only=True))
-    keep_unmatched = bool(source.config.get("keep_unmatched", True))
+    keep_unmatched = _truthy(source.config.get("keep_unmatched", True))
     instance = runtime.source_class(source.kind)(source.config, runtime.settings)
     try:
         for batch in instance.fetch(source.cursor):
