@@ -71,5 +71,11 @@ settings_cmd.register(app)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: let plugins add commands, then run."""
+    from resonanz.plugins import create_plugin_manager
+
+    try:
+        create_plugin_manager().hook.register_commands(app=app)
+    except ResonanzError as exc:
+        raise SystemExit(f"Error: {exc}") from exc
     app()
