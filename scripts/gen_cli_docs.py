@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
+from typing import Any
+
 import typer.main
+from typer._click import Context
 
 from resonanz.cli import app
 
@@ -19,11 +21,11 @@ rows exits 0 and lists what it skipped and why.
 """
 
 
-def _walk(command: click.Command, path: str, ctx: click.Context, out: list[str]) -> None:
-    if isinstance(command, click.Group):
+def _walk(command: Any, path: str, ctx: Any, out: list[str]) -> None:
+    if hasattr(command, "commands"):
         for name in sorted(command.commands):
             sub = command.commands[name]
-            _walk(sub, f"{path} {name}", click.Context(sub, info_name=name, parent=ctx), out)
+            _walk(sub, f"{path} {name}", Context(sub, info_name=name, parent=ctx), out)
         return
     out.append(f"## `{path}`\n")
     out.append("```text")
@@ -34,7 +36,7 @@ def _walk(command: click.Command, path: str, ctx: click.Context, out: list[str])
 def main() -> None:
     """Regenerate docs/cli.md."""
     group = typer.main.get_command(app)
-    ctx = click.Context(group, info_name="resonanz", terminal_width=100, max_content_width=100)
+    ctx = Context(group, info_name="resonanz", terminal_width=100, max_content_width=100)
     out = [HEADER]
     _walk(group, "resonanz", ctx, out)
     target = Path(__file__).resolve().parent.parent / "docs" / "cli.md"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-import click
+from typing import Any
+
 import typer.main
 
 from resonanz import hookspecs
@@ -15,11 +16,11 @@ from resonanz.config import setting_help
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def _command_paths(group: click.Group, prefix: str = "resonanz") -> list[str]:
+def _command_paths(group: Any, prefix: str = "resonanz") -> list[str]:
     paths = []
     for name, command in group.commands.items():
         path = f"{prefix} {name}"
-        if isinstance(command, click.Group):
+        if hasattr(command, "commands"):
             paths.extend(_command_paths(command, path))
         else:
             paths.append(path)
@@ -36,7 +37,6 @@ def test_every_setting_is_documented() -> None:
 def test_every_command_is_documented() -> None:
     text = (DOCS / "cli.md").read_text()
     group = typer.main.get_command(app)
-    assert isinstance(group, click.Group)
     paths = _command_paths(group)
     assert "resonanz topic add" in paths
     for path in paths:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -17,11 +16,12 @@ from resonanz.errors import ResonanzError
 class _ResonanzGroup(TyperGroup):
     """Turns every ResonanzError into a one-line message and exit code 1."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except ResonanzError as exc:
-            raise click.ClickException(str(exc)) from exc
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from exc
 
 
 app = typer.Typer(
