@@ -49,8 +49,10 @@ def test_sigkill_mid_import_then_resume(tmp_path: Path) -> None:
     data = tmp_path / "rows.jsonl"
     _write_rows(data)
     db_url = f"sqlite:///{tmp_path / 'crash.db'}"
-    assert _run(db_url, "init").wait(timeout=60) == 0
-    assert _run(db_url, "topic", "add", "Bahn", "bahn").wait(timeout=60) == 0
+    for args in (("init",), ("topic", "add", "Bahn", "bahn")):
+        proc = _run(db_url, *args)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode()
 
     proc = _run(db_url, "import", str(data))
     deadline = time.monotonic() + 120
@@ -62,7 +64,7 @@ def test_sigkill_mid_import_then_resume(tmp_path: Path) -> None:
         time.sleep(0.02)
     assert proc.poll() is None, "import finished before it could be killed; raise ROWS"
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)
     after_kill = _count(db_url)
     assert 0 < after_kill < ROWS
 

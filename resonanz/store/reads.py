@@ -1,0 +1,242 @@
+"""The read path for mentions: filters, keyset chunks, counts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from resonanz.errors import NotFoundError
+from resonanz.models import Author, Engagement, Mention, TopicMatch
+from resonanz.store.base import CountDimension, FtsExpr, MentionFilter
+from resonanz.store.bulk import chunks
+from resonanz.store.fts import to_fts5, to_tsquery
+from resonanz.store.schema import authors, matches, mentions, topics
+from resonanz.store.types import UTCDateTime
+
+_m = mentions
+_MENTION_COLUMNS = [
+    _m.c.id,
+    _m.c.platform,
+    _m.c.native_id,
+    _m.c.text,
+    _m.c.collected_at,
+    _m.c.posted_at,
+    _m.c.url,
+    _m.c.title,
+    _m.c.created_at,
+    _m.c.lang,
+    _m.c.lang_score,
+    _m.c.reply_to,
+    _m.c.repost_of,
+    _m.c.quote_of,
+    _m.c.likes,
+    _m.c.reposts,
+    _m.c.replies,
+    _m.c.quotes,
+    _m.c.views,
+    _m.c.raw,
+    _m.c.raw_kind,
+    _m.c.enrichments,
+    authors.c.platform.label("author_platform"),
+    authors.c.handle.label("author_handle"),
+    authors.c.name.label("author_name"),
+    authors.c.followers.label("author_followers"),
+    authors.c.url.label("author_url"),
+]
+# 'simple'::regconfig exactly as in the GIN index expression, so PostgreSQL uses the index.
+_SIMPLE: sa.ColumnClause[Any] = sa.literal_column("'simple'::regconfig")
+
+
+def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> list[Any]:
+    """SQL conditions for a workspace and filter (since inclusive, until exclusive)."""
+    clauses: list[Any] = [_m.c.workspace_id == workspace_id]
+    if flt is None:
+        return clauses
+    if flt.topic_id is not None:
+        clauses.append(
+            _m.c.id.in_(sa.select(matches.c.mention_id).where(matches.c.topic_id == flt.topic_id))
+        )
+    if flt.platform is not None:
+        clauses.append(_m.c.platform == flt.platform)
+    if flt.lang is not None:
+        clauses.append(_m.c.lang == flt.lang)
+    if flt.since is not None:
+        clauses.append(_m.c.posted_at >= flt.since)
+    if flt.until is not None:
+        clauses.append(_m.c.posted_at < flt.until)
+    if flt.fts is not None:
+        clauses.extend(_fts_clause(conn, flt.fts))
+    return clauses
+
+
+def _fts_clause(conn: Connection, expr: FtsExpr) -> list[Any]:
+    if conn.dialect.name == "sqlite":
+        match = to_fts5(expr)
+        if match is None:
+            return []
+        fts = sa.table("mentions_fts", sa.column("rowid"))
+        hits = sa.select(fts.c.rowid).where(sa.literal_column("mentions_fts").op("MATCH")(match))
+        return [_m.c.id.in_(hits)]
+    query = to_tsquery(expr)
+    if query is None:
+        return []
+    vector = sa.func.to_tsvector(_SIMPLE, _m.c.search_text)
+    return [vector.op("@@")(sa.func.to_tsquery(_SIMPLE, query))]
+
+
+def _mention(row: Row[Any], found: dict[int, list[TopicMatch]]) -> Mention:
+    author = None
+    if row.author_handle is not None:
+        author = Author(
+            platform=row.author_platform,
+            handle=row.author_handle,
+            name=row.author_name,
+            followers=row.author_followers,
+            url=row.author_url,
+        )
+    return Mention(
+        id=row.id,
+        platform=row.platform,
+        native_id=row.native_id,
+        text=row.text,
+        collected_at=row.collected_at,
+        url=row.url,
+        title=row.title,
+        author=author,
+        created_at=row.created_at,
+        lang=row.lang,
+        lang_score=row.lang_score,
+        reply_to=row.reply_to,
+        repost_of=row.repost_of,
+        quote_of=row.quote_of,
+        engagement=Engagement(
+            likes=row.likes,
+            reposts=row.reposts,
+            replies=row.replies,
+            quotes=row.quotes,
+            views=row.views,
+        ),
+        raw=row.raw if row.raw is not None else {},
+        raw_kind=row.raw_kind,
+        enrichments=row.enrichments or {},
+        matches=tuple(found.get(row.id, ())),
+    )
+
+
+def _select_mentions() -> sa.Select[Any]:
+    return sa.select(*_MENTION_COLUMNS).select_from(
+        _m.outerjoin(authors, authors.c.id == _m.c.author_id)
+    )
+
+
+def _matches_of(conn: Connection, ids: list[int]) -> dict[int, list[TopicMatch]]:
+    found: dict[int, list[TopicMatch]] = defaultdict(list)
+    for part in chunks(ids):
+        rows = conn.execute(
+            sa.select(matches.c.mention_id, matches.c.topic_id, matches.c.terms)
+            .where(matches.c.mention_id.in_(part))
+            .order_by(matches.c.mention_id, matches.c.topic_id)
+        )
+        for mention_id, topic_id, terms in rows:
+            found[mention_id].append(TopicMatch(topic_id=topic_id, terms=tuple(terms or ())))
+    return found
+
+
+def get_mention(conn: Connection, workspace_id: int, mention_id: int) -> Mention:
+    """One mention of the workspace; NotFoundError when there is none."""
+    row = conn.execute(
+        _select_mentions().where(_m.c.workspace_id == workspace_id, _m.c.id == mention_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"mention {mention_id} does not exist in workspace {workspace_id}")
+    return _mention(row, _matches_of(conn, [mention_id]))
+
+
+def mention_chunk(
+    conn: Connection,
+    workspace_id: int,
+    flt: MentionFilter | None,
+    *,
+    newest_first: bool,
+    limit: int,
+    after: tuple[datetime, int] | None,
+) -> tuple[list[Mention], tuple[datetime, int] | None]:
+    """Up to limit mentions after the keyset position; returns them and the next position."""
+    stmt = _select_mentions().where(*_where(conn, workspace_id, flt))
+    key = sa.tuple_(_m.c.posted_at, _m.c.id)
+    if after is not None:
+        position = sa.tuple_(sa.literal(after[0], UTCDateTime), sa.literal(after[1], sa.BigInteger))
+        stmt = stmt.where(key < position if newest_first else key > position)
+    if newest_first:
+        stmt = stmt.order_by(_m.c.posted_at.desc(), _m.c.id.desc())
+    else:
+        stmt = stmt.order_by(_m.c.posted_at.asc(), _m.c.id.asc())
+    rows = conn.execute(stmt.limit(limit)).all()
+    if not rows:
+        return [], after
+    found = _matches_of(conn, [row.id for row in rows])
+    return [_mention(row, found) for row in rows], (rows[-1].posted_at, rows[-1].id)
+
+
+def count_mentions(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> int:
+    """How many mentions of the workspace match the filter."""
+    stmt = sa.select(sa.func.count()).select_from(_m).where(*_where(conn, workspace_id, flt))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def _day(conn: Connection) -> Any:
+    if conn.dialect.name == "sqlite":
+        # Stored as fixed-width 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
+        return sa.func.substr(sa.cast(_m.c.posted_at, sa.Text), 1, 10)
+    return sa.func.to_char(sa.func.timezone("UTC", _m.c.posted_at), "YYYY-MM-DD")
+
+
+def count_by(
+    conn: Connection,
+    workspace_id: int,
+    dimension: CountDimension,
+    flt: MentionFilter | None,
+    *,
+    limit: int,
+) -> list[tuple[str, int]]:
+    """Counts per dimension value, most frequent first; for "day", the latest days in order.
+
+    A mention without language counts as "und"; mentions without author are not counted
+    by author; a mention matching several topics counts once for each.
+    """
+    source: Any = _m
+    if dimension == "platform":
+        label: Any = _m.c.platform
+    elif dimension == "lang":
+        label = sa.func.coalesce(_m.c.lang, "und")
+    elif dimension == "day":
+        label = _day(conn)
+    elif dimension == "topic":
+        source = _m.join(matches, matches.c.mention_id == _m.c.id).join(
+            topics, topics.c.id == matches.c.topic_id
+        )
+        label = topics.c.name
+    elif dimension == "author":
+        source = _m.join(authors, authors.c.id == _m.c.author_id)
+        label = authors.c.handle
+    else:
+        raise ValueError(f"unknown count dimension {dimension!r}")
+    n = sa.func.count().label("n")
+    stmt = (
+        sa.select(label.label("label"), n)
+        .select_from(source)
+        .where(*_where(conn, workspace_id, flt))
+        .group_by(label)
+    )
+    if dimension == "day":
+        stmt = stmt.order_by(sa.desc("label"))
+    else:
+        stmt = stmt.order_by(n.desc(), sa.asc("label"))
+    if limit > 0:
+        stmt = stmt.limit(limit)
+    rows = [(str(row.label), int(row.n)) for row in conn.execute(stmt)]
+    return sorted(rows) if dimension == "day" else rows

@@ -1,0 +1,115 @@
+"""Table definitions the queries are built from (the migrations create them)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from resonanz.store.types import BigId, JSONDoc, JSONRaw, UTCDateTime
+
+metadata = sa.MetaData()
+
+workspaces = sa.Table(
+    "workspaces",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("slug", sa.String(100), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+topics = sa.Table(
+    "topics",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "name"),
+)
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("config", JSONDoc, nullable=False),
+    sa.Column("cursor", JSONDoc, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("last_run_at", UTCDateTime),
+    sa.Column("last_success_at", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", UTCDateTime),
+    sa.Column("items_total", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("workspace_id", "name"),
+)
+
+authors = sa.Table(
+    "authors",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("platform", sa.String(50), nullable=False),
+    sa.Column("handle", sa.String(300), nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("followers", sa.BigInteger),
+    sa.Column("url", sa.Text),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "platform", "handle"),
+)
+
+mentions = sa.Table(
+    "mentions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("source_id", sa.ForeignKey("sources.id", ondelete="SET NULL")),
+    sa.Column("platform", sa.String(50), nullable=False),
+    sa.Column("native_id", sa.String(500), nullable=False),
+    sa.Column("url", sa.Text),
+    sa.Column("author_id", sa.ForeignKey("authors.id", ondelete="SET NULL")),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("lang", sa.String(20)),
+    sa.Column("lang_score", sa.Float),
+    sa.Column("created_at", UTCDateTime),
+    sa.Column("collected_at", UTCDateTime, nullable=False),
+    # created_at, falling back to collected_at: the one time axis for order, ranges, days
+    sa.Column("posted_at", UTCDateTime, nullable=False),
+    sa.Column("reply_to", sa.String(500)),
+    sa.Column("repost_of", sa.String(500)),
+    sa.Column("quote_of", sa.String(500)),
+    sa.Column("reply_to_id", sa.ForeignKey("mentions.id", ondelete="SET NULL")),
+    sa.Column("repost_of_id", sa.ForeignKey("mentions.id", ondelete="SET NULL")),
+    sa.Column("quote_of_id", sa.ForeignKey("mentions.id", ondelete="SET NULL")),
+    sa.Column("likes", sa.BigInteger),
+    sa.Column("reposts", sa.BigInteger),
+    sa.Column("replies", sa.BigInteger),
+    sa.Column("quotes", sa.BigInteger),
+    sa.Column("views", sa.BigInteger),
+    sa.Column("raw", JSONRaw, nullable=False),
+    sa.Column("raw_kind", sa.String(50), nullable=False),
+    sa.Column("enrichments", JSONDoc),
+    sa.Column("search_text", sa.Text, nullable=False),
+    sa.UniqueConstraint("workspace_id", "platform", "native_id"),
+)
+
+matches = sa.Table(
+    "matches",
+    metadata,
+    sa.Column("mention_id", sa.ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("terms", JSONDoc, nullable=False),
+)
+
+# (native id column, resolved id column) of the three ways a mention points at another.
+LINKS: tuple[tuple[str, str], ...] = (
+    ("reply_to", "reply_to_id"),
+    ("repost_of", "repost_of_id"),
+    ("quote_of", "quote_of_id"),
+)

@@ -1,0 +1,398 @@
+"""SqlStore: the Store for SQLite and PostgreSQL (workspaces, topics, sources; mentions
+are delegated to resonanz.store.writes and resonanz.store.reads)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from resonanz.errors import ConflictError, NotFoundError, StoreError
+from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
+from resonanz.store import reads, writes
+from resonanz.store.base import CountDimension, MentionFilter, SaveResult
+from resonanz.store.engine import WRITE
+from resonanz.store.records import check_kind, source_record, topic_record
+from resonanz.store.schema import sources, topics, workspaces
+
+ANALYSE_AFTER_INSERTS = 1000
+
+
+def db_error(action: str, exc: SQLAlchemyError) -> StoreError:
+    """A StoreError naming what failed and why, without SQL or parameters (they may hold
+    source secrets)."""
+    reason = getattr(exc, "orig", None) or exc.__cause__ or exc
+    return StoreError(f"{action} failed: {str(reason).strip().splitlines()[0]}")
+
+
+class SqlStore:
+    """The Store protocol on SQLAlchemy Core, for SQLite and PostgreSQL."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.url = url
+        self.engine = engine
+        # PostgreSQL only: rows inserted since open, until planner statistics are known.
+        self._unanalysed_inserts: int | None = 0 if engine.dialect.name == "postgresql" else None
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close all pooled connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self, action: str) -> Iterator[Connection]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite); errors become StoreError."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{WRITE: True})
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise db_error(action, exc) from exc
+
+    @contextmanager
+    def _read(self, action: str) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise db_error(action, exc) from exc
+
+    # -- workspaces
+
+    def create_workspace(self, slug: str, name: str) -> Workspace:
+        """Create a workspace; ConflictError when the slug is taken."""
+        if not slug.strip():
+            raise ValueError("a workspace needs a non-empty slug")
+        now = datetime.now(UTC)
+        with self._write(f"creating workspace '{slug}'") as conn:
+            try:
+                new_id = conn.execute(
+                    sa.insert(workspaces)
+                    .values(slug=slug, name=name, created_at=now)
+                    .returning(workspaces.c.id)
+                ).scalar_one()
+            except IntegrityError as exc:
+                raise ConflictError(f"workspace '{slug}' already exists") from exc
+        return Workspace(id=new_id, slug=slug, name=name, created_at=now)
+
+    def get_workspace(self, slug: str) -> Workspace:
+        """The workspace with this slug; NotFoundError when there is none."""
+        with self._read(f"reading workspace '{slug}'") as conn:
+            row = conn.execute(sa.select(workspaces).where(workspaces.c.slug == slug)).first()
+        if row is None:
+            raise NotFoundError(f"workspace '{slug}' does not exist")
+        return Workspace(id=row.id, slug=row.slug, name=row.name, created_at=row.created_at)
+
+    def list_workspaces(self) -> list[Workspace]:
+        """All workspaces by slug."""
+        with self._read("listing workspaces") as conn:
+            rows = conn.execute(sa.select(workspaces).order_by(workspaces.c.slug)).all()
+        return [Workspace(id=r.id, slug=r.slug, name=r.name, created_at=r.created_at) for r in rows]
+
+    def delete_workspace(self, slug: str) -> None:
+        """Delete a workspace with its topics, sources, authors, mentions and matches."""
+        with self._write(f"deleting workspace '{slug}'") as conn:
+            result = conn.execute(sa.delete(workspaces).where(workspaces.c.slug == slug))
+            if result.rowcount == 0:
+                raise NotFoundError(f"workspace '{slug}' does not exist")
+
+    # -- topics
+
+    def add_topic(self, workspace_id: int, name: str, query: str, kind: str) -> Topic:
+        """Add a topic; ConflictError when the name is taken in the workspace."""
+        check_kind(kind)
+        if not name.strip():
+            raise ValueError("a topic needs a non-empty name")
+        now = datetime.now(UTC)
+        with self._write(f"adding topic '{name}'") as conn:
+            slug = writes.workspace_slug(conn, workspace_id)
+            try:
+                row = conn.execute(
+                    sa.insert(topics)
+                    .values(
+                        workspace_id=workspace_id,
+                        name=name,
+                        kind=kind,
+                        query=query,
+                        active=True,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(*topics.c)
+                ).one()
+            except IntegrityError as exc:
+                raise ConflictError(f"topic '{name}' already exists in workspace '{slug}'") from exc
+        return topic_record(row)
+
+    def update_topic(
+        self,
+        topic_id: int,
+        *,
+        query: str | None = None,
+        kind: str | None = None,
+        active: bool | None = None,
+    ) -> Topic:
+        """Change a topic's query, kind or active flag; returns the updated topic."""
+        changes: dict[str, Any] = {"updated_at": datetime.now(UTC)}
+        if query is not None:
+            changes["query"] = query
+        if kind is not None:
+            check_kind(kind)
+            changes["kind"] = kind
+        if active is not None:
+            changes["active"] = active
+        with self._write(f"updating topic {topic_id}") as conn:
+            row = conn.execute(
+                sa.update(topics)
+                .where(topics.c.id == topic_id)
+                .values(changes)
+                .returning(*topics.c)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"topic {topic_id} does not exist")
+        return topic_record(row)
+
+    def get_topic(self, workspace_id: int, name: str) -> Topic:
+        """The topic with this name in the workspace."""
+        with self._read(f"reading topic '{name}'") as conn:
+            row = conn.execute(
+                sa.select(topics).where(
+                    topics.c.workspace_id == workspace_id, topics.c.name == name
+                )
+            ).first()
+            if row is None:
+                slug = writes.workspace_slug(conn, workspace_id)
+                raise NotFoundError(f"topic '{name}' does not exist in workspace '{slug}'")
+        return topic_record(row)
+
+    def list_topics(self, workspace_id: int, *, active_only: bool = False) -> list[Topic]:
+        """The workspace's topics by name."""
+        stmt = sa.select(topics).where(topics.c.workspace_id == workspace_id)
+        if active_only:
+            stmt = stmt.where(topics.c.active.is_(True))
+        with self._read("listing topics") as conn:
+            rows = conn.execute(stmt.order_by(topics.c.name)).all()
+        return [topic_record(r) for r in rows]
+
+    def remove_topic(self, workspace_id: int, name: str) -> None:
+        """Remove a topic and its matches."""
+        with self._write(f"removing topic '{name}'") as conn:
+            result = conn.execute(
+                sa.delete(topics).where(
+                    topics.c.workspace_id == workspace_id, topics.c.name == name
+                )
+            )
+            if result.rowcount == 0:
+                slug = writes.workspace_slug(conn, workspace_id)
+                raise NotFoundError(f"topic '{name}' does not exist in workspace '{slug}'")
+
+    # -- sources
+
+    def add_source(
+        self, workspace_id: int, kind: str, name: str, config: Mapping[str, Any]
+    ) -> SourceConfig:
+        """Configure a source; ConflictError when the name is taken in the workspace."""
+        if not name.strip():
+            raise ValueError("a source needs a non-empty name")
+        with self._write(f"adding source '{name}'") as conn:
+            slug = writes.workspace_slug(conn, workspace_id)
+            try:
+                row = conn.execute(
+                    sa.insert(sources)
+                    .values(
+                        workspace_id=workspace_id,
+                        kind=kind,
+                        name=name,
+                        config=dict(config),
+                        cursor={},
+                        enabled=True,
+                        items_total=0,
+                    )
+                    .returning(*sources.c)
+                ).one()
+            except IntegrityError as exc:
+                raise ConflictError(
+                    f"source '{name}' already exists in workspace '{slug}'"
+                ) from exc
+        return source_record(row)
+
+    def get_source(self, workspace_id: int, name: str) -> SourceConfig:
+        """The source with this name in the workspace."""
+        with self._read(f"reading source '{name}'") as conn:
+            row = conn.execute(
+                sa.select(sources).where(
+                    sources.c.workspace_id == workspace_id, sources.c.name == name
+                )
+            ).first()
+            if row is None:
+                slug = writes.workspace_slug(conn, workspace_id)
+                raise NotFoundError(f"source '{name}' does not exist in workspace '{slug}'")
+        return source_record(row)
+
+    def get_source_by_id(self, source_id: int) -> SourceConfig:
+        """The source with this id."""
+        with self._read(f"reading source {source_id}") as conn:
+            row = conn.execute(sa.select(sources).where(sources.c.id == source_id)).first()
+        if row is None:
+            raise NotFoundError(f"source {source_id} does not exist")
+        return source_record(row)
+
+    def list_sources(self, workspace_id: int) -> list[SourceConfig]:
+        """The workspace's sources by name."""
+        with self._read("listing sources") as conn:
+            rows = conn.execute(
+                sa.select(sources)
+                .where(sources.c.workspace_id == workspace_id)
+                .order_by(sources.c.name)
+            ).all()
+        return [source_record(r) for r in rows]
+
+    def remove_source(self, workspace_id: int, name: str) -> None:
+        """Remove a source; its mentions stay (their source_id becomes NULL)."""
+        with self._write(f"removing source '{name}'") as conn:
+            result = conn.execute(
+                sa.delete(sources).where(
+                    sources.c.workspace_id == workspace_id, sources.c.name == name
+                )
+            )
+            if result.rowcount == 0:
+                slug = writes.workspace_slug(conn, workspace_id)
+                raise NotFoundError(f"source '{name}' does not exist in workspace '{slug}'")
+
+    def record_source_run(self, source_id: int, *, at: datetime, error: str | None = None) -> None:
+        """Record a run: success clears last_error; an error sets last_error(_at)."""
+        values: dict[str, Any] = {"last_run_at": at}
+        if error is None:
+            values.update(last_success_at=at, last_error=None)
+        else:
+            values.update(last_error=error, last_error_at=at)
+        self._update_source(source_id, values, "recording a run of")
+
+    def set_source_cursor(self, source_id: int, cursor: Mapping[str, Any]) -> None:
+        """Persist the source's resume cursor."""
+        self._update_source(source_id, {"cursor": dict(cursor)}, "storing the cursor of")
+
+    def _update_source(self, source_id: int, values: dict[str, Any], action: str) -> None:
+        with self._write(f"{action} source {source_id}") as conn:
+            result = conn.execute(
+                sa.update(sources).where(sources.c.id == source_id).values(values)
+            )
+            if result.rowcount == 0:
+                raise NotFoundError(f"source {source_id} does not exist")
+
+    # -- mentions
+
+    def save_batch(
+        self,
+        workspace_id: int,
+        mentions: Sequence[Mention],
+        *,
+        source_id: int | None = None,
+        cursor: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> SaveResult:
+        """Upsert mentions, authors and matches, link them, store cursor and health: atomically."""
+        with self._write(f"saving {len(mentions)} mentions") as conn:
+            result = writes.save_batch(
+                conn,
+                workspace_id,
+                mentions,
+                source_id=source_id,
+                cursor=cursor,
+                at=at or datetime.now(UTC),
+            )
+        if self._unanalysed_inserts is not None:
+            self._unanalysed_inserts += result.inserted
+            if self._unanalysed_inserts >= ANALYSE_AFTER_INSERTS:
+                self._unanalysed_inserts = None
+                self._analyse_if_never_analysed()
+        return result
+
+    def _analyse_if_never_analysed(self) -> None:
+        """Give PostgreSQL statistics for a freshly filled database.
+
+        Without any, the planner picks the (workspace_id, lang) index over the unique key to
+        find a mention by native id, and linking a batch scans the whole workspace until
+        autovacuum's first ANALYZE, which may come a minute into a large import.
+        """
+        with self._write("refreshing planner statistics") as conn:
+            never = conn.execute(
+                sa.text(
+                    "SELECT last_analyze IS NULL AND last_autoanalyze IS NULL "
+                    "FROM pg_stat_user_tables WHERE relid = 'mentions'::regclass"
+                )
+            ).scalar()
+            if never:
+                conn.execute(sa.text("ANALYZE mentions, authors, matches"))
+
+    def replace_matches(
+        self,
+        workspace_id: int,
+        matches: Mapping[int, Sequence[TopicMatch]],
+        topic_ids: Sequence[int],
+    ) -> int:
+        """Replace the matches of these mentions for these topics; returns matches written."""
+        with self._write(f"replacing matches of {len(matches)} mentions") as conn:
+            return writes.replace_matches(conn, workspace_id, matches, topic_ids)
+
+    def get_mention(self, workspace_id: int, mention_id: int) -> Mention:
+        """One stored mention with author, engagement, matches, raw and enrichments."""
+        with self._read(f"reading mention {mention_id}") as conn:
+            return reads.get_mention(conn, workspace_id, mention_id)
+
+    def iter_mentions(
+        self,
+        workspace_id: int,
+        flt: MentionFilter | None = None,
+        *,
+        newest_first: bool = True,
+        chunk_size: int = 1000,
+    ) -> Iterator[Mention]:
+        """Stream matching mentions in chunks (keyset pagination; no long transaction)."""
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
+        after: tuple[datetime, int] | None = None
+        while True:
+            with self._read("reading mentions") as conn:
+                chunk, after = reads.mention_chunk(
+                    conn,
+                    workspace_id,
+                    flt,
+                    newest_first=newest_first,
+                    limit=chunk_size,
+                    after=after,
+                )
+            yield from chunk
+            if len(chunk) < chunk_size:
+                return
+
+    def count_mentions(self, workspace_id: int, flt: MentionFilter | None = None) -> int:
+        """How many mentions match the filter."""
+        with self._read("counting mentions") as conn:
+            return reads.count_mentions(conn, workspace_id, flt)
+
+    def count_by(
+        self,
+        workspace_id: int,
+        dimension: CountDimension,
+        flt: MentionFilter | None = None,
+        *,
+        limit: int = 20,
+    ) -> list[tuple[str, int]]:
+        """Mention counts per platform, topic name, lang, day or author handle."""
+        with self._read(f"counting mentions by {dimension}") as conn:
+            return reads.count_by(conn, workspace_id, dimension, flt, limit=limit)

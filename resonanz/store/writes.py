@@ -1,0 +1,384 @@
+"""The write path for mentions: save_batch and replace_matches, on one open transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from resonanz.errors import NotFoundError
+from resonanz.models import Author, Mention, TopicMatch
+from resonanz.query.text import search_text
+from resonanz.store.base import SaveResult
+from resonanz.store.bulk import bulk_upsert, chunks
+from resonanz.store.schema import LINKS, authors, matches, mentions, sources, topics, workspaces
+
+Key = tuple[str, str]
+
+
+def workspace_slug(conn: Connection, workspace_id: int) -> str:
+    """The slug of a workspace id; NotFoundError when there is none."""
+    slug = conn.execute(
+        sa.select(workspaces.c.slug).where(workspaces.c.id == workspace_id)
+    ).scalar_one_or_none()
+    if slug is None:
+        raise NotFoundError(f"workspace {workspace_id} does not exist")
+    return str(slug)
+
+
+def _clean(text: str | None) -> str | None:
+    # PostgreSQL text cannot hold NUL; drop it on both backends so they store the same.
+    return text.replace("\x00", "") if text and "\x00" in text else text
+
+
+def save_batch(
+    conn: Connection,
+    workspace_id: int,
+    batch: Sequence[Mention],
+    *,
+    source_id: int | None,
+    cursor: Mapping[str, Any] | None,
+    at: datetime,
+) -> SaveResult:
+    """Store a batch (see Store.save_batch); the caller owns the transaction."""
+    workspace_slug(conn, workspace_id)
+    unique, skipped = _dedupe(batch)
+    _check_topics(conn, workspace_id, {tm.topic_id for m in unique for tm in m.matches})
+    author_ids = _upsert_authors(conn, workspace_id, [m.author for m in unique if m.author], at)
+    ids, inserted = _upsert_mentions(conn, workspace_id, unique, author_ids, source_id)
+    match_rows = [
+        {
+            "mention_id": ids[(m.platform, m.native_id)],
+            "topic_id": tm.topic_id,
+            "terms": list(tm.terms),
+        }
+        for m in unique
+        for tm in m.matches
+    ]
+    if match_rows:
+        bulk_upsert(
+            conn,
+            matches,
+            match_rows,
+            conflict=("mention_id", "topic_id"),
+            refresh=lambda new: {"terms": new.terms},
+            returning=(matches.c.mention_id,),
+        )
+    _resolve_links(conn, workspace_id, unique, ids, inserted)
+    if source_id is not None:
+        _record_success(conn, workspace_id, source_id, cursor, at, len(inserted))
+    return SaveResult(
+        inserted=len(inserted),
+        updated=len(ids) - len(inserted),
+        matches=len(match_rows),
+        skipped=tuple(skipped),
+    )
+
+
+def _dedupe(batch: Sequence[Mention]) -> tuple[list[Mention], list[str]]:
+    """One mention per (platform, native_id): the last copy wins, the first collected_at stays."""
+    by_key: dict[Key, Mention] = {}
+    skipped: list[str] = []
+    for m in batch:
+        if not m.platform or not m.native_id:
+            skipped.append(f"{m.platform or '?'}:{m.native_id or '?'}: no platform or native id")
+            continue
+        key = (m.platform, m.native_id)
+        first = by_key.get(key)
+        if first is not None:
+            merged = {tm.topic_id: tm for tm in (*first.matches, *m.matches)}
+            m = replace(
+                m,
+                collected_at=first.collected_at,
+                author=m.author or first.author,
+                matches=tuple(merged.values()),
+            )
+        by_key[key] = m
+    return list(by_key.values()), skipped
+
+
+def _check_topics(conn: Connection, workspace_id: int, topic_ids: set[int]) -> None:
+    if not topic_ids:
+        return
+    found: set[int] = set()
+    for part in chunks(sorted(topic_ids)):
+        found.update(
+            conn.execute(
+                sa.select(topics.c.id).where(
+                    topics.c.workspace_id == workspace_id, topics.c.id.in_(part)
+                )
+            ).scalars()
+        )
+    missing = sorted(topic_ids - found)
+    if missing:
+        raise NotFoundError(
+            f"topic id(s) {', '.join(map(str, missing))} do not exist in workspace {workspace_id}"
+        )
+
+
+def _upsert_authors(
+    conn: Connection, workspace_id: int, batch: list[Author], at: datetime
+) -> dict[Key, int]:
+    """Insert or refresh authors (non-null fields win); returns (platform, handle) -> id."""
+    merged: dict[Key, dict[str, Any]] = {}
+    for a in batch:
+        if not a.platform or not a.handle:
+            continue
+        row = merged.setdefault(
+            (a.platform, a.handle),
+            {
+                "workspace_id": workspace_id,
+                "platform": a.platform,
+                "handle": a.handle,
+                "name": None,
+                "followers": None,
+                "url": None,
+                "updated_at": at,
+            },
+        )
+        for name, value in (("name", _clean(a.name)), ("followers", a.followers), ("url", a.url)):
+            if value is not None:
+                row[name] = value
+    if not merged:
+        return {}
+    rows = bulk_upsert(
+        conn,
+        authors,
+        list(merged.values()),
+        conflict=("workspace_id", "platform", "handle"),
+        refresh=lambda new: {
+            "name": sa.func.coalesce(new.name, authors.c.name),
+            "followers": sa.func.coalesce(new.followers, authors.c.followers),
+            "url": sa.func.coalesce(new.url, authors.c.url),
+            "updated_at": new.updated_at,
+        },
+        returning=(authors.c.id, authors.c.platform, authors.c.handle),
+    )
+    return {(r.platform, r.handle): r.id for r in rows}
+
+
+def _by_platform(keys: Iterable[Key]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for platform, native_id in keys:
+        grouped[platform].append(native_id)
+    return grouped
+
+
+def _stored_ids(conn: Connection, workspace_id: int, keys: Iterable[Key]) -> dict[Key, int]:
+    """The ids of those (platform, native_id) keys that are stored."""
+    found: dict[Key, int] = {}
+    for platform, natives in _by_platform(keys).items():
+        for part in chunks(natives):
+            rows = conn.execute(
+                sa.select(mentions.c.id, mentions.c.native_id).where(
+                    mentions.c.workspace_id == workspace_id,
+                    mentions.c.platform == platform,
+                    mentions.c.native_id.in_(part),
+                )
+            )
+            found.update(((platform, native), id_) for id_, native in rows)
+    return found
+
+
+def _mention_row(
+    m: Mention, workspace_id: int, author_ids: dict[Key, int], source_id: int | None
+) -> dict[str, Any]:
+    e = m.engagement
+    return {
+        "workspace_id": workspace_id,
+        "source_id": source_id,
+        "platform": m.platform,
+        "native_id": m.native_id,
+        "url": _clean(m.url),
+        "author_id": author_ids.get((m.author.platform, m.author.handle)) if m.author else None,
+        "text": _clean(m.text),
+        "title": _clean(m.title),
+        "lang": m.lang,
+        "lang_score": m.lang_score,
+        "created_at": m.created_at,
+        "collected_at": m.collected_at,
+        "posted_at": m.created_at or m.collected_at,
+        "reply_to": m.reply_to,
+        "repost_of": m.repost_of,
+        "quote_of": m.quote_of,
+        "likes": e.likes,
+        "reposts": e.reposts,
+        "replies": e.replies,
+        "quotes": e.quotes,
+        "views": e.views,
+        "raw": dict(m.raw),
+        "raw_kind": m.raw_kind,
+        "enrichments": dict(m.enrichments) or None,
+        "search_text": search_text([m.title, m.text]),
+    }
+
+
+def _upsert_mentions(
+    conn: Connection,
+    workspace_id: int,
+    batch: list[Mention],
+    author_ids: dict[Key, int],
+    source_id: int | None,
+) -> tuple[dict[Key, int], list[Key]]:
+    """Insert new mentions, refresh known ones; returns key -> id and the inserted keys."""
+    if not batch:
+        return {}, []
+    postgres = conn.dialect.name == "postgresql"
+    existing: set[Key] = set()
+    if not postgres:
+        existing = set(_stored_ids(conn, workspace_id, [(m.platform, m.native_id) for m in batch]))
+    keep = mentions.c
+
+    def refresh(new: Any) -> dict[str, Any]:
+        refreshed: dict[str, Any] = {
+            name: sa.func.coalesce(new[name], keep[name])
+            for name in ("likes", "reposts", "replies", "quotes", "views", "author_id", "lang")
+        }
+        # lang_score belongs to lang: take the new score exactly when a new lang came.
+        refreshed["lang_score"] = sa.case(
+            (new.lang.is_not(None), new.lang_score), else_=keep.lang_score
+        )
+        refreshed["enrichments"] = sa.func.coalesce(new.enrichments, keep.enrichments)
+        return refreshed
+
+    rows = bulk_upsert(
+        conn,
+        mentions,
+        [_mention_row(m, workspace_id, author_ids, source_id) for m in batch],
+        conflict=("workspace_id", "platform", "native_id"),
+        refresh=refresh,
+        returning=(
+            keep.id,
+            keep.platform,
+            keep.native_id,
+            # xmax is 0 on a freshly inserted row version and set on one ON CONFLICT updated.
+            sa.literal_column("xmax = 0" if postgres else "NULL").label("fresh"),
+        ),
+    )
+    ids = {(r.platform, r.native_id): r.id for r in rows}
+    if postgres:
+        return ids, [(r.platform, r.native_id) for r in rows if r.fresh]
+    return ids, [key for key in ids if key not in existing]
+
+
+def _resolve_links(
+    conn: Connection,
+    workspace_id: int,
+    batch: list[Mention],
+    ids: dict[Key, int],
+    inserted: list[Key],
+) -> None:
+    """Link replies/reposts/quotes to their originals, whichever was stored first.
+
+    Ids are looked up by key and rows updated by primary key, never through correlated
+    subqueries, so the work stays proportional to the batch even without planner statistics.
+    """
+    wanted = {(m.platform, getattr(m, native)) for m in batch for native, _ in LINKS}
+    wanted = {key for key in wanted if key[1]}
+    parents = {key: ids[key] for key in wanted if key in ids}
+    parents.update(_stored_ids(conn, workspace_id, wanted - parents.keys()))
+    fresh = _by_platform(inserted)
+    for native, resolved in LINKS:
+        pairs = [
+            {"child": ids[(m.platform, m.native_id)], "parent": parents[key]}
+            for m in batch
+            if (key := (m.platform, getattr(m, native))) in parents
+        ]
+        # Children stored earlier that waited for one of the mentions just inserted.
+        for platform, natives in fresh.items():
+            for part in chunks(natives):
+                waiting = conn.execute(
+                    sa.select(mentions.c.id, mentions.c[native]).where(
+                        mentions.c.workspace_id == workspace_id,
+                        mentions.c.platform == platform,
+                        mentions.c[native].is_not(None),
+                        mentions.c[resolved].is_(None),
+                        mentions.c[native].in_(part),
+                    )
+                )
+                pairs.extend(
+                    {"child": child, "parent": ids[(platform, parent)]} for child, parent in waiting
+                )
+        if pairs:
+            conn.execute(
+                sa.update(mentions)
+                .where(mentions.c.id == sa.bindparam("child"), mentions.c[resolved].is_(None))
+                .values({resolved: sa.bindparam("parent")}),
+                pairs,
+            )
+
+
+def _record_success(
+    conn: Connection,
+    workspace_id: int,
+    source_id: int,
+    cursor: Mapping[str, Any] | None,
+    at: datetime,
+    inserted: int,
+) -> None:
+    values: dict[str, Any] = {
+        "last_run_at": at,
+        "last_success_at": at,
+        "last_error": None,
+        "items_total": sources.c.items_total + inserted,
+    }
+    if cursor is not None:
+        values["cursor"] = dict(cursor)
+    result = conn.execute(
+        sa.update(sources)
+        .where(sources.c.id == source_id, sources.c.workspace_id == workspace_id)
+        .values(values)
+    )
+    if result.rowcount == 0:
+        raise NotFoundError(f"source {source_id} does not exist in workspace {workspace_id}")
+
+
+def replace_matches(
+    conn: Connection,
+    workspace_id: int,
+    new: Mapping[int, Sequence[TopicMatch]],
+    topic_ids: Sequence[int],
+) -> int:
+    """Replace these mentions' matches for these topics (others are kept); returns rows written."""
+    wanted = set(topic_ids)
+    if not wanted or not new:
+        return 0
+    _check_topics(conn, workspace_id, wanted)
+    mention_ids = sorted(new)
+    found: set[int] = set()
+    for part in chunks(mention_ids):
+        found.update(
+            conn.execute(
+                sa.select(mentions.c.id).where(
+                    mentions.c.workspace_id == workspace_id, mentions.c.id.in_(part)
+                )
+            ).scalars()
+        )
+    missing = sorted(set(mention_ids) - found)
+    if missing:
+        shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+        raise NotFoundError(f"mention id(s) {shown} do not exist in workspace {workspace_id}")
+    for part in chunks(mention_ids):
+        conn.execute(
+            sa.delete(matches).where(
+                matches.c.mention_id.in_(part), matches.c.topic_id.in_(sorted(wanted))
+            )
+        )
+    rows = {
+        (mention_id, tm.topic_id): {
+            "mention_id": mention_id,
+            "topic_id": tm.topic_id,
+            "terms": list(tm.terms),
+        }
+        for mention_id, found_matches in new.items()
+        for tm in found_matches
+        if tm.topic_id in wanted
+    }
+    if rows:
+        conn.execute(sa.insert(matches), list(rows.values()))
+    return len(rows)
