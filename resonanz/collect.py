@@ -112,9 +112,7 @@ def collect(
         wanted = set(names)
         sources = [s for s in sources if s.name in wanted]
     matcher = build_matcher(store.list_topics(workspace_id, active_only=True))
-    return [
-        run_source(store, runtime, s, matcher=matcher, on_batch=on_batch) for s in sources
-    ]
+    return [run_source(store, runtime, s, matcher=matcher, on_batch=on_batch) for s in sources]
 
 
 def rematch_topics(

@@ -38,7 +38,9 @@ def create_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginMan
         try:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         except Exception as exc:  # a third-party plugin can raise anything on import
-            raise PluginError(f"a plugin in entry-point group {ENTRY_POINT_GROUP!r} failed: {exc}") from exc
+            raise PluginError(
+                f"a plugin in entry-point group {ENTRY_POINT_GROUP!r} failed: {exc}"
+            ) from exc
     return pm
 
 

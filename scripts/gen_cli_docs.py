@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-
 from typing import Any
 
 import typer.main
-from typer._click import Context
+from typer.testing import CliRunner
 
 from resonanz.cli import app
 
@@ -21,24 +21,25 @@ rows exits 0 and lists what it skipped and why.
 """
 
 
-def _walk(command: Any, path: str, ctx: Any, out: list[str]) -> None:
-    if hasattr(command, "commands"):
-        for name in sorted(command.commands):
-            sub = command.commands[name]
-            _walk(sub, f"{path} {name}", Context(sub, info_name=name, parent=ctx), out)
-        return
-    out.append(f"## `{path}`\n")
-    out.append("```text")
-    out.append(command.get_help(ctx).replace("Usage: root", "Usage: resonanz").rstrip())
-    out.append("```\n")
+def _paths(command: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    if not hasattr(command, "commands"):
+        return [prefix]
+    out: list[tuple[str, ...]] = []
+    for name in sorted(command.commands):
+        out.extend(_paths(command.commands[name], (*prefix, name)))
+    return out
 
 
 def main() -> None:
     """Regenerate docs/cli.md."""
-    group = typer.main.get_command(app)
-    ctx = Context(group, info_name="resonanz", terminal_width=100, max_content_width=100)
+    os.environ["COLUMNS"] = "100"
+    os.environ["NO_COLOR"] = "1"
+    runner = CliRunner()
     out = [HEADER]
-    _walk(group, "resonanz", ctx, out)
+    for path in _paths(typer.main.get_command(app)):
+        result = runner.invoke(app, [*path, "--help"], prog_name="resonanz")
+        text = "\n".join(line.rstrip() for line in result.output.strip("\n").splitlines())
+        out.append(f"## `resonanz {' '.join(path)}`\n\n```text\n{text.strip()}\n```\n")
     target = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
     target.write_text("\n".join(out), encoding="utf-8")
 

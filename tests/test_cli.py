@@ -17,7 +17,8 @@ from resonanz.demo import sample_path
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Bahn-Blog</title><link>http://127.0.0.1/</link>
 <item><guid>post-1</guid><title>Wieder Verspätung</title><link>http://127.0.0.1/p/1</link>
-<description>&lt;p&gt;Der ICE nach Köln hatte &lt;b&gt;40 Minuten&lt;/b&gt; Verspätung.&lt;/p&gt;</description>
+<description>&lt;p&gt;Der ICE nach Köln hatte &lt;b&gt;40 Minuten&lt;/b&gt;
+ Verspätung.&lt;/p&gt;</description>
 <pubDate>Mon, 02 Nov 2026 08:00:00 +0000</pubDate></item>
 <item><guid>post-2</guid><title>Flixbus fährt öfter</title><link>http://127.0.0.1/p/2</link>
 <description>Flixbus erweitert das Netz nach Leipzig.</description>

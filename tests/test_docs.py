@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-
 from typing import Any
 
 import typer.main
@@ -45,7 +44,9 @@ def test_every_command_is_documented() -> None:
 
 def test_every_hook_is_documented() -> None:
     text = (DOCS / "architecture.md").read_text()
-    hooks = [n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("register_")]
+    hooks = [
+        n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("register_")
+    ]
     assert hooks
     for name in hooks:
         assert name in text, f"hook {name} missing from docs/architecture.md"

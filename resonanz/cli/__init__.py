@@ -7,8 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from resonanz.cli import bench, collecting, demo, reading, settings_cmd, sources, topics
-from resonanz.cli import workspaces
+from resonanz.cli import bench, collecting, demo, reading, settings_cmd, sources, topics, workspaces
 from resonanz.cli.context import AppContext
 from resonanz.errors import ResonanzError
 

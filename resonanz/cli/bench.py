@@ -41,12 +41,11 @@ def register(app: typer.Typer) -> None:
         app_ctx = obj(ctx)
         with Progress(console=app_ctx.err, transient=True) as progress:
             task = progress.add_task("bench match", total=None)
-            figures = bench_match(
-                n_queries=queries,
-                n_posts=posts,
-                seed=seed,
-                progress=lambda msg: progress.update(task, description=str(msg)),
-            )
+
+            def report(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=stage, completed=done, total=total)
+
+            figures = bench_match(n_queries=queries, n_posts=posts, seed=seed, progress=report)
         _print(app_ctx, "bench match", figures, as_json)
 
     @bench.command("ingest")

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from resonanz.cli.context import AppContext, obj
 from resonanz.cli.sources import parse_options
@@ -46,7 +46,9 @@ def _progress(app_ctx: AppContext) -> Progress:
 
 def run_with_progress(app_ctx: AppContext, source: SourceConfig) -> RunReport:
     """Run one source with a progress bar (by bytes for files)."""
-    size = Path(str(source.config.get("path", ""))).stat().st_size if source.kind == "file" else None
+    size = (
+        Path(str(source.config.get("path", ""))).stat().st_size if source.kind == "file" else None
+    )
     with _progress(app_ctx) as progress:
         task = progress.add_task(source.name, total=size, stored=0)
 
@@ -75,7 +77,7 @@ def register(app: typer.Typer) -> None:
             with _progress(app_ctx) as progress:
                 task = progress.add_task("collecting", total=None, stored=0)
 
-                def on_batch(report: RunReport) -> None:
+                def on_batch(report: RunReport, task: TaskID = task) -> None:
                     progress.update(task, description=report.source, stored=report.inserted)
 
                 reports = collect(

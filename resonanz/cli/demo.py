@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from itertools import islice
 from pathlib import Path
 
 import typer
@@ -39,10 +41,8 @@ def register(app: typer.Typer) -> None:
             app_ctx._settings = None
         console = app_ctx.console
         store = app_ctx.store
-        try:
+        with suppress(NotFoundError):
             store.delete_workspace(DEMO_WORKSPACE)
-        except NotFoundError:
-            pass
         ws = store.create_workspace(DEMO_WORKSPACE, DEMO_NAME)
         console.print(Rule(f"Resonanz demo: {DEMO_NAME}"))
         console.print(f"Store: {store.url}")
@@ -74,15 +74,12 @@ def register(app: typer.Typer) -> None:
             },
         )
         console.print(Rule("Example mentions"))
-        for topic in store.list_topics(ws.id):
-            console.print(f"[bold]{topic.name}[/bold]")
-            shown = 0
-            for mention in store.iter_mentions(ws.id, MentionFilter(topic_id=topic.id)):
-                terms = next((m.terms for m in mention.matches if m.topic_id == topic.id), ())
+        for stored in store.list_topics(ws.id):
+            console.print(f"[bold]{stored.name}[/bold]")
+            found = store.iter_mentions(ws.id, MentionFilter(topic_id=stored.id))
+            for mention in islice(found, _EXAMPLES_PER_TOPIC):
+                terms = next((m.terms for m in mention.matches if m.topic_id == stored.id), ())
                 console.print(mention_line(mention, terms))
-                shown += 1
-                if shown >= _EXAMPLES_PER_TOPIC:
-                    break
         db_flag = f"--database-url {store.url}"
         console.print(Rule("Next"))
         console.print(f"Search:  resonanz {db_flag} -w demo search 'verspätung* AND NOT flixbus'")

@@ -10,7 +10,7 @@ from resonanz.cli.context import AppContext, obj
 from resonanz.cli.render import mention_line, print_lint
 from resonanz.collect import rematch_topics
 from resonanz.errors import ConfigError, QueryError
-from resonanz.models import TOPIC_KINDS, Topic
+from resonanz.models import TOPIC_KINDS, Mention, Topic
 from resonanz.pipeline import document_of
 from resonanz.query import evaluate, lint, matched_terms, parse, to_fts
 from resonanz.store import MentionFilter
@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
     def add(
         ctx: typer.Context,
         name: str = typer.Argument(..., help="Topic name, e.g. 'Deutsche Bahn'."),
-        query: str = typer.Argument(..., help='Query, e.g. \'"deutsche bahn" OR @db_bahn\'.'),
+        query: str = typer.Argument(..., help="Query, e.g. '\"deutsche bahn\" OR @db_bahn'."),
         kind: str = typer.Option("keyword", "--kind", help=f"One of {', '.join(TOPIC_KINDS)}."),
     ) -> None:
         """Add a topic; stored mentions are matched against it at once."""
@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
         store = app_ctx.store
         total = store.count_mentions(ws.id)
         hits = 0
-        examples = []
+        examples: list[tuple[Mention, tuple[str, ...]]] = []
         for mention in store.iter_mentions(ws.id, MentionFilter(fts=to_fts(node))):
             doc = document_of(mention)
             if evaluate(node, doc):

@@ -29,6 +29,7 @@ from resonanz.query.nodes import (
     Or,
     Phrase,
     Term,
+    WordNode,
     label,
     tag_pattern,
     walk,
@@ -62,11 +63,11 @@ def compile_query(node: Node) -> CompiledQuery:
     words_only = isinstance(node, Term | Phrase) or (
         isinstance(node, Or) and all(isinstance(c, Term | Phrase) for c in node.children)
     )
-    fixed = None
+    fixed: tuple[str, ...] | None = None
     if isinstance(node, Term | Phrase | Hashtag | Mention):
         fixed = (label(node),)
-    elif isinstance(node, And) and all(isinstance(c, Term | Phrase) for c in node.children):
-        fixed = tuple(dict.fromkeys(label(c) for c in node.children))
+    elif isinstance(node, And) and (words := _word_children(node)) is not None:
+        fixed = tuple(dict.fromkeys(map(label, words)))
     return CompiledQuery(
         node, _test(node), _terms(node), patterns(node), triggers(node), words_only, fixed
     )
@@ -220,8 +221,8 @@ def _terms(node: Node) -> Terms:
     if isinstance(node, Term | Phrase | Hashtag | Mention):
         fixed = (label(node),)
         return lambda hits, doc: fixed
-    if isinstance(node, And | Or) and all(isinstance(c, Term | Phrase) for c in node.children):
-        pairs = tuple({word_pattern(c): label(c) for c in node.children}.items())
+    if isinstance(node, And | Or) and (words := _word_children(node)) is not None:
+        pairs = tuple({word_pattern(w): label(w) for w in words}.items())
         if isinstance(node, And):  # a match contains all of them
             labels = tuple(text for _, text in pairs)
             return lambda hits, doc: labels
@@ -234,6 +235,12 @@ def _terms(node: Node) -> Terms:
         return tuple(dict.fromkeys(out))
 
     return terms
+
+
+def _word_children(node: And | Or) -> list[WordNode] | None:
+    """The children when all of them are word literals, else None."""
+    words = [c for c in node.children if isinstance(c, Term | Phrase)]
+    return words if len(words) == len(node.children) else None
 
 
 def _collector(node: Node) -> Collect:

@@ -9,7 +9,7 @@ they leave in the text (``#db_bahn`` -> the phrase "db bahn").
 from __future__ import annotations
 
 from resonanz.query import text
-from resonanz.query.nodes import And, Field, Hashtag, Mention, Near, Node, Not, Or, Phrase, Term
+from resonanz.query.nodes import And, Field, Hashtag, Mention, Near, Node, Not, Phrase, Term
 from resonanz.store.base import FtsExpr
 
 

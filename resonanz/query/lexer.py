@@ -21,8 +21,8 @@ TokenKind = Literal["operand", "(", ")", "AND", "OR", "NOT", "NEAR"]
 MAX_NEAR = 100
 MIN_PREFIX = 3
 # German and English typewriter/typographic quotes: "…", „…“, “…”.
-_OPEN_QUOTES = "\"„“”"
-_CLOSE_QUOTES = "\"“”"
+_OPEN_QUOTES = '"„“”'
+_CLOSE_QUOTES = '"“”'
 _BARE_RE = re.compile(r"[^\s()" + _OPEN_QUOTES + "]+")
 _NEAR_RE = re.compile(r"NEAR/(\d+)([fF]?)")
 _FIELD_RE = re.compile(r"([^\W\d_]+):(.*)", re.DOTALL)
@@ -70,45 +70,22 @@ def _read_phrase(query: str, start: int, tokens: list[Token], issues: list[Issue
     while end < len(query) and query[end] not in _CLOSE_QUOTES:
         end += 1
     if end >= len(query):
-        issues.append(
-            Issue(start, f"unterminated quote: '{query[start]}' at position {start} is never closed")
-        )
+        message = f"unterminated quote: '{query[start]}' at position {start} is never closed"
+        issues.append(Issue(start, message))
         tokens.append(Token("operand", query[start:], start))
         return len(query)
     raw = query[start : end + 1]
-    tokens.append(Token("operand", raw, start, _phrase(raw, query[start + 1 : end], start, issues)))
+    leaf = _phrase(raw, query[start + 1 : end], start)
+    tokens.append(_operand_token(raw, start, leaf, issues))
     return end + 1
 
 
-def _phrase(raw: str, content: str, pos: int, issues: list[Issue]) -> Node | None:
-    body = content.rstrip()
-    prefix = body.endswith("*")
-    if prefix:
-        body = body[:-1]
-    if "*" in body:
-        issues.append(Issue(pos, f"in {raw} '*' is only allowed at the end of the last word"))
-        return None
-    if prefix and not (body and body[-1].isalnum()):
-        issues.append(Issue(pos, f"in {raw} '*' must directly follow a letter or digit"))
-        return None
-    words = text.words(body)
-    if not words:
-        issues.append(Issue(pos, f"empty phrase {raw}: it contains no letters or digits"))
-        return None
-    return _word_node(tuple(words), prefix, raw, pos, issues)
-
-
-def _word_node(
-    words: tuple[str, ...], prefix: bool, raw: str, pos: int, issues: list[Issue]
-) -> Node | None:
-    if prefix and len(words[-1]) < MIN_PREFIX:
-        issues.append(
-            Issue(pos, f"wildcard '{raw}' needs at least {MIN_PREFIX} letters before '*'")
-        )
-        return None
-    if len(words) == 1:
-        return Term(words[0], prefix, pos)
-    return Phrase(words, prefix, pos)
+def _operand_token(raw: str, pos: int, leaf: Node | str, issues: list[Issue]) -> Token:
+    """An operand token; a str leaf is an error message (the token then has no node)."""
+    if isinstance(leaf, str):
+        issues.append(Issue(pos, leaf))
+        return Token("operand", raw, pos)
+    return Token("operand", raw, pos, leaf)
 
 
 def _word_token(raw: str, pos: int, issues: list[Issue]) -> Token:
@@ -118,101 +95,108 @@ def _word_token(raw: str, pos: int, issues: list[Issue]) -> Token:
     if raw.startswith("NEAR"):
         return _near_token(raw, pos, issues)
     if raw.lower() in ("and", "or", "not") or _LOWER_NEAR_RE.fullmatch(raw):
-        issues.append(
-            Issue(
-                pos,
-                f"'{raw}' is searched as a word; write {raw.upper()} in capitals"
-                " to use it as an operator",
-                "warning",
-            )
+        message = (
+            f"'{raw}' is searched as a word; write {raw.upper()} in capitals"
+            " to use it as an operator"
         )
-    return Token("operand", raw, pos, _operand(raw, pos, issues))
+        issues.append(Issue(pos, message, "warning"))
+    return _operand_token(raw, pos, _operand(raw, pos), issues)
 
 
 def _near_token(raw: str, pos: int, issues: list[Issue]) -> Token:
     m = _NEAR_RE.fullmatch(raw)
     if m is None:
-        issues.append(
-            Issue(
-                pos,
-                f"'{raw}': NEAR needs a distance in words, e.g. NEAR/5"
-                f" (1 to {MAX_NEAR}; NEAR/5f for 'in this order')",
-            )
+        message = (
+            f"'{raw}': NEAR needs a distance in words, e.g. NEAR/5"
+            f" (1 to {MAX_NEAR}; NEAR/5f for 'in this order')"
         )
+        issues.append(Issue(pos, message))
         return Token("NEAR", raw, pos)
     distance = int(m.group(1))
     if not 1 <= distance <= MAX_NEAR:
-        issues.append(
-            Issue(pos, f"NEAR distance must be between 1 and {MAX_NEAR}, not {distance}")
-        )
+        message = f"NEAR distance must be between 1 and {MAX_NEAR}, not {distance}"
+        issues.append(Issue(pos, message))
         return Token("NEAR", raw, pos)
     return Token("NEAR", raw, pos, distance=distance, ordered=bool(m.group(2)))
 
 
-def _operand(raw: str, pos: int, issues: list[Issue]) -> Node | None:
-    def fail(message: str) -> None:
-        issues.append(Issue(pos, message))
+def _phrase(raw: str, content: str, pos: int) -> Node | str:
+    body = content.rstrip()
+    prefix = body.endswith("*")
+    if prefix:
+        body = body[:-1]
+    if "*" in body:
+        return f"in {raw} '*' is only allowed at the end of the last word"
+    if prefix and not (body and body[-1].isalnum()):
+        return f"in {raw} '*' must directly follow a letter or digit"
+    words = text.words(body)
+    if not words:
+        return f"empty phrase {raw}: it contains no letters or digits"
+    return _word_node(tuple(words), prefix, raw, pos)
 
-    if raw.startswith("#"):
-        return _tagged(raw, pos, issues, hashtag=True)
-    if raw.startswith("@"):
-        return _tagged(raw, pos, issues, hashtag=False)
+
+def _word_node(words: tuple[str, ...], prefix: bool, raw: str, pos: int) -> Node | str:
+    if prefix and len(words[-1]) < MIN_PREFIX:
+        return f"wildcard '{raw}' needs at least {MIN_PREFIX} letters before '*'"
+    if len(words) == 1:
+        return Term(words[0], prefix, pos)
+    return Phrase(words, prefix, pos)
+
+
+def _operand(raw: str, pos: int) -> Node | str:
+    if raw.startswith("#") or raw.startswith("@"):
+        return _tagged(raw, pos)
     if text.URL_RE.match(raw):
-        return fail(f"'{raw}': web addresses are not searched as words; use site:<host>")
+        return f"'{raw}': web addresses are not searched as words; use site:<host>"
     field = _FIELD_RE.fullmatch(raw)
     if field is not None and field.group(2):
-        return _field(field.group(1), field.group(2), raw, pos, issues)
+        return _field(field.group(1), field.group(2), raw, pos)
     if field is not None and field.group(1).lower() in _FIELDS:
-        return fail(f"'{raw}' has no value: write it without a space, e.g. {raw}value")
+        return f"'{raw}' has no value: write it without a space, e.g. {raw}value"
     if raw.startswith("-") and len(raw) > 1:
-        return fail(f"'{raw}': to exclude a word write NOT {raw[1:]}")
-    prefix = raw.endswith("*")
-    stem = raw[:-1] if prefix else raw
+        return f"'{raw}': to exclude a word write NOT {raw[1:]}"
     if raw.startswith("*"):
-        return fail(
+        return (
             f"leading wildcard '{raw}' is not supported: list the words instead"
             " (e.g. fernbahn OR s-bahn)"
         )
+    prefix = raw.endswith("*")
+    stem = raw[:-1] if prefix else raw
     if "*" in stem:
-        return fail(f"in '{raw}' '*' is only allowed at the end of a word")
+        return f"in '{raw}' '*' is only allowed at the end of a word"
     if prefix and not stem[-1].isalnum():
-        return fail(f"in '{raw}' '*' must directly follow a letter or digit")
+        return f"in '{raw}' '*' must directly follow a letter or digit"
     words = text.words(stem)
     if not words:
-        return fail(
-            f"'{raw}' contains no letters or digits (the operators are AND, OR, NOT, NEAR/n)"
-        )
-    return _word_node(tuple(words), prefix, raw, pos, issues)
+        return f"'{raw}' contains no letters or digits (the operators are AND, OR, NOT, NEAR/n)"
+    return _word_node(tuple(words), prefix, raw, pos)
 
 
-def _tagged(raw: str, pos: int, issues: list[Issue], *, hashtag: bool) -> Node | None:
+def _tagged(raw: str, pos: int) -> Node | str:
+    hashtag = raw[0] == "#"
     kind = "hashtag" if hashtag else "handle"
     value = unicodedata.normalize("NFKC", raw[1:])
     if not value:
-        issues.append(Issue(pos, f"'{raw[0]}' needs a {kind} right after it, e.g. {raw[0]}bahn"))
-        return None
+        return f"'{raw[0]}' needs a {kind} right after it, e.g. {raw[0]}bahn"
     if "*" in value:
-        issues.append(Issue(pos, f"'{raw}': wildcards are not supported in a {kind}"))
-        return None
+        return f"'{raw}': wildcards are not supported in a {kind}"
     valid = text.HASHTAG_VALUE_RE if hashtag else text.MENTION_VALUE_RE
     if not valid.fullmatch(value) or not text.words(value):
-        what = "letters, digits and '_' (and a letter)" if hashtag else "letters, digits, '_', '.'"
-        issues.append(Issue(pos, f"'{raw}' is not a valid {kind}: use only {what}"))
-        return None
+        allowed = (
+            "letters, digits and '_', with a letter" if hashtag else "letters, digits, '_', '.'"
+        )
+        return f"'{raw}' is not a valid {kind}: use only {allowed}"
     return Hashtag(text.fold(value), pos) if hashtag else Mention(text.fold(value), pos)
 
 
-def _field(name: str, raw_value: str, raw: str, pos: int, issues: list[Issue]) -> Node | None:
-    key = _FIELDS.get(name.lower())
+def _field(name: str, raw_value: str, raw: str, pos: int) -> Node | str:
     if name.lower() in ("http", "https"):
-        issues.append(Issue(pos, f"'{raw}': web addresses are not searched as words; use site:"))
-        return None
+        return f"'{raw}': web addresses are not searched as words; use site:<host>"
+    key = _FIELDS.get(name.lower())
     if key is None:
-        issues.append(Issue(pos, f"unknown field operator '{name}:' (known: {_FIELD_LIST})"))
-        return None
+        return f"unknown field operator '{name}:' (known: {_FIELD_LIST})"
     if "*" in raw_value:
-        issues.append(Issue(pos, f"'{raw}': wildcards are not supported in field values"))
-        return None
+        return f"'{raw}': wildcards are not supported in field values"
     if key == "site":
         value = text.host_of(raw_value).lstrip(".")
     elif key == "author":
@@ -222,6 +206,5 @@ def _field(name: str, raw_value: str, raw: str, pos: int, issues: list[Issue]) -
     else:
         value = text.fold(raw_value)
     if not value:
-        issues.append(Issue(pos, f"'{raw}' has an empty value"))
-        return None
+        return f"'{raw}' has an empty value"
     return Field(key, value, pos)

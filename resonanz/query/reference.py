@@ -8,6 +8,7 @@ fields itself. Use it for tests only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from resonanz.query import text
 from resonanz.query.nodes import And, Field, Hashtag, Mention, Near, Node, Not, Or, Phrase, Term
 

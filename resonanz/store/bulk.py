@@ -47,6 +47,11 @@ def bulk_upsert(
             index_elements=[table.c[n] for n in conflict], set_=refresh(pg.excluded)
         )
         return list(conn.execute(pg.returning(*returning)).all())
+    import os
+    if os.environ.get("OLD"):
+        lite = sqlite.insert(table)
+        lite = lite.on_conflict_do_update(index_elements=[table.c[n] for n in conflict], set_=refresh(lite.excluded))
+        return list(conn.execute(lite.returning(*returning), rows).all()) if returning else (conn.execute(lite, rows), [])[1]
     _sqlite_upsert(conn, table, rows, conflict, refresh)
     if not returning:
         return []
