@@ -12,7 +12,7 @@ has no trigger set (it can match on NOT or field conditions alone).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -221,12 +221,11 @@ def _terms(node: Node) -> Terms:
     if isinstance(node, Term | Phrase | Hashtag | Mention):
         fixed = (label(node),)
         return lambda hits, doc: fixed
-    if isinstance(node, And | Or) and (words := _word_children(node)) is not None:
-        pairs = tuple({word_pattern(w): label(w) for w in words}.items())
-        if isinstance(node, And):  # a match contains all of them
-            labels = tuple(text for _, text in pairs)
-            return lambda hits, doc: labels
-        return lambda hits, doc: tuple([text for literal, text in pairs if literal in hits])
+    pairs = _flat_terms(node)
+    if pairs is not None:
+        return lambda hits, doc: tuple(
+            [text for literal, text in pairs if literal is None or literal in hits]
+        )
     collect = _collector(node)
 
     def terms(hits: Hits, doc: Document) -> tuple[str, ...]:
@@ -235,6 +234,39 @@ def _terms(node: Node) -> Terms:
         return tuple(dict.fromkeys(out))
 
     return terms
+
+
+def _flat_terms(node: Node) -> tuple[tuple[str | None, str], ...] | None:
+    """(literal, label) pairs whose present literals are a match's terms, in query order.
+
+    Works for an OR of words, and for an AND of words, ORs of words, NOTs, fields,
+    hashtags and handles: when such a node matches, its terms are exactly its positive
+    word literals that occur (hashtags and handles, literal None, always hold). None for
+    anything else (NEAR, or an OR whose children are not all words).
+    """
+    if isinstance(node, Or):
+        words = _word_children(node)
+        return None if words is None else _unique_pairs(words)
+    if not isinstance(node, And):
+        return None
+    parts: list[Term | Phrase | Hashtag | Mention] = []
+    for child in node.children:
+        if isinstance(child, Term | Phrase | Hashtag | Mention):
+            parts.append(child)
+        elif isinstance(child, Or) and (words := _word_children(child)) is not None:
+            parts.extend(words)
+        elif not isinstance(child, Not | Field):
+            return None
+    return _unique_pairs(parts)
+
+
+def _unique_pairs(
+    nodes: Sequence[Term | Phrase | Hashtag | Mention],
+) -> tuple[tuple[str | None, str], ...]:
+    pairs: dict[str, str | None] = {}
+    for n in nodes:
+        pairs.setdefault(label(n), word_pattern(n) if isinstance(n, Term | Phrase) else None)
+    return tuple((literal, text) for text, literal in pairs.items())
 
 
 def _word_children(node: And | Or) -> list[WordNode] | None:

@@ -65,9 +65,9 @@ class Matcher:
         self._next_plan = FIRST_PLAN
 
     @classmethod
-    def from_queries(cls, queries: Iterable[tuple[int, str]]) -> Matcher:
+    def from_queries(cls, queries: Iterable[tuple[int, str]], *, delta_limit: int = 512) -> Matcher:
         """A matcher for all (topic id, query) pairs; raises QueryError for an invalid query."""
-        matcher = cls()
+        matcher = cls(delta_limit=delta_limit)
         for topic_id, query in queries:
             matcher.add(topic_id, query)
         matcher.build()
@@ -130,7 +130,8 @@ class Matcher:
     def build(self, *, full: bool = False) -> None:
         """Bring the automata up to date now (``match`` does it when needed)."""
         too_many_dead = self._dead > max(self.delta_limit, len(self._main_literals) // 4)
-        if full or too_many_dead or len(self._wanted) > self.delta_limit:
+        first = self._main is None and bool(self._wanted)
+        if full or first or too_many_dead or len(self._wanted) > self.delta_limit:
             self._main_literals = frozenset(self._refs)
             self._main = _automaton(self._main_literals)
             self._dead = 0

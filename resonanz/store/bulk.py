@@ -37,7 +37,7 @@ def bulk_upsert(
     refresh: Callable[[Any], dict[str, Any]],
     returning: tuple[Any, ...],
 ) -> list[Row[Any]]:
-    """INSERT ... ON CONFLICT DO UPDATE for many rows; returns the returning columns."""
+    """INSERT ... ON CONFLICT DO UPDATE ... RETURNING for many rows in few round trips."""
     if not rows:
         return []
     if conn.dialect.name == "postgresql":
@@ -46,48 +46,18 @@ def bulk_upsert(
         pg = pg.on_conflict_do_update(
             index_elements=[table.c[n] for n in conflict], set_=refresh(pg.excluded)
         )
+        if not returning:
+            conn.execute(pg)
+            return []
         return list(conn.execute(pg.returning(*returning)).all())
-    import os
-    if os.environ.get("OLD"):
-        lite = sqlite.insert(table)
-        lite = lite.on_conflict_do_update(index_elements=[table.c[n] for n in conflict], set_=refresh(lite.excluded))
-        return list(conn.execute(lite.returning(*returning), rows).all()) if returning else (conn.execute(lite, rows), [])[1]
-    _sqlite_upsert(conn, table, rows, conflict, refresh)
-    if not returning:
-        return []
-    key = sa.tuple_(*[table.c[n] for n in conflict])
-    found: list[Row[Any]] = []
-    for part in chunks([tuple(row[n] for n in conflict) for row in rows]):
-        found.extend(conn.execute(sa.select(*returning).where(key.in_(part))).all())
-    return found
-
-
-def _sqlite_upsert(
-    conn: Connection,
-    table: sa.Table,
-    rows: list[dict[str, Any]],
-    conflict: tuple[str, ...],
-    refresh: Callable[[Any], dict[str, Any]],
-) -> None:
-    """One executemany of the compiled upsert, values run through the column types once.
-
-    SQLAlchemy's own executemany builds a parameter dict per row and costs about as much as
-    SQLite's work; the sqlite3 module's executemany loop runs in C.
-    """
-    dialect = conn.dialect
-    names = list(rows[0])
-    stmt = sqlite.insert(table).values({n: sa.bindparam(n) for n in names})
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c[n] for n in conflict], set_=refresh(stmt.excluded)
+    lite = sqlite.insert(table)
+    lite = lite.on_conflict_do_update(
+        index_elements=[table.c[n] for n in conflict], set_=refresh(lite.excluded)
     )
-    compiled = stmt.compile(dialect=dialect)
-    order = compiled.positiontup or []
-    processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in order]
-    params = [
-        tuple(p(row[n]) if p else row[n] for n, p in zip(order, processors, strict=True))
-        for row in rows
-    ]
-    conn.exec_driver_sql(str(compiled), params)
+    if not returning:
+        conn.execute(lite, rows)
+        return []
+    return list(conn.execute(lite.returning(*returning), rows).all())
 
 
 def _pg_rows(table: sa.Table, names: list[str], rows: list[dict[str, Any]]) -> sa.Select[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from resonanz.store.types import json_dumps
 # Execution option that marks a connection as about to write (BEGIN IMMEDIATE on SQLite).
 WRITE = "resonanz_write"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+MIN_SQLITE = (3, 35, 0)
 
 
 def normalise_url(url: str) -> URL:
@@ -50,6 +52,11 @@ def create_engine(url: URL) -> Engine:
 
 
 def _sqlite_engine(url: URL) -> Engine:
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise StoreError(
+            f"Resonanz needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer (for RETURNING "
+            f"and upserts); this Python has {sqlite3.sqlite_version}"
+        )
     options: dict[str, Any] = {"json_serializer": json_dumps}
     if _is_memory(url):
         # One shared connection, or every checkout would see a different empty database.

@@ -1,12 +1,11 @@
-"""SqlStore: the Store for SQLite and PostgreSQL (workspaces, topics, sources; mentions
-are delegated to resonanz.store.writes and resonanz.store.reads)."""
+"""SqlStore: the Store on SQLite and PostgreSQL; mention reads and writes live beside it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from resonanz.errors import ConflictError, NotFoundError, StoreError
 from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 from resonanz.store import reads, writes
-from resonanz.store.base import CountDimension, MentionFilter, SaveResult
+from resonanz.store.base import CountDimension, MentionFilter, SaveResult, Store
 from resonanz.store.engine import WRITE
 from resonanz.store.records import check_kind, source_record, topic_record
 from resonanz.store.schema import sources, topics, workspaces
@@ -24,8 +23,7 @@ ANALYSE_AFTER_INSERTS = 1000
 
 
 def db_error(action: str, exc: SQLAlchemyError) -> StoreError:
-    """A StoreError naming what failed and why, without SQL or parameters (they may hold
-    source secrets)."""
+    """A StoreError naming what failed and why; no SQL or parameters (they may hold secrets)."""
     reason = getattr(exc, "orig", None) or exc.__cause__ or exc
     return StoreError(f"{action} failed: {str(reason).strip().splitlines()[0]}")
 
@@ -396,3 +394,10 @@ class SqlStore:
         """Mention counts per platform, topic name, lang, day or author handle."""
         with self._read(f"counting mentions by {dimension}") as conn:
             return reads.count_by(conn, workspace_id, dimension, flt, limit=limit)
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_protocol(store: SqlStore) -> Store:
+        """Never called: makes mypy check SqlStore against the Store protocol."""
+        return store

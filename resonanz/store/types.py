@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,28 +27,36 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
     """A timestamp stored in UTC and always returned timezone-aware (UTC).
 
     Aware datetimes are converted to UTC; naive ones are taken to be UTC already.
-    SQLite stores a fixed-width ISO string, so text order is time order.
+    SQLite stores fixed-width text ('2024-03-01 12:00:00.000000', SQLAlchemy's own format),
+    so text order is time order; converting here is faster than SQLAlchemy's processors.
     """
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Convert to UTC (naive UTC on SQLite, which has no time zones)."""
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        """Plain text on SQLite (converted here), timestamptz elsewhere."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String())
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        """Convert to UTC (as fixed-width text on SQLite)."""
         if value is None:
             return None
         value = to_utc(value)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
         return value
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         """Return an aware UTC datetime."""
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if stamp.tzinfo is None:
+            return stamp.replace(tzinfo=UTC)
+        return stamp.astimezone(UTC)
 
 
 def _json_default(obj: object) -> Any:
@@ -60,12 +69,34 @@ def _json_default(obj: object) -> Any:
 
 
 def json_dumps(obj: object) -> str:
-    """Compact JSON with unicode kept readable; used as the engines' serializer."""
+    """Compact JSON with unicode kept readable; used as the engines' serializer.
+
+    NaN and infinities, which JSON cannot hold (and PostgreSQL refuses), become null.
+    """
     try:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+        try:
+            return _dumps(obj)
+        except ValueError:
+            return _dumps(_finite(obj))
     except (TypeError, ValueError) as exc:
         # Raised inside the driver on PostgreSQL, so it must already be a project error.
         raise StoreError(f"cannot store as JSON: {exc}") from exc
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(
+        obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default
+    )
+
+
+def _finite(obj: object) -> object:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: _finite(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(value) for value in obj]
+    return obj
 
 
 # JSON documents: JSONB on PostgreSQL (queryable); "raw" payloads use plain JSON there

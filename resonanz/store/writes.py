@@ -47,6 +47,8 @@ def save_batch(
 ) -> SaveResult:
     """Store a batch (see Store.save_batch); the caller owns the transaction."""
     workspace_slug(conn, workspace_id)
+    if source_id is not None:
+        _check_source(conn, workspace_id, source_id)
     unique, skipped = _dedupe(batch)
     _check_topics(conn, workspace_id, {tm.topic_id for m in unique for tm in m.matches})
     author_ids = _upsert_authors(conn, workspace_id, [m.author for m in unique if m.author], at)
@@ -67,7 +69,7 @@ def save_batch(
             match_rows,
             conflict=("mention_id", "topic_id"),
             refresh=lambda new: {"terms": new.terms},
-            returning=(matches.c.mention_id,),
+            returning=(),
         )
     _resolve_links(conn, workspace_id, unique, ids, inserted)
     if source_id is not None:
@@ -78,6 +80,16 @@ def save_batch(
         matches=len(match_rows),
         skipped=tuple(skipped),
     )
+
+
+def _check_source(conn: Connection, workspace_id: int, source_id: int) -> None:
+    found = conn.execute(
+        sa.select(sources.c.id).where(
+            sources.c.id == source_id, sources.c.workspace_id == workspace_id
+        )
+    ).first()
+    if found is None:
+        raise NotFoundError(f"source {source_id} does not exist in workspace {workspace_id}")
 
 
 def _dedupe(batch: Sequence[Mention]) -> tuple[list[Mention], list[str]]:

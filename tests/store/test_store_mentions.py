@@ -236,6 +236,9 @@ def test_source_of_another_workspace_is_refused(
     _assert_untouched(store, ws, prepared)
     with pytest.raises(NotFoundError, match="workspace 999 does not exist"):
         store.save_batch(999, [make_mention("9")])
+    with pytest.raises(NotFoundError, match="source 999 does not exist in workspace"):
+        store.save_batch(ws.id, [make_mention("9")], source_id=999)
+    _assert_untouched(store, ws, prepared)
 
 
 def test_replace_matches(store: SqlStore, ws: Workspace, make_mention) -> None:
@@ -325,3 +328,11 @@ def test_concurrent_writers_wait_for_each_other(store_url: str, make_mention) ->
         assert sum(pool.map(writer, [0, 100_000, 200_000, 300_000])) == 2000
     with open_store(store_url) as check:
         assert check.count_mentions(workspace.id) == 2000
+
+
+def test_non_finite_numbers_become_null(store: SqlStore, ws: Workspace, make_mention) -> None:
+    raw = {"score": float("nan"), "list": [1.5, float("inf")], "ok": 2}
+    store.save_batch(ws.id, [make_mention("1", raw=raw, enrichments={"s": float("-inf")})])
+    (stored,) = store.iter_mentions(ws.id)
+    assert stored.raw == {"score": None, "list": [1.5, None], "ok": 2}
+    assert stored.enrichments == {"s": None}

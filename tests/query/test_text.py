@@ -1,0 +1,98 @@
+"""Folding and tokenising (query.text) and the Document built from a post."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from resonanz.query import Document
+from resonanz.query.text import (
+    WORD_RE,
+    fold,
+    hashtags,
+    host_of,
+    mentions,
+    search_text,
+    urls,
+    words,
+)
+
+
+def test_fold() -> None:
+    assert fold("Bahnhöfe") == fold("BAHNHOEFE") == "bahnhoefe"
+    assert fold("Straße") == fold("STRASSE") == "strasse"
+    assert fold("Zu\u0308ge") == "zuege"
+    assert fold("ＡＢＣ") == "abc"
+
+
+def test_words() -> None:
+    assert words("Die S-Bahn (Berlin), @DB_Bahn #ÖPNV!") == [
+        "die", "s", "bahn", "berlin", "db", "bahn", "oepnv",
+    ]  # fmt: skip
+    assert words("siehe https://www.bahn.de/x und WWW.zug.de/y.") == ["siehe", "und"]
+    assert words("Café „Zur Bahn“ …") == ["café", "zur", "bahn"]
+
+
+@settings(max_examples=300, database=None)
+@given(st.text(alphabet="abcXYZ019äÖüßé_-#@.:/ „“…\t\n", max_size=40))
+def test_ascii_fast_path_finds_the_same_words_as_the_regex(raw: str) -> None:
+    folded = fold(raw)
+    if "://" not in folded and "www." not in folded:
+        assert words(raw) == WORD_RE.findall(folded)
+
+
+def test_search_text_is_title_words_then_text_words() -> None:
+    assert search_text(["Deutsche Bahn:", None, "Züge fallen aus"]) == (
+        "deutsche bahn zuege fallen aus"
+    )
+
+
+def test_hashtags_and_mentions() -> None:
+    assert hashtags("#Bahn #ÖPNV C# &#39; x#y #2015 #s21") == {"bahn", "oepnv", "s21"}
+    assert hashtags("#Zu\u0308ge") == {"zuege"}  # decomposed umlauts are normalised first
+    assert hashtags("https://x.de/?a=#frag #echt") == {"echt"}
+    assert mentions("@DB_Bahn mail@bahn.de @user.bsky.social") == {
+        "db_bahn",
+        "user.bsky.social",
+    }
+    assert hashtags("keine") == frozenset() and mentions("keine") == frozenset()
+
+
+def test_urls_and_hosts() -> None:
+    assert urls("Siehe https://bahn.de/x. Und www.zug.de!") == ["https://bahn.de/x", "www.zug.de"]
+    assert host_of("https://WWW.Bahn.DE/x") == "bahn.de"
+    assert host_of("s.bahn.de/path") == "s.bahn.de"
+    assert host_of(None) == host_of("") == ""
+    assert host_of("http://[::1") == ""
+
+
+def test_document_fields() -> None:
+    doc = Document.build(
+        text="Bahn #Zug @DB_Info https://t.co/x",
+        title="Streik!",
+        author="@DB_Bahn",
+        url="https://www.twitter.com/x",
+        lang="de_AT",
+        platform="Twitter",
+    )
+    assert doc.words == ["streik", "bahn", "zug", "db", "info"]
+    assert doc.padded == " streik bahn zug db info "
+    assert doc.hashtags == {"zug"}
+    assert doc.mentions == {"db_info"}
+    assert (doc.author, doc.host, doc.lang, doc.platform) == (
+        "db_bahn",
+        "twitter.com",
+        "de-at",
+        "twitter",
+    )
+
+
+def test_document_positions() -> None:
+    doc = Document.build(text="Zug um Zug, deutsche Bahn und deutsche Bahnhöfe")
+    assert doc.positions("zug") == [0, 2]
+    assert doc.positions("ice") == []
+    assert doc.starts(("deutsche", "bahn"), False) == [3]
+    assert doc.starts(("deutsche", "bahn"), True) == [3, 6]
+    assert doc.starts(("bahn",), True) == [4, 7]
+    empty = Document.build(text="")
+    assert empty.words == [] and empty.starts(("x1",), True) == []
