@@ -2,6 +2,7 @@
 
     ResonanzError
     ├── ConfigError(ValueError)          a setting is missing or invalid
+    ├── ValidationError(ValueError)      user input is invalid (empty name, unknown kind)
     ├── QueryError(ValueError)           a topic query does not parse; carries position
     ├── NotFoundError(LookupError)       a workspace, topic or source does not exist
     ├── ConflictError(ValueError)        a name is already taken
@@ -29,6 +30,10 @@ class ResonanzError(Exception):
 
 class ConfigError(ResonanzError, ValueError):
     """A setting is missing or invalid."""
+
+
+class ValidationError(ResonanzError, ValueError):
+    """User input is invalid: an empty name, an unknown kind."""
 
 
 class QueryError(ResonanzError, ValueError):

@@ -122,6 +122,8 @@ def register(app: typer.Typer) -> None:
         name = f"file:{path}"
         try:
             source = store.get_source(ws.id, name)
+            if dict(source.config) != config:
+                source = store.update_source(source.id, config=config)
             if again:
                 store.set_source_cursor(source.id, {})
                 source = store.get_source_by_id(source.id)

@@ -16,7 +16,7 @@ from resonanz.cli.reading import print_stats
 from resonanz.cli.render import mention_line
 from resonanz.demo import DEMO_NAME, DEMO_TOPICS, DEMO_WORKSPACE, sample_path
 from resonanz.errors import NotFoundError
-from resonanz.store import MentionFilter
+from resonanz.store import MentionFilter, display_url
 
 _EXAMPLES_PER_TOPIC = 2
 
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
             store.delete_workspace(DEMO_WORKSPACE)
         ws = store.create_workspace(DEMO_WORKSPACE, DEMO_NAME)
         console.print(Rule(f"Resonanz demo: {DEMO_NAME}"))
-        console.print(f"Store: {store.url}")
+        console.print(f"Store: {display_url(store.url)}")
         for topic in DEMO_TOPICS:
             store.add_topic(ws.id, topic.name, topic.query, topic.kind)
             console.print(f"  topic [bold]{topic.name}[/bold] ({topic.kind}): {topic.query}")
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
             for mention in islice(found, _EXAMPLES_PER_TOPIC):
                 terms = next((m.terms for m in mention.matches if m.topic_id == stored.id), ())
                 console.print(mention_line(mention, terms))
-        db_flag = f"--database-url {store.url}"
+        db_flag = f"--database-url {display_url(store.url)}"
         console.print(Rule("Next"))
         console.print(f"Search:  resonanz {db_flag} -w demo search 'verspätung* AND NOT flixbus'")
         console.print(f"Test:    resonanz {db_flag} -w demo topic test '\"zu spät\" NEAR/5 ice'")

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from resonanz.cli.context import obj
 from resonanz.config import ENV_PREFIX, setting_help
+from resonanz.store import display_url
 
 
 def register(app: typer.Typer) -> None:
@@ -19,8 +20,11 @@ def register(app: typer.Typer) -> None:
         """Show the effective settings (flag > RESONANZ_* env > resonanz.toml > default)."""
         app_ctx = obj(ctx)
         values = asdict(app_ctx.settings)
+        values["database_url"] = (
+            display_url(values["database_url"]) if values["database_url"] else ""
+        )
         table = Table("setting", "env variable", "value", "help")
         for name, help_text in setting_help().items():
             table.add_row(name, ENV_PREFIX + name.upper(), repr(values[name]), help_text)
         app_ctx.console.print(table)
-        app_ctx.console.print(f"Database: {app_ctx.settings.resolved_database_url()}")
+        app_ctx.console.print(f"Database: {display_url(app_ctx.settings.resolved_database_url())}")

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from resonanz.cli.context import obj
 from resonanz.errors import ConfigError, NotFoundError
+from resonanz.store import display_url
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -40,7 +41,7 @@ def register(app: typer.Typer) -> None:
         except NotFoundError:
             store.create_workspace(slug, slug)
             created = True
-        app_ctx.console.print(f"Database ready: {store.url}")
+        app_ctx.console.print(f"Database ready: {display_url(store.url)}")
         state = "created" if created else "exists"
         app_ctx.console.print(f"Workspace '{slug}' {state}.")
 

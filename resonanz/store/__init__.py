@@ -14,7 +14,20 @@ from resonanz.store.engine import create_engine, normalise_url
 from resonanz.store.migrate import upgrade
 from resonanz.store.sql import SqlStore
 
-__all__ = ["FtsExpr", "MentionFilter", "SaveResult", "SqlStore", "Store", "open_store"]
+__all__ = [
+    "FtsExpr",
+    "MentionFilter",
+    "SaveResult",
+    "SqlStore",
+    "Store",
+    "display_url",
+    "open_store",
+]
+
+
+def display_url(url: str) -> str:
+    """The database URL with any password masked, for printing."""
+    return normalise_url(url).render_as_string(hide_password=True)
 
 
 def open_store(url: str) -> SqlStore:

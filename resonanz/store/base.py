@@ -19,7 +19,7 @@ from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 # Words are already folded (query.text.fold). The store turns it into FTS5 MATCH syntax or
 # a PostgreSQL tsquery over the folded ``search_text`` column. It must select a superset of
 # the mentions whose search_text satisfies it; exact evaluation happens in Python.
-FtsExpr = Union[
+FtsExpr = Union[  # noqa: UP007 (a recursive alias needs the string form inside Union)
     tuple[Literal["term"], str, bool],
     tuple[Literal["phrase"], tuple[str, ...], bool],
     tuple[Literal["and"], tuple["FtsExpr", ...]],
@@ -81,6 +81,13 @@ class Store(Protocol):
     # -- sources
     def add_source(
         self, workspace_id: int, kind: str, name: str, config: Mapping[str, Any]
+    ) -> SourceConfig: ...
+    def update_source(
+        self,
+        source_id: int,
+        *,
+        config: Mapping[str, Any] | None = None,
+        enabled: bool | None = None,
     ) -> SourceConfig: ...
     def get_source(self, workspace_id: int, name: str) -> SourceConfig: ...
     def get_source_by_id(self, source_id: int) -> SourceConfig: ...

@@ -6,13 +6,15 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
+from resonanz.errors import ValidationError
 from resonanz.models import TOPIC_KINDS, SourceConfig, SourceHealth, Topic
 
 
 def check_kind(kind: str) -> None:
     """Refuse a topic kind outside TOPIC_KINDS."""
     if kind not in TOPIC_KINDS:
-        raise ValueError(f"unknown topic kind {kind!r} (expected one of {', '.join(TOPIC_KINDS)})")
+        known = ", ".join(TOPIC_KINDS)
+        raise ValidationError(f"unknown topic kind {kind!r} (expected one of {known})")
 
 
 def topic_record(row: Row[Any]) -> Topic:

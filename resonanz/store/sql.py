@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from resonanz.errors import ConflictError, NotFoundError, StoreError
+from resonanz.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 from resonanz.store import reads, writes
 from resonanz.store.base import CountDimension, MentionFilter, SaveResult, Store
@@ -74,7 +74,7 @@ class SqlStore:
     def create_workspace(self, slug: str, name: str) -> Workspace:
         """Create a workspace; ConflictError when the slug is taken."""
         if not slug.strip():
-            raise ValueError("a workspace needs a non-empty slug")
+            raise ValidationError("a workspace needs a non-empty slug")
         now = datetime.now(UTC)
         with self._write(f"creating workspace '{slug}'") as conn:
             try:
@@ -114,7 +114,7 @@ class SqlStore:
         """Add a topic; ConflictError when the name is taken in the workspace."""
         check_kind(kind)
         if not name.strip():
-            raise ValueError("a topic needs a non-empty name")
+            raise ValidationError("a topic needs a non-empty name")
         now = datetime.now(UTC)
         with self._write(f"adding topic '{name}'") as conn:
             slug = writes.workspace_slug(conn, workspace_id)
@@ -205,7 +205,7 @@ class SqlStore:
     ) -> SourceConfig:
         """Configure a source; ConflictError when the name is taken in the workspace."""
         if not name.strip():
-            raise ValueError("a source needs a non-empty name")
+            raise ValidationError("a source needs a non-empty name")
         with self._write(f"adding source '{name}'") as conn:
             slug = writes.workspace_slug(conn, workspace_id)
             try:
@@ -227,6 +227,28 @@ class SqlStore:
                     f"source '{name}' already exists in workspace '{slug}'"
                 ) from exc
         return source_record(row)
+
+    def update_source(
+        self,
+        source_id: int,
+        *,
+        config: Mapping[str, Any] | None = None,
+        enabled: bool | None = None,
+    ) -> SourceConfig:
+        """Change a source's config or enabled flag (cursor and health stay)."""
+        values: dict[str, Any] = {}
+        if config is not None:
+            values["config"] = dict(config)
+        if enabled is not None:
+            values["enabled"] = enabled
+        if values:
+            with self._write(f"updating source {source_id}") as conn:
+                result = conn.execute(
+                    sa.update(sources).where(sources.c.id == source_id).values(**values)
+                )
+                if result.rowcount == 0:
+                    raise NotFoundError(f"source {source_id} does not exist")
+        return self.get_source_by_id(source_id)
 
     def get_source(self, workspace_id: int, name: str) -> SourceConfig:
         """The source with this name in the workspace."""
