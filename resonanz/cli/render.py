@@ -16,15 +16,20 @@ _WORD_RE = re.compile(r"[^\W_]+")
 
 
 def highlight(text: str, terms: Iterable[str], *, limit: int = 280) -> Text:
-    """The text (shortened) with words belonging to the matched terms in bold yellow."""
-    words = {w for term in terms for w in term.split()}
+    """The text (shortened) with words belonging to the matched terms in bold yellow.
+
+    Terms are folded literals as the matcher reports them; a trailing '*' marks a prefix.
+    """
+    parts = [w.lstrip("#@") for term in terms for w in term.split()]
+    exact = {w for w in parts if not w.endswith("*")}
+    prefixes = tuple(w[:-1] for w in parts if w.endswith("*"))
     short = " ".join(text.split())
     if len(short) > limit:
         short = short[: limit - 1] + "…"
     out = Text(short)
     for m in _WORD_RE.finditer(short):
         folded = fold(m.group())
-        if folded in words or any(len(w) >= 3 and folded.startswith(w) for w in words):
+        if folded in exact or (prefixes and folded.startswith(prefixes)):
             out.stylize("bold yellow", m.start(), m.end())
     return out
 

@@ -53,6 +53,9 @@ class Matcher:
         # literal -> the queries it triggers; queries without triggers are always evaluated
         self._triggers: dict[str, dict[int, CompiledQuery]] = {}
         self._always: dict[int, CompiledQuery] = {}
+        # literal -> (topic, terms) of the queries that are just that literal: a hit is a
+        # match, with no evaluation and no per-query lookup.
+        self._direct: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] = {}
         self._main: AhoCorasick | None = None
         self._main_literals: frozenset[str] = frozenset()
         self._dead = 0  # literals in the main automaton that no query uses any more
@@ -124,7 +127,7 @@ class Matcher:
                 self._dead += 1
             else:
                 self._wanted.discard(literal)
-        self._unregister(topic_id)
+        self._unregister(topic_id, compiled)
         self._dirty = True
 
     def build(self, *, full: bool = False) -> None:
@@ -165,9 +168,12 @@ class Matcher:
             self._seen.update(hits)
             if self._documents >= self._next_plan:
                 self.plan()
+        out: list[tuple[int, tuple[str, ...]]] = []
+        direct = self._direct
+        for literal in hits & direct.keys():
+            out.extend(direct[literal])
         candidates = self._candidates(hits)
-        self.evaluations += len(candidates)
-        out = []
+        self.evaluations += len(candidates) + len(out)
         for topic_id, query in candidates.items():
             if query.sure or query.test(hits, doc):
                 terms = query.fixed_terms
@@ -176,8 +182,10 @@ class Matcher:
         return out
 
     def candidates(self, doc: Document) -> list[int]:
-        """The topics whose queries ``match`` would evaluate for this document, sorted."""
-        return sorted(self._candidates(self.scan_text(doc.padded)))
+        """The topics ``match`` considers for this document (found by a trigger), sorted."""
+        hits = self.scan_text(doc.padded)
+        direct = [t for literal in hits & self._direct.keys() for t, _ in self._direct[literal]]
+        return sorted([*self._candidates(hits), *direct])
 
     def plan(self) -> None:
         """Re-choose every query's triggers by the literal frequencies seen so far."""
@@ -187,7 +195,7 @@ class Matcher:
             if has_choice(compiled.node):
                 planned = triggers(compiled.node, cost)
                 if planned != self._planned[topic_id]:
-                    self._unregister(topic_id)
+                    self._unregister(topic_id, compiled)
                     self._register(topic_id, compiled, planned)
 
     def _register(
@@ -196,20 +204,31 @@ class Matcher:
         self._planned[topic_id] = planned
         if planned is None:
             self._always[topic_id] = compiled
-            return
-        for literal in planned:
-            self._triggers.setdefault(literal, {})[topic_id] = compiled
+        elif _is_direct(compiled, planned):
+            (literal,) = planned
+            entry = (topic_id, compiled.fixed_terms or ())
+            self._direct[literal] = (*self._direct.get(literal, ()), entry)
+        else:
+            for literal in planned:
+                self._triggers.setdefault(literal, {})[topic_id] = compiled
 
-    def _unregister(self, topic_id: int) -> None:
+    def _unregister(self, topic_id: int, compiled: CompiledQuery) -> None:
         planned = self._planned.pop(topic_id)
         if planned is None:
             del self._always[topic_id]
-            return
-        for literal in planned:
-            topics = self._triggers[literal]
-            del topics[topic_id]
-            if not topics:
-                del self._triggers[literal]
+        elif _is_direct(compiled, planned):
+            (literal,) = planned
+            kept = tuple(entry for entry in self._direct[literal] if entry[0] != topic_id)
+            if kept:
+                self._direct[literal] = kept
+            else:
+                del self._direct[literal]
+        else:
+            for literal in planned:
+                topics = self._triggers[literal]
+                del topics[topic_id]
+                if not topics:
+                    del self._triggers[literal]
 
     def _candidates(self, hits: set[str]) -> dict[int, CompiledQuery]:
         candidates = dict(self._always)
@@ -217,6 +236,11 @@ class Matcher:
         for literal in hits & triggers.keys():
             candidates.update(triggers[literal])
         return candidates
+
+
+def _is_direct(compiled: CompiledQuery, planned: frozenset[str]) -> bool:
+    """True for a query that is one word literal: its trigger occurring is a match."""
+    return compiled.sure and compiled.fixed_terms is not None and len(planned) == 1
 
 
 def _first(item: tuple[int, tuple[str, ...]]) -> int:
