@@ -5,8 +5,9 @@ Deutsche Bahn), resampled and sometimes recombined (a text plus a sentence of an
 cut at 1,000 characters like the ingest benchmark, with the row's URL, a platform from
 its host and the author handle from Twitter URLs. Queries are built the way brand,
 product and competitor topics are written, from the sample's own vocabulary: mostly
-rarer words, some common ones, real phrases, wildcards, NEAR pairs that co-occur in a
-text, NOT exclusions, hashtags and handles of the sample, field operators.
+rarer words, some common ones, phrases, wildcards, NEAR pairs that co-occur in a text,
+NOT exclusions, hashtags and handles of the sample, field operators. By default queries
+come from one random half of the rows and posts from the other (see ``bench_match``).
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ class _Vocabulary:
         return (name, rng.choice(near)) if near else (name, self.word(rng, "context"))
 
     def operand(self, rng: random.Random, role: str = "anchor") -> str:
+        """A word, a phrase (names only) or a wildcard."""
         roll = rng.random()
         if roll < 0.15 and role == "anchor":
             return self.phrase(rng)
@@ -145,6 +147,7 @@ class _Vocabulary:
         return self.word(rng, role)
 
     def group(self, rng: random.Random, lo: int, hi: int, role: str = "anchor") -> str:
+        """A parenthesised OR of lo to hi operands."""
         items = [self.operand(rng, role) for _ in range(rng.randint(lo, hi))]
         return "(" + " OR ".join(items) + ")"
 

@@ -42,8 +42,8 @@ def _and(parts: list[FtsExpr | None]) -> FtsExpr | None:
 def _flat(op: str, parts: list[FtsExpr]) -> FtsExpr:
     flat: list[FtsExpr] = []
     for part in parts:
-        if part[0] == op:
-            flat.extend(part[1])  # type: ignore[arg-type]
+        if part[0] == "and" == op or part[0] == "or" == op:
+            flat.extend(part[1])
         else:
             flat.append(part)
     unique = tuple(dict.fromkeys(flat))

@@ -34,6 +34,7 @@ from resonanz.query.compiler import (
     triggers,
 )
 from resonanz.query.document import Document
+from resonanz.query.nodes import Node, Phrase, Term, label, walk, word_pattern
 from resonanz.query.parser import parse
 
 SAMPLE_EVERY = 8  # count literal frequencies in every 8th document
@@ -53,8 +54,8 @@ class Matcher:
         # literal -> the queries it triggers; queries without triggers are always evaluated
         self._triggers: dict[str, dict[int, CompiledQuery]] = {}
         self._always: dict[int, CompiledQuery] = {}
-        # literal -> (topic, terms) of the queries that are just that literal: a hit is a
-        # match, with no evaluation and no per-query lookup.
+        # literal -> (topic, (label,)) of the queries that are an OR of word literals, this
+        # one among them: a hit is a match, with no evaluation and no per-query lookup.
         self._direct: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] = {}
         self._main: AhoCorasick | None = None
         self._main_literals: frozenset[str] = frozenset()
@@ -172,6 +173,8 @@ class Matcher:
         direct = self._direct
         for literal in hits & direct.keys():
             out.extend(direct[literal])
+        if len(out) > 1 and len({topic_id for topic_id, _ in out}) < len(out):
+            out = self._merge(out, hits, doc)
         candidates = self._candidates(hits)
         self.evaluations += len(candidates) + len(out)
         for topic_id, query in candidates.items():
@@ -181,10 +184,21 @@ class Matcher:
         out.sort(key=_first)
         return out
 
+    def _merge(
+        self, found: list[tuple[int, tuple[str, ...]]], hits: set[str], doc: Document
+    ) -> list[tuple[int, tuple[str, ...]]]:
+        """One entry per topic when several literals of one OR query occurred."""
+        counts = Counter(topic_id for topic_id, _ in found)
+        out = [entry for entry in found if counts[entry[0]] == 1]
+        for topic_id, count in counts.items():
+            if count > 1:
+                out.append((topic_id, self._queries[topic_id].terms(hits, doc)))
+        return out
+
     def candidates(self, doc: Document) -> list[int]:
         """The topics ``match`` considers for this document (found by a trigger), sorted."""
         hits = self.scan_text(doc.padded)
-        direct = [t for literal in hits & self._direct.keys() for t, _ in self._direct[literal]]
+        direct = {t for literal in hits & self._direct.keys() for t, _ in self._direct[literal]}
         return sorted([*self._candidates(hits), *direct])
 
     def plan(self) -> None:
@@ -204,10 +218,9 @@ class Matcher:
         self._planned[topic_id] = planned
         if planned is None:
             self._always[topic_id] = compiled
-        elif _is_direct(compiled, planned):
-            (literal,) = planned
-            entry = (topic_id, compiled.fixed_terms or ())
-            self._direct[literal] = (*self._direct.get(literal, ()), entry)
+        elif compiled.sure:
+            for literal, text in _word_labels(compiled.node).items():
+                self._direct[literal] = (*self._direct.get(literal, ()), (topic_id, (text,)))
         else:
             for literal in planned:
                 self._triggers.setdefault(literal, {})[topic_id] = compiled
@@ -216,13 +229,13 @@ class Matcher:
         planned = self._planned.pop(topic_id)
         if planned is None:
             del self._always[topic_id]
-        elif _is_direct(compiled, planned):
-            (literal,) = planned
-            kept = tuple(entry for entry in self._direct[literal] if entry[0] != topic_id)
-            if kept:
-                self._direct[literal] = kept
-            else:
-                del self._direct[literal]
+        elif compiled.sure:
+            for literal in planned:
+                kept = tuple(entry for entry in self._direct[literal] if entry[0] != topic_id)
+                if kept:
+                    self._direct[literal] = kept
+                else:
+                    del self._direct[literal]
         else:
             for literal in planned:
                 topics = self._triggers[literal]
@@ -238,9 +251,9 @@ class Matcher:
         return candidates
 
 
-def _is_direct(compiled: CompiledQuery, planned: frozenset[str]) -> bool:
-    """True for a query that is one word literal: its trigger occurring is a match."""
-    return compiled.sure and compiled.fixed_terms is not None and len(planned) == 1
+def _word_labels(node: Node) -> dict[str, str]:
+    """Padded literal -> label of the word literals of a query."""
+    return {word_pattern(n): label(n) for n in walk(node) if isinstance(n, Term | Phrase)}
 
 
 def _first(item: tuple[int, tuple[str, ...]]) -> int:

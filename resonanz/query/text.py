@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+# The same on folded (lower-case) text, where case-sensitive matching is ~3x faster.
+_FOLDED_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+")
 # A hashtag needs a letter; "C#" and "&#39;" are not hashtags. The look-behind sits after
 # the literal "#" so the regex engine can jump from "#" to "#" instead of trying every
 # position (same matches as "(?<![\w&#/])#...", ~20x faster).
@@ -42,15 +44,17 @@ def fold(text: str) -> str:
     return folded.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
 
 
-def _strip_urls(text: str, *, lower: bool = False) -> str:
+def _strip_urls(text: str, *, folded: bool = False) -> str:
     # Every URL contains "://" or "www." in some case; checking first skips the slow sub.
-    if "://" in text or "www." in (text if lower else text.lower()):
+    if folded:
+        return _FOLDED_URL_RE.sub(" ", text) if "://" in text or "www." in text else text
+    if "://" in text or "www." in text.lower():
         return URL_RE.sub(" ", text)
     return text
 
 
 def _words_of_folded(folded: str) -> list[str]:
-    folded = _strip_urls(folded, lower=True)
+    folded = _strip_urls(folded, folded=True)
     if folded.isascii():
         return folded.encode("ascii").translate(_ASCII_SPACES).decode("ascii").split()
     return WORD_RE.findall(folded)

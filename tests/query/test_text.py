@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from resonanz.query import Document
 from resonanz.query.text import (
+    URL_RE,
     WORD_RE,
     fold,
     hashtags,
@@ -96,3 +97,18 @@ def test_document_positions() -> None:
     assert doc.starts(("bahn",), True) == [4, 7]
     empty = Document.build(text="")
     assert empty.words == [] and empty.starts(("x1",), True) == []
+
+
+@settings(max_examples=300, database=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Bahn", "ÄÖÜ", "ß", "ſ", "K", " ", "-", "#", "@", "https://", "HTTP://", "www.",
+             "WWW.", "Www.", "x.de/a?b=1#c", '"', "<", "'", "„", "…", "\u0308", "ﬁ", "\t"]
+        ),
+        max_size=12,
+    ).map("".join)
+)  # fmt: skip
+def test_words_match_the_plain_definition(raw: str) -> None:
+    # The definition: fold, remove URLs (any case), take the runs of letters and digits.
+    assert words(raw) == WORD_RE.findall(URL_RE.sub(" ", fold(raw)))
