@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from resonanz.config import parse_bool
 from resonanz.errors import SourceError
 from resonanz.models import Mention, Skipped, SourceConfig, Topic, TopicMatch
 from resonanz.pipeline import build_matcher, match_mention, process
@@ -41,12 +42,6 @@ class RunReport:
 BatchCallback = Callable[[RunReport], None]
 
 
-def _truthy(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in {"0", "false", "no", "off", ""}
-    return bool(value)
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -63,7 +58,7 @@ def run_source(
     report = RunReport(source=source.name)
     if matcher is None:
         matcher = build_matcher(store.list_topics(source.workspace_id, active_only=True))
-    keep_unmatched = _truthy(source.config.get("keep_unmatched", True))
+    keep_unmatched = parse_bool(source.config.get("keep_unmatched", True), "keep_unmatched")
     instance = runtime.source_class(source.kind)(source.config, runtime.settings)
     try:
         for batch in instance.fetch(source.cursor):

@@ -90,18 +90,23 @@ def setting_help() -> dict[str, str]:
     return {f.name: str(f.metadata["help"]) for f in fields(Settings)}
 
 
+def parse_bool(value: Any, what: str) -> bool:
+    """A bool from true/false, yes/no, on/off, 1/0 (any case); ConfigError naming ``what``."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{what}: expected true/false, got {value!r}")
+
+
 def _coerce(name: str, value: Any, target: Any) -> Any:
     kind = type(target)
+    if kind is bool:
+        return parse_bool(value, f"setting {name!r}")
     try:
-        if kind is bool:
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(f"expected true/false, got {value!r}")
         if kind is int:
             return int(value)
         if kind is float:

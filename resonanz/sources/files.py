@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
-from resonanz.config import Settings
+from resonanz.config import Settings, parse_bool
 from resonanz.errors import ConfigError, ParseError
 from resonanz.hookspecs import hookimpl
 from resonanz.models import RawItem, Skipped
@@ -141,10 +141,7 @@ class FileSource:
         if config.get("delimiter"):
             result["delimiter"] = _delimiter(config["delimiter"])
         if "keep_unmatched" in config:
-            flag = str(config["keep_unmatched"]).strip().lower()
-            if flag not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
-                raise ConfigError(f"keep_unmatched must be true or false, not {flag!r}")
-            result["keep_unmatched"] = flag in {"1", "true", "yes", "on"}
+            result["keep_unmatched"] = parse_bool(config["keep_unmatched"], "keep_unmatched")
         source = cls({k: v for k, v in result.items() if v is not None}, settings)
         result["format"] = source.format
         with source._open() as handle:

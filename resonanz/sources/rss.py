@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import feedparser
 import httpx
 
-from resonanz.config import Settings
+from resonanz.config import Settings, parse_bool
 from resonanz.errors import ConfigError, ParseError
 from resonanz.fetcher import FetchResult, SafeFetcher, validate_url
 from resonanz.hookspecs import hookimpl
@@ -41,17 +41,6 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"keep_unmatched must be true or false, not {value!r}")
 
 
 class RssSource:
@@ -86,7 +75,7 @@ class RssSource:
             raise ConfigError("an rss source needs a 'url' (the feed address)")
         result: dict[str, Any] = {"url": validate_url(url, settings)}
         if "keep_unmatched" in config:
-            result["keep_unmatched"] = _as_bool(config["keep_unmatched"])
+            result["keep_unmatched"] = parse_bool(config["keep_unmatched"], "keep_unmatched")
         return result
 
     @classmethod
