@@ -92,7 +92,12 @@ def register(app: typer.Typer) -> None:
                 if not any(r.ok for r in reports):
                     raise typer.Exit(1)
                 return
-            time.sleep(app_ctx.settings.follow_interval)
+            try:
+                time.sleep(app_ctx.settings.follow_interval)
+            except KeyboardInterrupt:
+                # Every stored batch already has its cursor: stopping here loses nothing.
+                app_ctx.err.print("Stopped; the next `resonanz collect` resumes from here.")
+                return
 
     @app.command("import")
     def import_(
