@@ -6,7 +6,7 @@ All are frozen dataclasses; stages never share mutable state.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -89,10 +89,24 @@ class Mention:
     enrichments: Mapping[str, Any] = field(default_factory=dict)
     matches: tuple[TopicMatch, ...] = ()
     id: int | None = None
+    # (title, text, their full-text words) from the pipeline, which folds and splits the
+    # words for matching anyway; the store uses them only while title and text are these
+    # very objects, and computes them itself otherwise.
+    search_hint: tuple[str | None, str, str] | None = field(default=None, compare=False, repr=False)
 
     def with_fields(self, **changes: Any) -> Mention:
         """Return a copy with some fields replaced."""
+        if type(self) is Mention and changes.keys() <= _MENTION_FIELDS:
+            # What dataclasses.replace does for this class (no __post_init__, every field
+            # in __init__), without its per-field loop: the pipeline copies every mention.
+            copy = object.__new__(Mention)
+            copy.__dict__.update(self.__dict__)
+            copy.__dict__.update(changes)
+            return copy
         return replace(self, **changes)
+
+
+_MENTION_FIELDS = frozenset(f.name for f in fields(Mention))
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,16 @@ def match_mention(mention: Mention, matcher: Matcher) -> tuple[TopicMatch, ...]:
     )
 
 
+def _matched(mention: Mention, matcher: Matcher) -> Mention:
+    """The mention with its matches, and the full-text words the matching folded anyway."""
+    document = document_of(mention)
+    found = tuple(
+        TopicMatch(topic_id=topic_id, terms=terms) for topic_id, terms in matcher.match(document)
+    )
+    hint = (mention.title, mention.text, " ".join(document.words))
+    return mention.with_fields(matches=found, search_hint=hint)
+
+
 def normalise_batch(
     items: Iterable[RawItem], normalisers: Mapping[str, Normaliser]
 ) -> tuple[list[Mention], list[Skipped]]:
@@ -99,7 +109,7 @@ def process(
     for enricher in enrichers:
         if enricher.before_match:
             mentions = enricher.enrich(mentions)
-    mentions = [m.with_fields(matches=match_mention(m, matcher)) for m in mentions]
+    mentions = [_matched(m, matcher) for m in mentions]
     if not keep_unmatched:
         mentions = [m for m in mentions if m.matches]
     for enricher in enrichers:

@@ -59,6 +59,8 @@ _BLOCK_TAG = re.compile(
     r"|header|hr|li|main|nav|ol|p|pre|section|table|td|th|tr|ul"
 )
 _DATE_FORMATS = ("%a %b %d %H:%M:%S %z %Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+_UNIX_TIME = re.compile(r"-?\d{9,}(\.\d+)?")
+_LANG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
 _COUNT_SUFFIX = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 
 
@@ -123,7 +125,7 @@ def _parse_date_text(text: str) -> datetime | None:
     if not text:
         return None
     # Nine or more digits: a Unix time; fewer ("2015", "20150702") are ISO dates.
-    if re.fullmatch(r"-?\d{9,}(\.\d+)?", text):
+    if _UNIX_TIME.fullmatch(text):
         return _from_number(float(text))
     try:
         return datetime.fromisoformat(text)
@@ -214,8 +216,9 @@ def _text(value: Any) -> str | None:
 
 
 def _lang(value: Any) -> str | None:
-    text = _text(value)
-    match = re.match(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$", text or "")
+    if value is None:
+        return None
+    match = _LANG.match(_text(value) or "")
     return match.group(1).lower() if match else None
 
 
@@ -307,8 +310,9 @@ def normalise_row(item: RawItem) -> Mention:
         except ConfigError as exc:
             raise ParseError(str(exc), where=item.origin) from exc
 
-    def get(field: str) -> Any:
-        return lookup(item.payload, mapping.get(field))
+    # Each mapped column is looked up once; unmapped fields read as None.
+    payload = item.payload
+    get = {field: lookup(payload, column) for field, column in mapping.items()}.get
 
     text = _require_text(_text(get("text")), item)
     url = _text(get("url"))

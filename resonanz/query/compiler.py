@@ -56,6 +56,23 @@ class CompiledQuery:
     sure: bool
     # The terms when they do not depend on the document (saves a call per match).
     fixed_terms: tuple[str, ...] | None
+    # The query as set operations on hits plus a rest test, when it is such an AND.
+    flat: FlatAnd | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FlatAnd:
+    """An AND whose word children are tested with set operations, without closures.
+
+    It matches when all ``required`` literals occur, every group has a literal that
+    occurs, no ``excluded`` literal occurs, and ``rest`` (the other children: fields,
+    hashtags, handles, NEAR, nested groups) holds. Single-word groups are in ``required``.
+    """
+
+    required: frozenset[str]
+    groups: tuple[frozenset[str], ...]
+    excluded: frozenset[str]
+    rest: Test | None
 
 
 def compile_query(node: Node) -> CompiledQuery:
@@ -69,8 +86,52 @@ def compile_query(node: Node) -> CompiledQuery:
     elif isinstance(node, And) and (words := _word_children(node)) is not None:
         fixed = tuple(dict.fromkeys(map(label, words)))
     return CompiledQuery(
-        node, _test(node), _terms(node), patterns(node), triggers(node), words_only, fixed
+        node,
+        _test(node),
+        _terms(node),
+        patterns(node),
+        triggers(node),
+        words_only,
+        fixed,
+        flat_and(node),
     )
+
+
+def flat_and(node: Node) -> FlatAnd | None:
+    """The AND as sets of word literals plus a rest test (see ``FlatAnd``); None otherwise."""
+    if not isinstance(node, And):
+        return None
+    required: set[str] = set()
+    groups: list[frozenset[str]] = []
+    excluded: set[str] = set()
+    rest: list[Node] = []
+    for child in node.children:
+        literals = _word_literals(child)
+        if literals is not None:
+            if len(literals) == 1:
+                required |= literals
+            else:
+                groups.append(literals)
+        elif isinstance(child, Not) and (literals := _word_literals(child.child)) is not None:
+            excluded |= literals
+        else:
+            rest.append(child)
+    rest.sort(key=_evaluation_cost)
+    return FlatAnd(
+        frozenset(required),
+        tuple(groups),
+        frozenset(excluded),
+        _all([_test(child) for child in rest]) if rest else None,
+    )
+
+
+def _word_literals(node: Node) -> frozenset[str] | None:
+    """The padded literals of a word or an OR of words (one of them occurs), else None."""
+    if isinstance(node, Term | Phrase):
+        return frozenset((word_pattern(node),))
+    if isinstance(node, Or) and (words := _word_children(node)) is not None:
+        return frozenset(map(word_pattern, words))
+    return None
 
 
 def patterns(node: Node) -> frozenset[str]:

@@ -4,7 +4,10 @@ All queries' word literals go into one Aho-Corasick automaton (``ahocorasick_rs`
 scans ``Document.padded``. Literals are stored padded with spaces (`` bahn `` for the word,
 `` bahn`` for the prefix ``bahn*``), which is the word-boundary check: a hit can only start
 at a word start and, unless it is a prefix, end at a word end. A query is evaluated only
-when one of its trigger literals was found (see ``compiler.triggers``).
+when one of its trigger literals was found (see ``compiler.triggers``). An OR of words,
+hashtags and handles is never evaluated: its found words and the post's hashtags and handles
+are looked up in tables of entries. An AND of words, groups and NOTs of them is tested with
+set operations (``compiler.FlatAnd``), leaving out the child its triggers come from.
 
 Which child of an AND (or side of a NEAR) triggers is first guessed from the literals
 (fewest, longest); the matcher counts how often each literal occurs in a sample of the
@@ -22,23 +25,43 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from operator import itemgetter
 
 from ahocorasick_rs import AhoCorasick
 
 from resonanz.errors import NotFoundError
 from resonanz.query.compiler import (
     CompiledQuery,
+    Terms,
+    Test,
     compile_query,
     frequency_cost,
     has_choice,
     triggers,
 )
 from resonanz.query.document import Document
-from resonanz.query.nodes import Node, Phrase, Term, label, walk, word_pattern
+from resonanz.query.nodes import (
+    Hashtag,
+    Mention,
+    Node,
+    Or,
+    Phrase,
+    Term,
+    label,
+    tag_pattern,
+    word_pattern,
+)
 from resonanz.query.parser import parse
 
 SAMPLE_EVERY = 8  # count literal frequencies in every 8th document
 FIRST_PLAN = 2_000  # documents before the first re-plan; then 8 times as many each time
+
+Entry = tuple[int, tuple[str, ...]]  # (topic id, matched terms)
+Literals = frozenset[str]
+# How the matcher tests a candidate: required literals, groups of literals, excluded
+# literals, rest test (None: true), fixed terms, terms (see ``_check``).
+Check = tuple[Literals, tuple[Literals, ...], Literals, Test | None, tuple[str, ...] | None, Terms]
+_NONE: frozenset[str] = frozenset()
 
 
 class Matcher:
@@ -52,11 +75,24 @@ class Matcher:
         self._planned: dict[int, frozenset[str] | None] = {}  # current triggers per topic
         self._refs: dict[str, int] = {}  # live literal -> number of queries using it
         # literal -> the queries it triggers; queries without triggers are always evaluated
-        self._triggers: dict[str, dict[int, CompiledQuery]] = {}
-        self._always: dict[int, CompiledQuery] = {}
+        self._triggers: dict[str, dict[int, Check]] = {}
+        self._always: dict[int, Check] = {}
+        self._always_items: tuple[tuple[int, Check], ...] = ()
         # literal -> (topic, (label,)) of the queries that are an OR of word literals, this
         # one among them: a hit is a match, with no evaluation and no per-query lookup.
-        self._direct: dict[str, tuple[tuple[int, tuple[str, ...]], ...]] = {}
+        # The same for the hashtags and handles of ORs that also have such children: they
+        # are looked up in the document's hashtags and handles, not triggered by their words.
+        self._direct: dict[str, tuple[Entry, ...]] = {}
+        self._direct_tags: dict[str, tuple[Entry, ...]] = {}
+        self._direct_handles: dict[str, tuple[Entry, ...]] = {}
+        # The words those hashtags / handles leave in the word string (see
+        # ``nodes.tag_pattern``) -> how many table entries: the document's hashtags and
+        # handles are only looked at when one of them occurs.
+        self._tag_words: dict[str, int] = {}
+        self._handle_words: dict[str, int] = {}
+        # literal -> (its direct entries, its triggered queries): what ``match`` reads, one
+        # lookup per literal found.
+        self._index: dict[str, tuple[tuple[Entry, ...], tuple[tuple[int, Check], ...]]] = {}
         self._main: AhoCorasick | None = None
         self._main_literals: frozenset[str] = frozenset()
         self._dead = 0  # literals in the main automaton that no query uses any more
@@ -154,9 +190,10 @@ class Matcher:
         """The literals found in a padded word string (``Document.padded``)."""
         if self._dirty:
             self.build()
-        hits: set[str] = set()
         if self._main is not None:
-            hits.update(self._main.find_matches_as_strings(padded, overlapping=True))
+            hits = set(self._main.find_matches_as_strings(padded, overlapping=True))
+        else:
+            hits = set()
         if self._delta is not None:
             hits.update(self._delta.find_matches_as_strings(padded, overlapping=True))
         return hits
@@ -169,36 +206,73 @@ class Matcher:
             self._seen.update(hits)
             if self._documents >= self._next_plan:
                 self.plan()
-        out: list[tuple[int, tuple[str, ...]]] = []
+        out: list[Entry] = []
+        candidates = [self._always_items] if self._always_items else []
+        index = self._index
+        for literal in hits & index.keys():
+            entries, checks = index[literal]
+            out.extend(entries)
+            if checks:
+                candidates.append(checks)
+        self._direct_tags_and_handles(hits, doc, out)
+        evaluations = len(out)
+        for checks in candidates:
+            evaluations += len(checks)
+            for topic_id, (required, groups, excluded, rest, fixed, terms) in checks:
+                if not (required <= hits and excluded.isdisjoint(hits)):
+                    continue
+                for group in groups:
+                    if group.isdisjoint(hits):
+                        break
+                else:
+                    if rest is None or rest(hits, doc):
+                        out.append((topic_id, terms(hits, doc) if fixed is None else fixed))
+        self.evaluations += evaluations
+        if len(out) > 1 and len(dict(out)) < len(out):
+            out = self._merge(out, hits, doc)
+        out.sort(key=_topic)
+        return out
+
+    def _direct_matches(self, hits: set[str], doc: Document) -> list[Entry]:
+        """One entry per word, hashtag or handle of a direct query that occurs."""
+        out: list[Entry] = []
         direct = self._direct
         for literal in hits & direct.keys():
             out.extend(direct[literal])
-        if len(out) > 1 and len({topic_id for topic_id, _ in out}) < len(out):
-            out = self._merge(out, hits, doc)
-        candidates = self._candidates(hits)
-        self.evaluations += len(candidates) + len(out)
-        for topic_id, query in candidates.items():
-            if query.sure or query.test(hits, doc):
-                terms = query.fixed_terms
-                out.append((topic_id, query.terms(hits, doc) if terms is None else terms))
-        out.sort(key=_first)
+        self._direct_tags_and_handles(hits, doc, out)
         return out
+
+    def _direct_tags_and_handles(self, hits: set[str], doc: Document, out: list[Entry]) -> None:
+        """Add the entries of the document's hashtags and handles in direct queries."""
+        words = self._tag_words
+        if words and not words.keys().isdisjoint(hits) and (tags := doc.hashtags):
+            direct = self._direct_tags
+            for tag in tags & direct.keys():
+                out.extend(direct[tag])
+        words = self._handle_words
+        if words and not words.keys().isdisjoint(hits) and (handles := doc.mentions):
+            direct = self._direct_handles
+            for handle in handles & direct.keys():
+                out.extend(direct[handle])
 
     def _merge(
         self, found: list[tuple[int, tuple[str, ...]]], hits: set[str], doc: Document
     ) -> list[tuple[int, tuple[str, ...]]]:
-        """One entry per topic when several literals of one OR query occurred."""
+        """One entry per topic: when several parts of one OR query occurred, or when a query
+        was found by two of its triggers."""
         counts = Counter(topic_id for topic_id, _ in found)
         out = [entry for entry in found if counts[entry[0]] == 1]
         for topic_id, count in counts.items():
             if count > 1:
-                out.append((topic_id, self._queries[topic_id].terms(hits, doc)))
+                query = self._queries[topic_id]
+                terms = query.fixed_terms
+                out.append((topic_id, query.terms(hits, doc) if terms is None else terms))
         return out
 
     def candidates(self, doc: Document) -> list[int]:
         """The topics ``match`` considers for this document (found by a trigger), sorted."""
         hits = self.scan_text(doc.padded)
-        direct = {t for literal in hits & self._direct.keys() for t, _ in self._direct[literal]}
+        direct = {topic_id for topic_id, _ in self._direct_matches(hits, doc)}
         return sorted([*self._candidates(hits), *direct])
 
     def plan(self) -> None:
@@ -216,34 +290,73 @@ class Matcher:
         self, topic_id: int, compiled: CompiledQuery, planned: frozenset[str] | None
     ) -> None:
         self._planned[topic_id] = planned
+        parts = _direct_parts(compiled.node) if planned is not None else None
         if planned is None:
-            self._always[topic_id] = compiled
-        elif compiled.sure:
-            for literal, text in _word_labels(compiled.node).items():
-                self._direct[literal] = (*self._direct.get(literal, ()), (topic_id, (text,)))
+            self._always[topic_id] = _check(compiled, None)
+            self._always_items = tuple(self._always.items())
+        elif parts is not None:
+            for index, key, text in zip(*_direct_keys(parts), strict=True):
+                table, words = self._tables()[index]
+                table[key] = (*table.get(key, ()), (topic_id, (text,)))
+                if words is not None:
+                    literal = tag_pattern(key)
+                    words[literal] = words.get(literal, 0) + 1
+                else:
+                    self._reindex(key)
         else:
+            check = _check(compiled, planned)
             for literal in planned:
-                self._triggers.setdefault(literal, {})[topic_id] = compiled
+                self._triggers.setdefault(literal, {})[topic_id] = check
+                self._reindex(literal)
 
     def _unregister(self, topic_id: int, compiled: CompiledQuery) -> None:
         planned = self._planned.pop(topic_id)
+        parts = _direct_parts(compiled.node) if planned is not None else None
         if planned is None:
             del self._always[topic_id]
-        elif compiled.sure:
-            for literal in planned:
-                kept = tuple(entry for entry in self._direct[literal] if entry[0] != topic_id)
+            self._always_items = tuple(self._always.items())
+        elif parts is not None:
+            for index, key, _ in zip(*_direct_keys(parts), strict=True):
+                table, words = self._tables()[index]
+                kept = tuple(entry for entry in table[key] if entry[0] != topic_id)
                 if kept:
-                    self._direct[literal] = kept
+                    table[key] = kept
                 else:
-                    del self._direct[literal]
+                    del table[key]
+                if words is None:
+                    self._reindex(key)
+                else:
+                    literal = tag_pattern(key)
+                    if words[literal] > 1:
+                        words[literal] -= 1
+                    else:
+                        del words[literal]
         else:
             for literal in planned:
                 topics = self._triggers[literal]
                 del topics[topic_id]
                 if not topics:
                     del self._triggers[literal]
+                self._reindex(literal)
 
-    def _candidates(self, hits: set[str]) -> dict[int, CompiledQuery]:
+    def _reindex(self, literal: str) -> None:
+        """Bring ``_index`` up to date for one literal after a change to its queries."""
+        entries = self._direct.get(literal, ())
+        checks = tuple(self._triggers.get(literal, {}).items())
+        if entries or checks:
+            self._index[literal] = (entries, checks)
+        else:
+            self._index.pop(literal, None)
+
+    def _tables(self) -> tuple[tuple[dict[str, tuple[Entry, ...]], dict[str, int] | None], ...]:
+        """The direct tables by index: words (padded literals), hashtags, handles."""
+        return (
+            (self._direct, None),
+            (self._direct_tags, self._tag_words),
+            (self._direct_handles, self._handle_words),
+        )
+
+    def _candidates(self, hits: set[str]) -> dict[int, Check]:
         candidates = dict(self._always)
         triggers = self._triggers
         for literal in hits & triggers.keys():
@@ -251,15 +364,59 @@ class Matcher:
         return candidates
 
 
-def _word_labels(node: Node) -> dict[str, str]:
-    """Padded literal -> label of the word literals of a query."""
-    return {word_pattern(n): label(n) for n in walk(node) if isinstance(n, Term | Phrase)}
+DirectPart = Term | Phrase | Hashtag | Mention
 
 
-def _first(item: tuple[int, tuple[str, ...]]) -> int:
-    return item[0]
+def _check(compiled: CompiledQuery, planned: frozenset[str] | None) -> Check:
+    """How to test a query found by one of the planned triggers (None: by none).
+
+    An AND of words, groups of words, NOTs of them and other conditions is tested with set
+    operations (``compiler.FlatAnd``). The child the triggers come from is left out: it
+    holds whenever one of them occurs, and the query is only tested then.
+    """
+    flat = compiled.flat
+    if flat is None:
+        return (_NONE, (), _NONE, compiled.test, compiled.fixed_terms, compiled.terms)
+    required, groups = flat.required, flat.groups
+    if planned is not None:
+        if len(planned) == 1 and planned <= required:
+            required = required - planned
+        elif planned in groups:
+            i = groups.index(planned)
+            groups = groups[:i] + groups[i + 1 :]
+    return (required, groups, flat.excluded, flat.rest, compiled.fixed_terms, compiled.terms)
+
+
+def _direct_parts(node: Node) -> list[DirectPart] | None:
+    """The children of an OR of words, hashtags and handles (or the one such node), else None.
+
+    Such a query matches exactly when one of them occurs: the matcher needs no evaluation.
+    """
+    if isinstance(node, Term | Phrase | Hashtag | Mention):
+        return [node]
+    if isinstance(node, Or):
+        parts = [c for c in node.children if isinstance(c, Term | Phrase | Hashtag | Mention)]
+        if len(parts) == len(node.children):
+            return parts
+    return None
+
+
+def _direct_keys(parts: list[DirectPart]) -> tuple[list[int], list[str], list[str]]:
+    """(table index, key, label) of each distinct part: see ``Matcher._tables``."""
+    keys: dict[tuple[int, str], str] = {}
+    for part in parts:
+        if isinstance(part, Hashtag):
+            keys.setdefault((1, part.tag), label(part))
+        elif isinstance(part, Mention):
+            keys.setdefault((2, part.handle), label(part))
+        else:
+            keys.setdefault((0, word_pattern(part)), label(part))
+    return [i for i, _ in keys], [k for _, k in keys], list(keys.values())
+
+
+_topic = itemgetter(0)
 
 
 def _automaton(literals: Iterable[str]) -> AhoCorasick | None:
     patterns = list(literals)
-    return AhoCorasick(patterns) if patterns else None
+    return AhoCorasick(patterns, store_patterns=True) if patterns else None

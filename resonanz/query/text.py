@@ -30,6 +30,14 @@ WORD_RE = re.compile(r"[^\W_]+")
 # In ASCII text the words are the runs of [a-z0-9] (folded text is lower case): mapping
 # every other byte to a space and splitting finds them ~3x faster than the regex.
 _ASCII_SPACES = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
+# Otherwise the same on the UTF-8 bytes (multi-byte sequences are left alone), then the
+# few non-ASCII characters that are not letters or digits become spaces: ~2x faster than
+# the regex on German text, where folding leaves mostly quotes and dashes outside ASCII.
+_UTF8_SPACES = bytes(c if c >= 128 or chr(c).isalnum() else 32 for c in range(256))
+_NON_ASCII_NON_WORD_RE = re.compile(r"[^\x00-\x7f\w]")
+# A URL whose host urlsplit would take as it is: scheme, "://", then only letters, digits,
+# dots and hyphens up to the path, query, fragment or end (no user, port, IPv6, tab/CR/LF).
+_SIMPLE_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9.-]*)(?:[/?#]|\Z)")
 # What may follow "#" / "@" in a query for it to be a hashtag / handle the regexes find.
 HASHTAG_VALUE_RE = re.compile(r"\w*[^\W\d_]\w*")
 MENTION_VALUE_RE = re.compile(r"\w+(?:\.\w+)*")
@@ -57,7 +65,14 @@ def _words_of_folded(folded: str) -> list[str]:
     folded = _strip_urls(folded, folded=True)
     if folded.isascii():
         return folded.encode("ascii").translate(_ASCII_SPACES).decode("ascii").split()
-    return WORD_RE.findall(folded)
+    # No character is both alphanumeric and whitespace, so splitting at whitespace after
+    # turning every other non-word character into a space gives WORD_RE's runs exactly.
+    spaced = (
+        folded.encode("utf-8", "surrogatepass")
+        .translate(_UTF8_SPACES)
+        .decode("utf-8", "surrogatepass")
+    )
+    return _NON_ASCII_NON_WORD_RE.sub(" ", spaced).split()
 
 
 def words(text: str) -> list[str]:
@@ -101,9 +116,13 @@ def host_of(url: str | None) -> str:
         return ""
     if "://" not in url:
         url = "http://" + url
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
+    simple = _SIMPLE_URL_RE.match(url)  # the common case, ~5x faster than urlsplit
+    if simple is not None:
+        host = simple.group(1)
+    else:
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            return ""
     host = host.lower().rstrip(".")
     return host[4:] if host.startswith("www.") else host

@@ -121,7 +121,7 @@ def jsonl_records(lines: Iterator[Line]) -> Iterator[Record]:
             continue
         if not line.text.strip():
             continue
-        notes = _notes((line,))
+        notes = () if line.encoding == "utf-8" else _notes((line,))
         try:
             value = json.loads(line.text)
         except json.JSONDecodeError as exc:

@@ -242,7 +242,7 @@ class FileSource:
             kind=self.format,
             payload=payload,
             fetched_at=datetime.now(UTC),
-            origin=f"{self.path.name}:{record.number}",
+            origin=f"{context['file']}:{record.number}",
             context=context,
         )
 
@@ -269,16 +269,18 @@ class FileSource:
         usable = False
         records = 0
         position = (offset, line)
+        name = self.path.name
         for record in self._records(handle, layout, offset, line):
             records += 1
-            where = f"{self.path.name}:{record.number}"
             result = self._item(record, layout, context)
             if isinstance(result, RawItem):
                 usable = True
                 items.append(result)
-                skipped.extend(Skipped(where, note) for note in record.notes)
+                if record.notes:
+                    where = f"{name}:{record.number}"
+                    skipped.extend(Skipped(where, note) for note in record.notes)
             elif len(skipped) < _HELD_SKIPS or usable:
-                skipped.append(Skipped(where, result))
+                skipped.append(Skipped(f"{name}:{record.number}", result))
             else:
                 extra_skips += 1
             if record.problem and not record.last_line.terminated:

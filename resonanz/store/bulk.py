@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from types import CodeType
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection, Dialect
 
-from resonanz.store.types import UTCDateTime, json_dumps, to_utc
+from resonanz.errors import StoreError
+from resonanz.store.types import UTCDateTime, json_dumps, sqlite_stamp, to_utc
 
 # Rows per IN (...) list: far below SQLite's and PostgreSQL's parameter limits.
 IN_CHUNK = 500
+# Parameters per SQLite statement: below SQLITE_MAX_VARIABLE_NUMBER (32766 since 3.32).
+SQLITE_MAX_PARAMS = 32_000
 _T = TypeVar("_T")
 
 
@@ -36,8 +40,11 @@ def bulk_upsert(
     conflict: tuple[str, ...],
     refresh: Callable[[Any], dict[str, Any]],
     returning: tuple[Any, ...],
-) -> list[Row[Any]]:
-    """INSERT ... ON CONFLICT DO UPDATE ... RETURNING for many rows in few round trips."""
+) -> list[Sequence[Any]]:
+    """INSERT ... ON CONFLICT DO UPDATE ... RETURNING for many rows in few round trips.
+
+    Returns the ``returning`` values of every row, by position (in no particular order).
+    """
     if not rows:
         return []
     if conn.dialect.name == "postgresql":
@@ -50,14 +57,112 @@ def bulk_upsert(
             conn.execute(pg)
             return []
         return list(conn.execute(pg.returning(*returning)).all())
-    lite = sqlite.insert(table)
+    return _sqlite_upsert(
+        conn, table, rows, conflict=conflict, refresh=refresh, returning=returning
+    )
+
+
+_Processor = Callable[[Any], Any]
+# (SQL before the VALUES rows, one row's placeholders, SQL after, column order, processors)
+_LiteSql = tuple[str, str, str, tuple[str, ...], tuple[tuple[int, _Processor], ...]]
+_lite_cache: dict[tuple[str, tuple[str, ...], tuple[str, ...], CodeType, int, str], _LiteSql] = {}
+
+
+def _sqlite_upsert(
+    conn: Connection,
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    *,
+    conflict: tuple[str, ...],
+    refresh: Callable[[Any], dict[str, Any]],
+    returning: tuple[Any, ...],
+) -> list[Sequence[Any]]:
+    """The SQLite upsert as multi-row VALUES statements, parameters converted here.
+
+    SQLAlchemy's executemany (insertmanyvalues) costs more per row than SQLite's insert:
+    it builds and processes a parameter dict per row. Here the statement is compiled once
+    per shape, the few typed columns (JSON, timestamps) are converted with the columns' own
+    bind processors, and each statement gets one flat tuple of parameters.
+    """
+    names = tuple(rows[0])
+    head, group, tail, order, processors = _sqlite_sql(
+        conn.dialect, table, names, conflict, refresh, returning
+    )
+    width = len(order)
+    values = [row[name] for row in rows for name in order]
+    try:
+        stamps: dict[Any, str] = {}  # timestamps repeat (created_at is posted_at)
+        for index, process in processors:
+            if process is sqlite_stamp:
+                values[index::width] = [
+                    None if v is None else stamps.get(v) or stamps.setdefault(v, sqlite_stamp(v))
+                    for v in values[index::width]
+                ]
+            else:
+                values[index::width] = [process(v) for v in values[index::width]]
+    except (TypeError, ValueError, StoreError) as exc:
+        # What SQLAlchemy raises when a bind processor fails.
+        raise sa.exc.StatementError(str(exc), None, None, exc) from exc
+    per_statement = max(1, SQLITE_MAX_PARAMS // width)
+    found: list[Sequence[Any]] = []
+    for start in range(0, len(rows), per_statement):
+        count = min(per_statement, len(rows) - start)
+        sql = head + ", ".join([group] * count) + tail
+        params = tuple(values[start * width : (start + count) * width])
+        result = conn.exec_driver_sql(sql, params)
+        if returning:
+            found.extend(result.cursor.fetchall())  # plain tuples: no Row objects to build
+        result.close()
+    return found
+
+
+def _sqlite_sql(
+    dialect: Dialect,
+    table: sa.Table,
+    names: tuple[str, ...],
+    conflict: tuple[str, ...],
+    refresh: Callable[[Any], dict[str, Any]],
+    returning: tuple[Any, ...],
+) -> _LiteSql:
+    """Compile (once per shape) the single-row upsert and split it around its VALUES row.
+
+    ``refresh`` must depend on its argument only: its code object is part of the cache key.
+    """
+    key = (
+        table.name,
+        names,
+        conflict,
+        refresh.__code__,
+        len(returning),
+        ",".join(str(getattr(col, "name", col)) for col in returning),
+    )
+    cached = _lite_cache.get(key)
+    if cached is not None:
+        return cached
+    lite = sqlite.insert(table).values({n: sa.bindparam(n) for n in names})
     lite = lite.on_conflict_do_update(
         index_elements=[table.c[n] for n in conflict], set_=refresh(lite.excluded)
     )
-    if not returning:
-        conn.execute(lite, rows)
-        return []
-    return list(conn.execute(lite.returning(*returning), rows).all())
+    compiled = (lite.returning(*returning) if returning else lite).compile(dialect=dialect)
+    order = tuple(compiled.positiontup or ())
+    if sorted(order) != sorted(names):
+        raise AssertionError(f"unexpected parameters in the {table.name} upsert: {order}")
+    group = "(" + ", ".join(["?"] * len(order)) + ")"
+    marker = " VALUES " + group
+    sql = compiled.string
+    if sql.count(marker) != 1:
+        raise AssertionError(f"cannot find the VALUES row in the {table.name} upsert")
+    head, tail = sql.split(marker)
+    processors: list[tuple[int, _Processor]] = []
+    for index, name in enumerate(order):
+        process: _Processor | None = sqlite_stamp  # UTCDateTime's, less None check and wrapper
+        if not isinstance(table.c[name].type, UTCDateTime):
+            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors.append((index, process))
+    built = (head + " VALUES ", group, tail, order, tuple(processors))
+    _lite_cache[key] = built
+    return built
 
 
 def _pg_rows(table: sa.Table, names: list[str], rows: list[dict[str, Any]]) -> sa.Select[Any]:

@@ -7,6 +7,7 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
@@ -21,6 +22,14 @@ def to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def sqlite_stamp(value: datetime) -> str:
+    """The fixed-width UTC text SQLite stores for a datetime (naive input is taken as UTC)."""
+    if isinstance(value, datetime) and (value.tzinfo is UTC or value.tzinfo is None):
+        # Already UTC: skip the conversion (astimezone builds a new datetime).
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return to_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -44,10 +53,9 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         """Convert to UTC (as fixed-width text on SQLite)."""
         if value is None:
             return None
-        value = to_utc(value)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-        return value
+            return sqlite_stamp(value)
+        return to_utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         """Return an aware UTC datetime."""
@@ -68,11 +76,35 @@ def _json_default(obj: object) -> Any:
     raise TypeError(f"value of type {type(obj).__name__} is not JSON serialisable")
 
 
+def _orjson_default(obj: object) -> Any:
+    """The values orjson leaves to us, as _json_default has them; anything else: json."""
+    if isinstance(obj, datetime | date):
+        return obj.isoformat()
+    if type(obj) in (set, frozenset, tuple):
+        return list(obj)  # type: ignore[call-overload]
+    # Subclasses (str, int, dict, list, tuple), time, dataclasses: json's own rules apply.
+    raise TypeError
+
+
+# Dates through _orjson_default (isoformat, like json), subclasses and dataclasses too.
+_ORJSON_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
 def json_dumps(obj: object) -> str:
     """Compact JSON with unicode kept readable; used as the engines' serializer.
 
     NaN and infinities, which JSON cannot hold (and PostgreSQL refuses), become null.
+    orjson writes the common documents (several times faster); whatever it declines (big
+    integers, non-string keys, other types) goes through json and its rules.
     """
+    try:
+        return orjson.dumps(obj, default=_orjson_default, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        pass
     try:
         try:
             return _dumps(obj)

@@ -19,6 +19,7 @@ from resonanz.store.bulk import bulk_upsert, chunks
 from resonanz.store.schema import LINKS, authors, matches, mentions, sources, topics, workspaces
 
 Key = tuple[str, str]
+_SQLITE_MAX_ROWID = 2**63 - 1
 
 
 def workspace_slug(conn: Connection, workspace_id: int) -> str:
@@ -171,7 +172,7 @@ def _upsert_authors(
         },
         returning=(authors.c.id, authors.c.platform, authors.c.handle),
     )
-    return {(r.platform, r.handle): r.id for r in rows}
+    return {(r[1], r[2]): r[0] for r in rows}  # id, platform, handle
 
 
 def _by_platform(keys: Iterable[Key]) -> dict[str, list[str]]:
@@ -226,8 +227,16 @@ def _mention_row(
         "raw": dict(m.raw),
         "raw_kind": m.raw_kind,
         "enrichments": dict(m.enrichments) or None,
-        "search_text": search_text([m.title, m.text]),
+        "search_text": _search_text(m),
     }
+
+
+def _search_text(m: Mention) -> str:
+    """What the full-text index holds for a mention (from the pipeline's hint if current)."""
+    hint = m.search_hint
+    if hint is not None and hint[0] is m.title and hint[1] is m.text:
+        return hint[2]
+    return search_text([m.title, m.text])
 
 
 def _upsert_mentions(
@@ -241,9 +250,17 @@ def _upsert_mentions(
     if not batch:
         return {}, []
     postgres = conn.dialect.name == "postgresql"
+    # SQLite gives a new row the rowid max(rowid) + 1 (the id column is the rowid and not
+    # AUTOINCREMENT) while this transaction holds the write lock: ids above the current
+    # maximum are new rows. Only at the very top of the range does it pick rowids at random.
+    last_id: int | None = None
     existing: set[Key] = set()
     if not postgres:
-        existing = set(_stored_ids(conn, workspace_id, [(m.platform, m.native_id) for m in batch]))
+        last_id = conn.execute(sa.select(sa.func.max(mentions.c.id))).scalar() or 0
+        if last_id >= _SQLITE_MAX_ROWID - len(batch):
+            last_id = None
+            keys = [(m.platform, m.native_id) for m in batch]
+            existing = set(_stored_ids(conn, workspace_id, keys))
     keep = mentions.c
 
     def refresh(new: Any) -> dict[str, Any]:
@@ -272,9 +289,11 @@ def _upsert_mentions(
             sa.literal_column("xmax = 0" if postgres else "NULL").label("fresh"),
         ),
     )
-    ids = {(r.platform, r.native_id): r.id for r in rows}
+    ids = {(r[1], r[2]): r[0] for r in rows}  # id, platform, native_id, fresh
     if postgres:
-        return ids, [(r.platform, r.native_id) for r in rows if r.fresh]
+        return ids, [(r[1], r[2]) for r in rows if r[3]]
+    if last_id is not None:
+        return ids, [(r[1], r[2]) for r in rows if r[0] > last_id]
     return ids, [key for key in ids if key not in existing]
 
 
@@ -295,6 +314,7 @@ def _resolve_links(
     parents = {key: ids[key] for key in wanted if key in ids}
     parents.update(_stored_ids(conn, workspace_id, wanted - parents.keys()))
     fresh = _by_platform(inserted)
+    waiting_links = _links_waiting(conn) if fresh else set()
     for native, resolved in LINKS:
         pairs = [
             {"child": ids[(m.platform, m.native_id)], "parent": parents[key]}
@@ -302,7 +322,7 @@ def _resolve_links(
             if (key := (m.platform, getattr(m, native))) in parents
         ]
         # Children stored earlier that waited for one of the mentions just inserted.
-        for platform, natives in fresh.items():
+        for platform, natives in fresh.items() if native in waiting_links else ():
             for part in chunks(natives):
                 waiting = conn.execute(
                     sa.select(mentions.c.id, mentions.c[native]).where(
@@ -323,6 +343,25 @@ def _resolve_links(
                 .values({resolved: sa.bindparam("parent")}),
                 pairs,
             )
+
+
+def _links_waiting(conn: Connection) -> set[str]:
+    """The link columns (reply_to, ...) for which some mention still waits for its original.
+
+    SQLite only: one probe of the small partial indexes of waiting children (in any
+    workspace: the planner picks those indexes only without a workspace condition). Most
+    imports have none waiting, and then the per-platform lookups of children are skipped.
+    """
+    if conn.dialect.name != "sqlite":
+        return {native for native, _ in LINKS}
+    probes = [
+        sa.exists()
+        .where(mentions.c[native].is_not(None), mentions.c[resolved].is_(None))
+        .label(native)
+        for native, resolved in LINKS
+    ]
+    row = conn.execute(sa.select(*probes)).one()
+    return {native for native, _ in LINKS if row._mapping[native]}
 
 
 def _record_success(

@@ -45,9 +45,14 @@ def test_and_triggers_on_one_side_only() -> None:
     assert matcher.match(doc("Flixbus ohne Zug")) == [(1, ("flixbus", "zug"))]
 
 
-def test_hashtags_and_handles_trigger_on_their_words() -> None:
-    matcher = Matcher.from_queries([(1, "#db_bahn"), (2, "@db_info")])
-    assert matcher.candidates(doc("DB Bahn")) == [1]
+def test_hashtags_and_handles_are_looked_up_in_the_document() -> None:
+    matcher = Matcher.from_queries([(1, "#db_bahn"), (2, "@db_info OR zug"), (3, "#db_bahn zug")])
+    # Direct queries (ORs of words, hashtags, handles) are found by the post's own hashtags
+    # and handles; in others a hashtag or handle still triggers on its words.
+    assert matcher.candidates(doc("DB Bahn")) == [3]
+    assert matcher.candidates(doc("#DB_Bahn")) == [1, 3]
+    assert matcher.match(doc("Zug #db_info")) == [(2, ("zug",))]
+    assert matcher.match(doc("Zug @db_info")) == [(2, ("@db_info", "zug"))]
     assert matcher.match(doc("DB Bahn")) == []
     assert matcher.match(doc("#DB_Bahn und @DB_Info")) == [(1, ("#db_bahn",)), (2, ("@db_info",))]
 
@@ -142,3 +147,21 @@ def test_evaluations_are_counted() -> None:
     matcher = Matcher.from_queries([(1, "bahn"), (2, "bahn zug"), (3, "NOT x1")])
     matcher.match(doc("Bahn"))
     assert matcher.evaluations == 3
+
+
+def test_a_query_found_by_two_triggers_is_reported_once() -> None:
+    matcher = Matcher.from_queries(
+        [
+            (1, "(flixbus OR flixtrain) AND (bus OR zug) NOT streik"),
+            (2, "(flixbus OR #flix OR @flix) OR flixtrain"),
+            (3, "flixbus zug site:bahn.de"),
+        ]
+    )
+    post = doc("Flixbus, Flixtrain und Zug #Flix @flix", url="https://www.bahn.de/x")
+    assert matcher.match(post) == [
+        (1, ("flixbus", "flixtrain", "zug")),
+        (2, ("flixbus", "#flix", "@flix", "flixtrain")),
+        (3, ("flixbus", "zug")),
+    ]
+    assert matcher.match(doc("Flixbus und Zug im Streik")) == [(2, ("flixbus",))]
+    assert matcher.match(doc("Flixtrain", url="bahn.de")) == [(2, ("flixtrain",))]

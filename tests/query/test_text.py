@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +39,15 @@ def test_words() -> None:
 @settings(max_examples=300, database=None)
 @given(st.text(alphabet="abcXYZ019äÖüßé_-#@.:/ „“…\t\n", max_size=40))
 def test_ascii_fast_path_finds_the_same_words_as_the_regex(raw: str) -> None:
+    folded = fold(raw)
+    if "://" not in folded and "www." not in folded:
+        assert words(raw) == WORD_RE.findall(folded)
+
+
+@settings(max_examples=500, database=None)
+@given(st.text(max_size=60))
+def test_any_text_gives_the_same_words_as_the_regex(raw: str) -> None:
+    # Any code point, surrogates included: the byte-translation paths equal the regex.
     folded = fold(raw)
     if "://" not in folded and "www." not in folded:
         assert words(raw) == WORD_RE.findall(folded)
@@ -112,3 +123,27 @@ def test_document_positions() -> None:
 def test_words_match_the_plain_definition(raw: str) -> None:
     # The definition: fold, remove URLs (any case), take the runs of letters and digits.
     assert words(raw) == WORD_RE.findall(URL_RE.sub(" ", fold(raw)))
+
+
+@settings(max_examples=500, database=None)
+@given(
+    st.one_of(
+        st.text(alphabet="hHtTpPsS:/.wWaAz09-_@[]?#%+ \t\n", max_size=30),
+        st.builds(
+            "".join,
+            st.tuples(
+                st.sampled_from(["http://", "HTTPS://", "ftp://", "www.", "", " http://"]),
+                st.text(alphabet="aZ09.-_@:[]%\t", max_size=15),
+                st.sampled_from(["", "/", "/x?y", "?q", "#f", "\t/"]),
+            ),
+        ),
+    )
+)
+def test_host_of_agrees_with_urlsplit(url: str) -> None:
+    try:
+        expected = (urlsplit(url if "://" in url else "http://" + url).hostname or "").lower()
+    except ValueError:
+        expected = ""
+    expected = expected.rstrip(".")
+    expected = expected[4:] if expected.startswith("www.") else expected
+    assert host_of(url) == expected
