@@ -10,8 +10,8 @@ are looked up in tables of entries. An AND of words, groups and NOTs of them is 
 set operations (``compiler.FlatAnd``), leaving out the child its triggers come from.
 
 Which child of an AND (or side of a NEAR) triggers is first guessed from the literals
-(fewest, longest); the matcher counts how often each literal occurs in a sample of the
-documents it sees and, after 2,000 documents and then every 8 times as many, re-plans the
+(fewest, longest); the matcher counts how often each literal occurs in the first 500
+documents and every 8th after, and after 500 documents and then every 8 times as many re-plans the
 triggers by observed frequency, so ``(brand) AND (common words)`` triggers on the brand.
 
 Adding or removing a query never recompiles the others. New literals go into a small
@@ -53,8 +53,8 @@ from resonanz.query.nodes import (
 )
 from resonanz.query.parser import parse
 
-SAMPLE_EVERY = 8  # count literal frequencies in every 8th document
-FIRST_PLAN = 2_000  # documents before the first re-plan; then 8 times as many each time
+SAMPLE_EVERY = 8  # count literal frequencies in every 8th document after the first plan
+FIRST_PLAN = 500  # documents (all sampled) before the first re-plan; then 8 times as many
 
 Entry = tuple[int, tuple[str, ...]]  # (topic id, matched terms)
 Literals = frozenset[str]
@@ -202,7 +202,7 @@ class Matcher:
         """(topic id, matched terms) for every query the document matches, by topic id."""
         hits = self.scan_text(doc.padded)
         self._documents += 1
-        if self._documents % SAMPLE_EVERY == 0:
+        if self._documents <= FIRST_PLAN or self._documents % SAMPLE_EVERY == 0:
             self._seen.update(hits)
             if self._documents >= self._next_plan:
                 self.plan()
