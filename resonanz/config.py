@@ -69,6 +69,41 @@ class Settings:
         300.0, "Seconds between collection rounds of `resonanz collect --follow`."
     )
     log_level: str = _setting("WARNING", "Log level: DEBUG, INFO, WARNING or ERROR.")
+    web_host: str = _setting("127.0.0.1", "Address `resonanz serve` listens on.")
+    web_port: int = _setting(8000, "Port `resonanz serve` listens on.")
+    base_url: str = _setting(
+        "",
+        "Public URL of the web app (https://resonanz.example.org), used in e-mailed links; "
+        "default: http://web_host:web_port.",
+    )
+    secret_key: str = _setting(
+        "",
+        "Key that signs session cookies (keep it secret; changing it logs everyone out). "
+        "Default: a random key created once in data_dir/secret_key.",
+    )
+    cookie_secure: bool = _setting(
+        True,
+        "Send the session cookie over HTTPS only. Turn off only for plain-HTTP localhost use "
+        "(`resonanz serve` on 127.0.0.1 and `make demo` do so unless this is set).",
+    )
+    session_days: int = _setting(14, "Days a login stays valid without activity.")
+    login_attempts: int = _setting(
+        10,
+        "Failed logins per e-mail address or client address within 15 minutes before "
+        "further attempts are refused for the rest of that window.",
+    )
+    max_request_bytes: int = _setting(
+        10_000_000, "Largest request body the web app accepts (bigger ones get 413)."
+    )
+    smtp_url: str = _setting(
+        "",
+        "SMTP server for password-reset and invitation e-mails: smtp://user:pass@host:587 "
+        "(STARTTLS) or smtps://user:pass@host:465; empty: links are shown to admins instead.",
+    )
+    mail_from: str = _setting("resonanz@localhost", "Sender address of Resonanz's e-mails.")
+    default_locale: str = _setting(
+        "de", "UI language when neither the user nor the browser chooses one: de or en."
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in the data dir."""

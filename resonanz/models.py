@@ -5,13 +5,17 @@ All are frozen dataclasses; stages never share mutable state.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
+from resonanz.errors import ValidationError
+
 TopicKind = Literal["brand", "competitor", "product", "campaign", "keyword"]
 TOPIC_KINDS: tuple[str, ...] = ("brand", "competitor", "product", "campaign", "keyword")
+WORKSPACE_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,16 @@ class Mention:
 
 
 _MENTION_FIELDS = frozenset(f.name for f in fields(Mention))
+
+
+def check_workspace_slug(slug: str) -> str:
+    """A workspace slug (lower-case letters, digits, hyphens); ValidationError otherwise."""
+    if not WORKSPACE_SLUG_RE.fullmatch(slug):
+        raise ValidationError(
+            f"invalid workspace slug {slug!r}: use lower-case letters, digits and hyphens "
+            "(e.g. 'deutsche-bahn')"
+        )
+    return slug
 
 
 @dataclass(frozen=True)

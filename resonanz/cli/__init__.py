@@ -7,7 +7,17 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from resonanz.cli import bench, collecting, demo, reading, settings_cmd, sources, topics, workspaces
+from resonanz.cli import (
+    bench,
+    collecting,
+    demo,
+    reading,
+    settings_cmd,
+    sources,
+    topics,
+    users,
+    workspaces,
+)
 from resonanz.cli.context import AppContext
 from resonanz.errors import ResonanzError
 
@@ -67,6 +77,7 @@ reading.register(app)
 bench.register(app)
 demo.register(app)
 settings_cmd.register(app)
+users.register(app)
 
 
 def main() -> None:

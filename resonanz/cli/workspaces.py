@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import typer
 from rich.table import Table
 
 from resonanz.cli.context import obj
-from resonanz.errors import ConfigError, NotFoundError
+from resonanz.errors import NotFoundError
+from resonanz.models import check_workspace_slug
 from resonanz.store import display_url
 
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
-
-def check_slug(slug: str) -> str:
-    """A workspace slug: lower-case letters, digits and hyphens."""
-    if not _SLUG_RE.match(slug):
-        raise ConfigError(
-            f"invalid workspace slug {slug!r}: use lower-case letters, digits and hyphens "
-            "(e.g. 'deutsche-bahn')"
-        )
-    return slug
+check_slug = check_workspace_slug
 
 
 def register(app: typer.Typer) -> None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol, Union
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
 
 from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
+
+if TYPE_CHECKING:
+    from resonanz.store.accounts import AccountStore
 
 # A backend-neutral full-text prefilter built from a query AST (see query.fts):
 #   ("term", word, is_prefix) | ("phrase", (word, ...), last_is_prefix)
@@ -55,6 +58,7 @@ class Store(Protocol):
     """The database behind Resonanz (SqlStore implements it for SQLite and PostgreSQL)."""
 
     url: str
+    accounts: AccountStore
 
     def close(self) -> None: ...
 

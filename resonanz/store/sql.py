@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from resonanz.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 from resonanz.store import reads, writes
+from resonanz.store.accounts import AccountStore
 from resonanz.store.base import CountDimension, MentionFilter, SaveResult, Store
 from resonanz.store.engine import WRITE
 from resonanz.store.records import check_kind, source_record, topic_record
@@ -36,6 +37,7 @@ class SqlStore:
         self.engine = engine
         # PostgreSQL only: rows inserted since open, until planner statistics are known.
         self._unanalysed_inserts: int | None = 0 if engine.dialect.name == "postgresql" else None
+        self.accounts = AccountStore(self._write, self._read)
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"

@@ -1,0 +1,7 @@
+"""REST API routers under /api/v1, one module per resource; ``ROUTERS`` is what the app mounts."""
+
+from fastapi import APIRouter
+
+from resonanz.web.api import workspaces
+
+ROUTERS: tuple[APIRouter, ...] = (workspaces.router,)
