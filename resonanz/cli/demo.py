@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from contextlib import suppress
 from itertools import islice
 from pathlib import Path
@@ -14,21 +15,30 @@ from resonanz.cli.collecting import print_report, run_with_progress
 from resonanz.cli.context import obj
 from resonanz.cli.reading import print_stats
 from resonanz.cli.render import mention_line
+from resonanz.cli.users import run_server
 from resonanz.demo import DEMO_NAME, DEMO_TOPICS, DEMO_WORKSPACE, sample_path
 from resonanz.errors import NotFoundError
 from resonanz.store import MentionFilter, display_url
+from resonanz.web.security import hash_password
 
 _EXAMPLES_PER_TOPIC = 2
+DEMO_LOGIN = "demo@example.org"
 
 
 def register(app: typer.Typer) -> None:
     """Add the commands of this module."""
 
     @app.command("demo")
-    def demo(ctx: typer.Context) -> None:
-        """Build the demo workspace from the bundled sample and print a summary.
+    def demo(
+        ctx: typer.Context,
+        serve: bool = typer.Option(
+            True, "--serve/--no-serve", help="Serve the web dashboard afterwards (Ctrl-C stops)."
+        ),
+    ) -> None:
+        """Build the demo workspace from the bundled sample, print a summary, serve the web app.
 
         Uses its own database file (demo.db in the data dir) unless --database-url is given.
+        A demo login (owner of the demo workspace) with a fresh random password is printed.
         """
         app_ctx = obj(ctx)
         if not app_ctx.flags.get("database_url"):
@@ -85,6 +95,18 @@ def register(app: typer.Typer) -> None:
         console.print(f"Search:  resonanz {db_flag} -w demo search 'verspätung* AND NOT flixbus'")
         console.print(f"Test:    resonanz {db_flag} -w demo topic test '\"zu spät\" NEAR/5 ice'")
         console.print(f"Counts:  resonanz {db_flag} -w demo stats")
-        console.print(
-            "Web dashboard: not built yet (issue 7); the CLI above is the interface for now."
-        )
+        password = secrets.token_urlsafe(12)
+        accounts = store.accounts
+        user = accounts.find_user(DEMO_LOGIN)
+        if user is None:
+            user = accounts.create_user(DEMO_LOGIN, "Demo", hash_password(password))
+        else:
+            user = accounts.update_user(user.id, password_hash=hash_password(password))
+        accounts.add_member(ws.id, user.id, "owner", approver=True)
+        settings = app_ctx.settings
+        console.print(Rule("Web dashboard"))
+        console.print(f"Open:     http://{settings.web_host}:{settings.web_port}/w/{ws.slug}")
+        console.print(f"Login:    {DEMO_LOGIN}")
+        console.print(f"Password: {password}   (new on every `make demo`)")
+        if serve:
+            run_server(app_ctx, None, None)
