@@ -30,6 +30,7 @@ FtsExpr = Union[  # noqa: UP007 (a recursive alias needs the string form inside 
 ]
 
 CountDimension = Literal["platform", "topic", "lang", "day", "author"]
+TimeBucket = Literal["day", "hour"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,18 @@ class MentionFilter:
     since: datetime | None = None
     until: datetime | None = None
     fts: FtsExpr | None = None
+    author: str | None = None  # an author handle, case-insensitive, without "@"
+
+
+@dataclass(frozen=True)
+class AuthorReach:
+    """An author with their follower count and how many of the filtered mentions are theirs."""
+
+    platform: str
+    handle: str
+    name: str | None
+    followers: int | None
+    mentions: int
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,7 @@ class Store(Protocol):
         *,
         newest_first: bool = True,
         chunk_size: int = 1000,
+        after: tuple[datetime, int] | None = None,
     ) -> Iterator[Mention]: ...
     def count_mentions(self, workspace_id: int, flt: MentionFilter | None = None) -> int: ...
     def count_by(
@@ -136,3 +150,14 @@ class Store(Protocol):
         *,
         limit: int = 20,
     ) -> list[tuple[str, int]]: ...
+    def volume(
+        self,
+        workspace_id: int,
+        flt: MentionFilter | None = None,
+        *,
+        bucket: TimeBucket = "day",
+    ) -> list[tuple[str, str | None, int]]: ...
+    def top_authors(
+        self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 10
+    ) -> list[AuthorReach]: ...
+    def newest_posted_at(self, workspace_id: int) -> datetime | None: ...

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, Row
 
 from resonanz.errors import NotFoundError
 from resonanz.models import Author, Engagement, Mention, TopicMatch
-from resonanz.store.base import CountDimension, FtsExpr, MentionFilter
+from resonanz.store.base import AuthorReach, CountDimension, FtsExpr, MentionFilter, TimeBucket
 from resonanz.store.bulk import chunks
 from resonanz.store.fts import to_fts5, to_tsquery
 from resonanz.store.schema import authors, matches, mentions, topics
@@ -68,6 +68,13 @@ def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> li
         clauses.append(_m.c.posted_at >= flt.since)
     if flt.until is not None:
         clauses.append(_m.c.posted_at < flt.until)
+    if flt.author is not None:
+        handle = flt.author.strip().removeprefix("@").lower()
+        clauses.append(
+            _m.c.author_id.in_(
+                sa.select(authors.c.id).where(sa.func.lower(authors.c.handle) == handle)
+            )
+        )
     if flt.fts is not None:
         clauses.extend(_fts_clause(conn, flt.fts))
     return clauses
@@ -188,11 +195,13 @@ def count_mentions(conn: Connection, workspace_id: int, flt: MentionFilter | Non
     return int(conn.execute(stmt).scalar_one())
 
 
-def _day(conn: Connection) -> Any:
+def _day(conn: Connection, bucket: TimeBucket = "day") -> Any:
+    """posted_at as 'YYYY-MM-DD' (day) or 'YYYY-MM-DD HH' (hour), in UTC."""
     if conn.dialect.name == "sqlite":
         # Stored as fixed-width 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
-        return sa.func.substr(sa.cast(_m.c.posted_at, sa.Text), 1, 10)
-    return sa.func.to_char(sa.func.timezone("UTC", _m.c.posted_at), "YYYY-MM-DD")
+        return sa.func.substr(sa.cast(_m.c.posted_at, sa.Text), 1, 10 if bucket == "day" else 13)
+    fmt = "YYYY-MM-DD" if bucket == "day" else "YYYY-MM-DD HH24"
+    return sa.func.to_char(sa.func.timezone("UTC", _m.c.posted_at), fmt)
 
 
 def count_by(
@@ -240,3 +249,89 @@ def count_by(
         stmt = stmt.limit(limit)
     rows = [(str(row.label), int(row.n)) for row in conn.execute(stmt)]
     return sorted(rows) if dimension == "day" else rows
+
+
+def volume(
+    conn: Connection, workspace_id: int, flt: MentionFilter | None, *, bucket: TimeBucket
+) -> list[tuple[str, str | None, int]]:
+    """Mentions per time bucket and topic name, in time order.
+
+    Buckets are 'YYYY-MM-DD' or 'YYYY-MM-DD HH:00' (UTC). A mention matching several topics
+    counts once for each; one without topic counts under None. With a topic filter only
+    that topic's counts come back.
+    """
+    on = matches.c.mention_id == _m.c.id
+    topic_id = flt.topic_id if flt is not None else None
+    if topic_id is not None:
+        source: Any = _m.join(matches, sa.and_(on, matches.c.topic_id == topic_id))
+    else:
+        source = _m.outerjoin(matches, on)
+    source = source.outerjoin(topics, topics.c.id == matches.c.topic_id)
+    label = _day(conn, bucket).label("bucket")
+    stmt = (
+        sa.select(label, topics.c.name, sa.func.count().label("n"))
+        .select_from(source)
+        .where(*_where(conn, workspace_id, flt))
+        .group_by(label, topics.c.name)
+    )
+    rows = [
+        (str(r.bucket) + (":00" if bucket == "hour" else ""), r.name, int(r.n))
+        for r in conn.execute(stmt)
+    ]
+    return sorted(rows, key=lambda row: (row[0], row[1] or ""))
+
+
+def _authors_with_mentions(
+    conn: Connection, workspace_id: int, flt: MentionFilter | None, *, known: bool, limit: int
+) -> list[Row[Any]]:
+    has_mention = sa.exists(
+        sa.select(sa.literal(1))
+        .select_from(_m)
+        .where(_m.c.author_id == authors.c.id, *_where(conn, workspace_id, flt))
+    )
+    stmt = sa.select(authors).where(authors.c.workspace_id == workspace_id, has_mention)
+    if known:
+        # Walks the (workspace_id, followers) index from the top, stopping after `limit`.
+        stmt = stmt.where(authors.c.followers.is_not(None)).order_by(
+            authors.c.followers.desc(), authors.c.id
+        )
+    else:
+        stmt = stmt.where(authors.c.followers.is_(None)).order_by(authors.c.handle, authors.c.id)
+    return list(conn.execute(stmt.limit(limit)).all())
+
+
+def top_authors(
+    conn: Connection, workspace_id: int, flt: MentionFilter | None, *, limit: int
+) -> list[AuthorReach]:
+    """Authors of the filtered mentions by follower count (unknown counts last, by handle)."""
+    found = _authors_with_mentions(conn, workspace_id, flt, known=True, limit=limit)
+    if len(found) < limit:
+        found += _authors_with_mentions(
+            conn, workspace_id, flt, known=False, limit=limit - len(found)
+        )
+    if not found:
+        return []
+    counts = dict(
+        conn.execute(
+            sa.select(_m.c.author_id, sa.func.count())
+            .where(_m.c.author_id.in_([a.id for a in found]), *_where(conn, workspace_id, flt))
+            .group_by(_m.c.author_id)
+        ).all()
+    )
+    return [
+        AuthorReach(
+            platform=a.platform,
+            handle=a.handle,
+            name=a.name,
+            followers=a.followers,
+            mentions=int(counts.get(a.id, 0)),
+        )
+        for a in found
+    ]
+
+
+def newest_posted_at(conn: Connection, workspace_id: int) -> datetime | None:
+    """When the workspace's newest mention was posted; None without mentions."""
+    stmt = sa.select(sa.func.max(_m.c.posted_at)).where(_m.c.workspace_id == workspace_id)
+    value: datetime | None = conn.execute(stmt).scalar()
+    return value

@@ -15,7 +15,14 @@ from resonanz.errors import ConflictError, NotFoundError, StoreError, Validation
 from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 from resonanz.store import reads, writes
 from resonanz.store.accounts import AccountStore
-from resonanz.store.base import CountDimension, MentionFilter, SaveResult, Store
+from resonanz.store.base import (
+    AuthorReach,
+    CountDimension,
+    MentionFilter,
+    SaveResult,
+    Store,
+    TimeBucket,
+)
 from resonanz.store.engine import WRITE
 from resonanz.store.records import check_kind, source_record, topic_record
 from resonanz.store.schema import sources, topics, workspaces
@@ -383,11 +390,15 @@ class SqlStore:
         *,
         newest_first: bool = True,
         chunk_size: int = 1000,
+        after: tuple[datetime, int] | None = None,
     ) -> Iterator[Mention]:
-        """Stream matching mentions in chunks (keyset pagination; no long transaction)."""
+        """Stream matching mentions in chunks (keyset pagination; no long transaction).
+
+        ``after`` is a (posted time, id) keyset position: only mentions beyond it in the
+        reading order are returned (a page cursor).
+        """
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
-        after: tuple[datetime, int] | None = None
         while True:
             with self._read("reading mentions") as conn:
                 chunk, after = reads.mention_chunk(
@@ -418,6 +429,29 @@ class SqlStore:
         """Mention counts per platform, topic name, lang, day or author handle."""
         with self._read(f"counting mentions by {dimension}") as conn:
             return reads.count_by(conn, workspace_id, dimension, flt, limit=limit)
+
+    def volume(
+        self,
+        workspace_id: int,
+        flt: MentionFilter | None = None,
+        *,
+        bucket: TimeBucket = "day",
+    ) -> list[tuple[str, str | None, int]]:
+        """Mentions per day or hour and topic name (None: no topic), in time order."""
+        with self._read(f"counting mentions by {bucket} and topic") as conn:
+            return reads.volume(conn, workspace_id, flt, bucket=bucket)
+
+    def top_authors(
+        self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 10
+    ) -> list[AuthorReach]:
+        """The filtered mentions' authors with the most followers, with their mention counts."""
+        with self._read("reading top authors") as conn:
+            return reads.top_authors(conn, workspace_id, flt, limit=limit)
+
+    def newest_posted_at(self, workspace_id: int) -> datetime | None:
+        """When the workspace's newest mention was posted; None without mentions."""
+        with self._read("reading the newest mention's time") as conn:
+            return reads.newest_posted_at(conn, workspace_id)
 
 
 if TYPE_CHECKING:
