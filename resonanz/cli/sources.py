@@ -9,10 +9,7 @@ from rich.table import Table
 
 from resonanz.cli.context import obj
 from resonanz.errors import ConfigError
-from resonanz.models import SourceConfig
-
-# The config key a source's positional TARGET fills, for kinds that don't declare one.
-_TARGET_KEYS = {"rss": "url", "file": "path"}
+from resonanz.sources.configure import new_source_config, source_state, source_target
 
 
 def parse_options(options: list[str]) -> dict[str, str]:
@@ -39,18 +36,6 @@ def _ago(when: datetime | None) -> str:
     return f"{seconds / 86400:.0f} days ago"
 
 
-def _state(source: SourceConfig) -> str:
-    health = source.health
-    if not source.enabled:
-        return "disabled"
-    if health.last_error and (
-        health.last_success_at is None
-        or (health.last_error_at and health.last_error_at >= health.last_success_at)
-    ):
-        return "failing"
-    return "ok" if health.last_success_at else "new"
-
-
 def register(app: typer.Typer) -> None:
     """Add the commands of this module."""
     src = typer.Typer(help="Sources: feeds, files and platform connectors.", no_args_is_help=True)
@@ -66,11 +51,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Add a source to the workspace (checked before it is saved)."""
         app_ctx = obj(ctx)
-        cls = app_ctx.runtime.source_class(kind)
-        key = getattr(cls, "target_key", None) or _TARGET_KEYS.get(kind, "url")
-        config = cls.validate_config({key: target, **parse_options(option)}, app_ctx.settings)
+        default, config = new_source_config(app_ctx.runtime, kind, target, parse_options(option))
         ws = app_ctx.workspace()
-        created = app_ctx.store.add_source(ws.id, kind, name or cls.default_name(config), config)
+        created = app_ctx.store.add_source(ws.id, kind, name or default, config)
         app_ctx.console.print(f"Source '{created.name}' ({kind}) added. Run `resonanz collect`.")
 
     @src.command("list")
@@ -79,8 +62,7 @@ def register(app: typer.Typer) -> None:
         app_ctx = obj(ctx)
         table = Table("name", "kind", "target", "state")
         for s in app_ctx.store.list_sources(app_ctx.workspace().id):
-            target = str(s.config.get("url") or s.config.get("path") or "")
-            table.add_row(s.name, s.kind, target, _state(s))
+            table.add_row(s.name, s.kind, source_target(s), source_state(s))
         app_ctx.console.print(table)
 
     @src.command("status")
@@ -92,7 +74,7 @@ def register(app: typer.Typer) -> None:
             h = s.health
             table.add_row(
                 s.name,
-                _state(s),
+                source_state(s),
                 _ago(h.last_run_at),
                 _ago(h.last_success_at),
                 str(h.items_total),

@@ -8,39 +8,24 @@ from rich.table import Table
 
 from resonanz.cli.context import AppContext, obj
 from resonanz.cli.render import mention_line, print_lint
-from resonanz.collect import rematch_topics
-from resonanz.errors import ConfigError, QueryError
-from resonanz.models import TOPIC_KINDS, Mention, Topic
-from resonanz.pipeline import document_of
-from resonanz.query import evaluate, lint, matched_terms, parse, to_fts
+from resonanz.models import TOPIC_KINDS
+from resonanz.query import lint
 from resonanz.store import MentionFilter
+from resonanz.topics import ChunkCallback, add_topic, check_query, preview_query, update_topic
 
 
 def _checked(app_ctx: AppContext, query: str) -> None:
-    result = lint(query)
-    print_lint(app_ctx.err, query, result)
-    if not result.ok:
-        first = result.errors[0]
-        raise QueryError(first.message, first.position, query)
+    print_lint(app_ctx.err, query, lint(query))
+    check_query(query)
 
 
-def _kind(kind: str) -> str:
-    if kind not in TOPIC_KINDS:
-        raise ConfigError(f"unknown topic kind {kind!r} (choose from {', '.join(TOPIC_KINDS)})")
-    return kind
-
-
-def _rematch(app_ctx: AppContext, topic: Topic) -> int:
-    store = app_ctx.store
-    total = store.count_mentions(topic.workspace_id)
-    with Progress(console=app_ctx.err, transient=True) as progress:
-        task = progress.add_task(f"Matching stored mentions for '{topic.name}'", total=total)
-        return rematch_topics(
-            store,
-            topic.workspace_id,
-            [topic],
-            on_chunk=lambda n: progress.advance(task, n),
-        )
+def _on_chunk(
+    progress: Progress, app_ctx: AppContext, workspace_id: int, name: str
+) -> ChunkCallback:
+    """A progress bar over the workspace's stored mentions, advanced per matched chunk."""
+    total = app_ctx.store.count_mentions(workspace_id)
+    task = progress.add_task(f"Matching stored mentions for '{name}'", total=total)
+    return lambda n: progress.advance(task, n)
 
 
 def register(app: typer.Typer) -> None:
@@ -59,8 +44,15 @@ def register(app: typer.Typer) -> None:
         app_ctx = obj(ctx)
         _checked(app_ctx, query)
         ws = app_ctx.workspace()
-        created = app_ctx.store.add_topic(ws.id, name, query, _kind(kind))
-        matched = _rematch(app_ctx, created)
+        with Progress(console=app_ctx.err, transient=True) as progress:
+            created, matched = add_topic(
+                app_ctx.store,
+                ws.id,
+                name,
+                query,
+                kind,
+                on_chunk=_on_chunk(progress, app_ctx, ws.id, name),
+            )
         app_ctx.console.print(
             f"Topic '{created.name}' ({created.kind}) added; {matched} stored mentions match."
         )
@@ -79,12 +71,18 @@ def register(app: typer.Typer) -> None:
             _checked(app_ctx, query)
         ws = app_ctx.workspace()
         current = app_ctx.store.get_topic(ws.id, name)
-        updated = app_ctx.store.update_topic(
-            current.id, query=query, kind=_kind(kind) if kind else None, active=active
-        )
+        with Progress(console=app_ctx.err, transient=True) as progress:
+            updated, matched = update_topic(
+                app_ctx.store,
+                current,
+                query=query,
+                kind=kind,
+                active=active,
+                on_chunk=_on_chunk(progress, app_ctx, ws.id, name),
+            )
         message = f"Topic '{updated.name}' updated"
-        if query is not None:
-            message += f"; {_rematch(app_ctx, updated)} stored mentions match"
+        if matched is not None:
+            message += f"; {matched} stored mentions match"
         app_ctx.console.print(message + ".")
 
     @topic.command("list")
@@ -125,19 +123,8 @@ def register(app: typer.Typer) -> None:
         """Run a query over the stored mentions: how many match, with examples."""
         app_ctx = obj(ctx)
         _checked(app_ctx, query)
-        node = parse(query)
-        ws = app_ctx.workspace()
-        store = app_ctx.store
-        total = store.count_mentions(ws.id)
-        hits = 0
-        examples: list[tuple[Mention, tuple[str, ...]]] = []
-        for mention in store.iter_mentions(ws.id, MentionFilter(fts=to_fts(node))):
-            doc = document_of(mention)
-            if evaluate(node, doc):
-                hits += 1
-                if len(examples) < limit:
-                    examples.append((mention, matched_terms(node, doc)))
-        share = f" ({hits / total:.1%} of {total})" if total else ""
-        app_ctx.console.print(f"{hits} stored mentions match{share}.")
-        for mention, terms in examples:
+        found = preview_query(app_ctx.store, app_ctx.workspace().id, query, limit=limit)
+        share = f" ({found.share:.1%} of {found.total})" if found.total else ""
+        app_ctx.console.print(f"{found.hits} stored mentions match{share}.")
+        for mention, terms in found.examples:
             app_ctx.console.print(mention_line(mention, terms))

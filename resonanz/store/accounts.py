@@ -256,6 +256,21 @@ class AccountStore:
             ).all()
         return [(_user(r), Membership(workspace_id, r.id, r.role, bool(r.approver))) for r in rows]
 
+    def rename_workspace(self, workspace_id: int, name: str) -> Workspace:
+        """Change a workspace's display name (its slug stays)."""
+        if not name.strip() or len(name.strip()) > 200:
+            raise ValidationError("a workspace name needs 1 to 200 characters")
+        with self._write("renaming a workspace") as conn:
+            conn.execute(
+                sa.update(workspaces)
+                .where(workspaces.c.id == workspace_id)
+                .values(name=name.strip())
+            )
+            row = conn.execute(sa.select(workspaces).where(workspaces.c.id == workspace_id)).first()
+        if row is None:
+            raise NotFoundError(f"workspace {workspace_id} does not exist")
+        return Workspace(id=row.id, slug=row.slug, name=row.name, created_at=row.created_at)
+
     def workspaces_of(self, user_id: int) -> list[tuple[Workspace, Membership]]:
         """The workspaces a user belongs to, by name."""
         with self._read("listing workspaces") as conn:

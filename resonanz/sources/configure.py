@@ -1,0 +1,79 @@
+"""Setting up sources: a checked config from a kind and target, masked display, health state.
+
+The CLI (``resonanz source ...``) and the web dashboard both call these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from resonanz.models import SourceConfig
+
+if TYPE_CHECKING:
+    from resonanz.runtime import Runtime
+
+# The config key a source's positional TARGET fills, for kinds that don't declare one.
+TARGET_KEYS = {"rss": "url", "file": "path"}
+# Config keys whose values are never shown (matched as parts of the key's name).
+SECRET_PARTS = ("password", "passwd", "token", "secret", "key", "credential", "auth")
+MASK = "••••••"
+
+
+def new_source_config(
+    runtime: Runtime, kind: str, target: str, options: Mapping[str, Any] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """(default name, validated config) for a new source; ConfigError when it is unusable."""
+    cls = runtime.source_class(kind)
+    key = getattr(cls, "target_key", None) or TARGET_KEYS.get(kind, "url")
+    config: dict[str, Any] = cls.validate_config({key: target, **(options or {})}, runtime.settings)
+    return str(cls.default_name(config)), config
+
+
+def is_secret_key(key: str) -> bool:
+    """True for config keys that hold credentials (password, token, api_key, ...)."""
+    lowered = key.lower()
+    return any(part in lowered for part in SECRET_PARTS)
+
+
+def masked_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with every credential's value replaced by a mask (nested dicts too)."""
+    shown: dict[str, Any] = {}
+    for key, value in config.items():
+        if is_secret_key(str(key)):
+            shown[key] = MASK if value else value
+        elif isinstance(value, Mapping):
+            shown[key] = masked_config(value)
+        elif isinstance(value, str) and "://" in value:
+            shown[key] = _masked_url(value)
+        else:
+            shown[key] = value
+    return shown
+
+
+def _masked_url(url: str) -> str:
+    """The URL without the password of its user-info part (``https://u:p@host``)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:{MASK}@{host}"))
+
+
+def source_target(source: SourceConfig) -> str:
+    """What the source listens to (its URL or path, never a password), for lists."""
+    return _masked_url(str(source.config.get("url") or source.config.get("path") or ""))
+
+
+def source_state(source: SourceConfig) -> str:
+    """One of "disabled", "failing", "ok" or "new"."""
+    health = source.health
+    if not source.enabled:
+        return "disabled"
+    if health.last_error and (
+        health.last_success_at is None
+        or (health.last_error_at and health.last_error_at >= health.last_success_at)
+    ):
+        return "failing"
+    return "ok" if health.last_success_at else "new"

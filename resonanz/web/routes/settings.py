@@ -1,0 +1,151 @@
+"""Workspace settings: name, members, invitations, API tokens, UI language, audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from resonanz.accounts import ROLES
+from resonanz.errors import ValidationError
+from resonanz.store import Store
+from resonanz.web import members_admin
+from resonanz.web.deps import Access, Admin, SettingsDep, StoreDep, Viewer
+from resonanz.web.i18n import LOCALES
+from resonanz.web.i18n import gettext as _
+from resonanz.web.templating import render
+
+router = APIRouter()
+
+FormStr = Annotated[str, Form()]
+
+
+def _page(
+    request: Request,
+    access: Access,
+    store: Store,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    admin = access.can("admin")
+    context: dict[str, Any] = {
+        "nav": "settings",
+        "roles": ROLES,
+        "errors": errors or {},
+        "members": store.accounts.members(access.workspace.id) if admin else [],
+        "invitations": store.accounts.list_invitations(access.workspace.id) if admin else [],
+        "tokens": members_admin.visible_tokens(store, access),
+        "emails": {u.id: u.email for u, _m in store.accounts.members(access.workspace.id)},
+        "form": {},
+        "notice": "",
+    }
+    context.update(extra)
+    return render(request, "settings.html", context, status=status)
+
+
+def _back(access: Access, anchor: str = "") -> Response:
+    target = f"/w/{access.workspace.slug}/settings" + (f"#{anchor}" if anchor else "")
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/w/{slug}/settings")
+def settings_page(request: Request, access: Viewer, store: StoreDep) -> Response:
+    """The settings the caller's role may see."""
+    return _page(request, access, store)
+
+
+@router.post("/w/{slug}/settings/name")
+def rename(request: Request, access: Admin, store: StoreDep, name: FormStr = "") -> Response:
+    """Change the workspace's display name."""
+    if not name.strip() or len(name.strip()) > 200:
+        errors = {"name": _("Please enter a name (up to 200 characters).")}
+        return _page(request, access, store, errors=errors, form={"name": name}, status=422)
+    store.accounts.rename_workspace(access.workspace.id, name)
+    store.accounts.audit(access.workspace.id, access.user.id, "workspace.rename", name.strip())
+    return _back(access)
+
+
+@router.post("/w/{slug}/settings/members/{user_id}")
+def member_update(
+    request: Request,
+    access: Admin,
+    store: StoreDep,
+    user_id: int,
+    role: FormStr = "",
+    approver: FormStr = "",
+) -> Response:
+    """Change a member's role and approver flag."""
+    try:
+        members_admin.change_member(store, access, user_id, role, approver in ("1", "on", "true"))
+    except ValidationError as exc:
+        return _page(request, access, store, errors={"members": str(exc)}, status=422)
+    return _back(access, "members")
+
+
+@router.post("/w/{slug}/settings/members/{user_id}/delete")
+def member_remove(request: Request, access: Admin, store: StoreDep, user_id: int) -> Response:
+    """Take a member out of the workspace."""
+    try:
+        members_admin.remove_member(store, access, user_id)
+    except ValidationError as exc:
+        return _page(request, access, store, errors={"members": str(exc)}, status=422)
+    return _back(access, "members")
+
+
+@router.post("/w/{slug}/settings/invitations")
+def invitation_create(
+    request: Request,
+    access: Admin,
+    store: StoreDep,
+    settings: SettingsDep,
+    email: FormStr = "",
+    role: FormStr = "viewer",
+) -> Response:
+    """Invite someone by e-mail; without SMTP the link is shown here once."""
+    form = {"email": email, "role": role}
+    try:
+        sent = members_admin.invite(request, store, settings, access, email, role)
+    except ValidationError as exc:
+        field = "role" if role not in ROLES else "email"
+        return _page(request, access, store, errors={field: str(exc)}, form=form, status=422)
+    return _page(request, access, store, sent=sent)
+
+
+@router.post("/w/{slug}/settings/tokens")
+def token_create(request: Request, access: Viewer, store: StoreDep, name: FormStr = "") -> Response:
+    """Create an API token of the caller's; its secret is shown once."""
+    try:
+        token, secret = members_admin.create_token(store, access, name)
+    except ValidationError as exc:
+        form = {"token_name": name}
+        return _page(request, access, store, errors={"token_name": str(exc)}, form=form, status=422)
+    return _page(request, access, store, new_token=token, new_secret=secret)
+
+
+@router.post("/w/{slug}/settings/tokens/{token_id}/revoke")
+def token_revoke(access: Viewer, store: StoreDep, token_id: int) -> Response:
+    """Revoke an API token (own ones; admins: anyone's)."""
+    members_admin.revoke_token(store, access, token_id)
+    return _back(access, "tokens")
+
+
+@router.post("/w/{slug}/settings/locale")
+def locale_set(request: Request, access: Viewer, store: StoreDep, locale: FormStr = "") -> Response:
+    """The caller's UI language (kept with the account and in the session)."""
+    if locale not in LOCALES:
+        return _page(
+            request, access, store, errors={"locale": _("Please choose a language.")}, status=422
+        )
+    store.accounts.update_user(access.user.id, locale=locale)
+    request.session["locale"] = locale
+    return _back(access, "language")
+
+
+@router.get("/w/{slug}/settings/audit")
+def audit_log(request: Request, access: Admin, store: StoreDep) -> Response:
+    """The workspace's audit log, newest first."""
+    entries = store.accounts.audit_entries(access.workspace.id, limit=200)
+    return render(request, "settings_audit.html", {"nav": "settings", "entries": entries})
