@@ -311,7 +311,7 @@ def top_authors(
         )
     if not found:
         return []
-    counts = dict(
+    counts: dict[int, int] = dict(
         conn.execute(
             sa.select(_m.c.author_id, sa.func.count())
             .where(_m.c.author_id.in_([a.id for a in found]), *_where(conn, workspace_id, flt))

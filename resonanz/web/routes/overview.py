@@ -1,25 +1,111 @@
-"""The workspace's overview page."""
+"""The workspace's overview page: volume, share of voice, platforms, languages, authors, terms.
+
+``GET /w/{slug}`` takes ``from``/``to`` (YYYY-MM-DD), ``days`` (a preset) and ``topic`` (a
+topic id). An HTMX request (``HX-Request``) gets only the filters and charts section.
+Invalid filters answer 422 with the message next to the field.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from resonanz.store import MentionFilter
+from resonanz.analytics.terms import top_terms
+from resonanz.models import Topic
+from resonanz.store import MentionFilter, Store
+from resonanz.web import charts
 from resonanz.web.deps import StoreDep, Viewer
+from resonanz.web.i18n import gettext as _
+from resonanz.web.period import PRESETS, Period, parse_period
 from resonanz.web.templating import render
 
 router = APIRouter()
 
+TERMS_SAMPLE = 2_000  # newest mentions read for trending terms; keeps the page fast
+TOP = 10
+
+
+def _topic(value: str | None, topics: list[Topic], errors: dict[str, str]) -> Topic | None:
+    if not value:
+        return None
+    chosen = next((t for t in topics if str(t.id) == value.strip()), None)
+    if chosen is None:
+        errors["topic"] = _("Choose one of the workspace's topics.")
+    return chosen
+
+
+def _charts(store: Store, workspace_id: int, flt: MentionFilter, period: Period) -> dict[str, Any]:
+    mentions, topic = _("Mentions"), _("Topic")
+    topics = store.list_topics(workspace_id)
+    kinds = {t.name: t.kind for t in topics}
+    volume = store.volume(workspace_id, flt, bucket="hour" if period.hourly else "day")
+    return {
+        "volume": charts.volume(
+            volume,
+            hourly=period.hourly,
+            labels={
+                "time": _("Hour") if period.hourly else _("Day"),
+                "topic": topic,
+                "mentions": mentions,
+                "none": _("(no topic)"),
+            },
+        ),
+        "share": charts.share_of_voice(
+            store.count_by(workspace_id, "topic", flt, limit=0),
+            kinds,
+            labels={"topic": topic, "kind": _("Kind"), "mentions": mentions, "share": _("Share")},
+        ),
+        "platforms": charts.bars(
+            store.count_by(workspace_id, "platform", flt), category=_("Platform"), measure=mentions
+        ),
+        "languages": charts.bars(
+            store.count_by(workspace_id, "lang", flt), category=_("Language"), measure=mentions
+        ),
+        "authors": charts.authors(
+            store.top_authors(workspace_id, flt, limit=TOP),
+            labels={
+                "author": _("Author"),
+                "platform": _("Platform"),
+                "followers": _("Followers"),
+                "mentions": mentions,
+            },
+        ),
+        "terms": charts.bars(
+            top_terms(store, workspace_id, flt, limit=15, sample=TERMS_SAMPLE),
+            category=_("Term"),
+            measure=mentions,
+        ),
+    }
+
 
 @router.get("/w/{slug}")
 def overview(request: Request, access: Viewer, store: StoreDep) -> Response:
+    """The overview for a period and optionally one topic."""
     ws = access.workspace
-    flt = MentionFilter()
-    context = {
+    params = request.query_params
+    period, errors = parse_period(params, store.newest_posted_at(ws.id))
+    topics = store.list_topics(ws.id)
+    topic = _topic(params.get("topic"), topics, errors)
+    flt = MentionFilter(
+        topic_id=topic.id if topic else None, since=period.since, until=period.until
+    )
+    context: dict[str, Any] = {
         "nav": "overview",
+        "period": period,
+        "presets": PRESETS,
+        "topics": topics,
+        "topic": topic,
+        "errors": errors,
+        "values": {
+            "from": params.get("from") or period.start.isoformat(),
+            "to": params.get("to") or period.end.isoformat(),
+        },
         "total": store.count_mentions(ws.id, flt),
-        "by_topic": store.count_by(ws.id, "topic", flt),
-        "by_platform": store.count_by(ws.id, "platform", flt),
+        "charts": _charts(store, ws.id, flt, period),
     }
-    return render(request, "overview.html", context)
+    status = 422 if errors else 200
+    if request.headers.get("hx-request") == "true":
+        return render(request, "overview_body.html", context, status=status)
+    return render(request, "overview.html", context, status=status)

@@ -1,0 +1,138 @@
+"""Vega-Lite specs for the dashboard's charts, built from store reads as plain dicts.
+
+Every chart carries its data inline (``data.values``, never a URL) and comes with a
+``ChartTable``: the same figures as rows, shown beside the chart for screen readers and
+for copying. Labels arrive translated; this module does no i18n itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from resonanz.store.base import AuthorReach
+
+Spec = dict[str, Any]
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+# Brand in the accent colour, competitors in a contrasting one, everything else grey.
+KIND_COLOURS = {"brand": "#1e88e5", "competitor": "#e53935"}
+OTHER_COLOUR = "#9e9e9e"
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """The table view of a chart: column headings and rows of cells."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A Vega-Lite spec and its table view."""
+
+    spec: Spec
+    table: ChartTable
+
+
+def _base(values: list[dict[str, Any]], height: int = 220) -> Spec:
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": height,
+        "data": {"values": values},
+    }
+
+
+def volume(
+    rows: Sequence[tuple[str, str | None, int]],
+    *,
+    hourly: bool,
+    labels: dict[str, str],
+) -> Chart:
+    """Mentions per day (or hour) stacked by topic; labels: time, topic, mentions, none."""
+    values = [
+        {"t": bucket.replace(" ", "T"), "topic": topic or labels["none"], "n": n}
+        for bucket, topic, n in rows
+    ]
+    spec = _base(values)
+    spec["mark"] = {"type": "bar", "tooltip": True}
+    spec["encoding"] = {
+        "x": {
+            "field": "t",
+            "type": "temporal",
+            "timeUnit": "yearmonthdatehours" if hourly else "yearmonthdate",
+            "title": labels["time"],
+        },
+        "y": {"field": "n", "type": "quantitative", "stack": True, "title": labels["mentions"]},
+        "color": {"field": "topic", "type": "nominal", "title": labels["topic"]},
+    }
+    table = ChartTable(
+        (labels["time"], labels["topic"], labels["mentions"]),
+        tuple((bucket, topic or labels["none"], n) for bucket, topic, n in rows),
+    )
+    return Chart(spec, table)
+
+
+def share_of_voice(
+    counts: Sequence[tuple[str, int]], kinds: dict[str, str], *, labels: dict[str, str]
+) -> Chart:
+    """Mentions per topic as bars, coloured by kind (brand and competitor highlighted)."""
+    values = [{"topic": name, "n": n, "kind": kinds.get(name, "")} for name, n in counts]
+    total = sum(n for _, n in counts) or 1
+    present = sorted({kinds.get(name, "") for name, _ in counts})
+    spec = _base(values, height=max(80, 28 * len(values)))
+    spec["mark"] = {"type": "bar", "tooltip": True}
+    spec["encoding"] = {
+        "y": {"field": "topic", "type": "nominal", "sort": "-x", "title": labels["topic"]},
+        "x": {"field": "n", "type": "quantitative", "title": labels["mentions"]},
+        "color": {
+            "field": "kind",
+            "type": "nominal",
+            "title": labels["kind"],
+            "scale": {
+                "domain": present,
+                "range": [KIND_COLOURS.get(kind, OTHER_COLOUR) for kind in present],
+            },
+        },
+    }
+    table = ChartTable(
+        (labels["topic"], labels["kind"], labels["mentions"], labels["share"]),
+        tuple((name, kinds.get(name, ""), n, f"{100 * n / total:.1f} %") for name, n in counts),
+    )
+    return Chart(spec, table)
+
+
+def bars(counts: Sequence[tuple[str, int]], *, category: str, measure: str) -> Chart:
+    """A horizontal bar per category (platforms, languages, terms), largest first."""
+    values = [{"label": name, "n": n} for name, n in counts]
+    spec = _base(values, height=max(80, 22 * len(values)))
+    spec["mark"] = {"type": "bar", "tooltip": True}
+    spec["encoding"] = {
+        "y": {"field": "label", "type": "nominal", "sort": "-x", "title": category},
+        "x": {"field": "n", "type": "quantitative", "title": measure},
+    }
+    return Chart(spec, ChartTable((category, measure), tuple((k, n) for k, n in counts)))
+
+
+def authors(top: Sequence[AuthorReach], *, labels: dict[str, str]) -> Chart:
+    """Top authors by follower count; labels: author, platform, followers, mentions."""
+    values = [
+        {"author": f"@{a.handle}", "followers": a.followers or 0, "mentions": a.mentions}
+        for a in top
+    ]
+    spec = _base(values, height=max(80, 22 * len(values)))
+    spec["mark"] = {"type": "bar", "tooltip": True}
+    spec["encoding"] = {
+        "y": {"field": "author", "type": "nominal", "sort": "-x", "title": labels["author"]},
+        "x": {"field": "followers", "type": "quantitative", "title": labels["followers"]},
+    }
+    table = ChartTable(
+        (labels["author"], labels["platform"], labels["followers"], labels["mentions"]),
+        tuple(
+            (f"@{a.handle}", a.platform, "" if a.followers is None else a.followers, a.mentions)
+            for a in top
+        ),
+    )
+    return Chart(spec, table)
