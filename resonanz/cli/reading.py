@@ -14,8 +14,8 @@ from resonanz.analytics.terms import top_terms
 from resonanz.cli.context import obj
 from resonanz.cli.render import mention_line, print_lint
 from resonanz.errors import ConfigError, QueryError
-from resonanz.pipeline import document_of
-from resonanz.query import evaluate, lint, matched_terms, parse, to_fts
+from resonanz.query import lint
+from resonanz.search import parse_query, search_mentions
 from resonanz.store import MentionFilter
 
 
@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
             print_lint(app_ctx.err, query, result)
             first = result.errors[0]
             raise QueryError(first.message, first.position, query)
-        node = parse(query)
+        node = parse_query(query)
         ws = app_ctx.workspace()
         topic_id = app_ctx.store.get_topic(ws.id, topic).id if topic else None
         flt = MentionFilter(
@@ -61,17 +61,13 @@ def register(app: typer.Typer) -> None:
             lang=lang,
             since=parse_when(since, "--since"),
             until=parse_when(until, "--until"),
-            fts=to_fts(node),
         )
         total = 0
-        for mention in app_ctx.store.iter_mentions(ws.id, flt):
-            doc = document_of(mention)
-            if not evaluate(node, doc):
-                continue
+        for hit in search_mentions(app_ctx.store, ws.id, node, flt):
+            mention, terms = hit.mention, hit.terms
             total += 1
             if total > limit:
                 continue
-            terms = matched_terms(node, doc)
             if as_json:
                 record = {
                     "id": mention.id,

@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from resonanz.web.api import workspaces
+from resonanz.web.api import mentions, workspaces
 
-ROUTERS: tuple[APIRouter, ...] = (workspaces.router,)
+ROUTERS: tuple[APIRouter, ...] = (workspaces.router, mentions.router)

@@ -41,3 +41,192 @@ ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorOut, "description": "No such object in a workspace of yours"},
     422: {"model": ErrorOut, "description": "Invalid input"},
 }
+
+
+class MentionAuthorOut(BaseModel):
+    handle: str
+    name: str | None
+    followers: int | None
+    url: str | None
+
+
+class EngagementOut(BaseModel):
+    likes: int | None
+    reposts: int | None
+    replies: int | None
+    quotes: int | None
+    views: int | None
+
+
+class MentionOut(BaseModel):
+    id: int
+    platform: str
+    native_id: str
+    posted_at: datetime
+    url: str | None
+    title: str | None
+    text: str
+    lang: str | None
+    author: MentionAuthorOut | None
+    engagement: EngagementOut
+    topics: list[str]
+    matched_terms: list[str]
+    tags: list[str]
+
+
+class MentionPageOut(BaseModel):
+    items: list[MentionOut]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null: last")
+
+
+class MentionTagIn(BaseModel):
+    mention_ids: list[int] = Field(min_length=1, max_length=1000)
+    tag: str = Field(min_length=1, max_length=100)
+
+
+class MentionTagOut(BaseModel):
+    tagged: int = Field(description="How many of the workspace's mentions got the tag")
+
+
+# -- topics, sources, members, invitations, tokens, audit
+
+
+class TopicOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    query: str
+    active: bool
+    mentions: int = Field(description="Stored mentions that match the topic")
+
+
+class TopicIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(default="keyword", description="brand, competitor, product, campaign, keyword")
+    query: str = Field(min_length=1, max_length=10000, description="A query (see docs/queries.md)")
+
+
+class TopicPatch(BaseModel):
+    kind: str | None = None
+    query: str | None = Field(default=None, min_length=1, max_length=10000)
+    active: bool | None = None
+
+
+class TopicSaved(TopicOut):
+    matched: int | None = Field(description="Mentions matched after a (new) query; null: unchanged")
+
+
+class QueryIn(BaseModel):
+    query: str = Field(max_length=10000)
+
+
+class IssueOut(BaseModel):
+    position: int = Field(description="0-based character position in the query")
+    message: str
+    severity: str
+
+
+class LintOut(BaseModel):
+    ok: bool
+    errors: list[IssueOut]
+    warnings: list[IssueOut]
+
+
+class PreviewMentionOut(BaseModel):
+    id: int | None
+    platform: str
+    text: str
+    url: str | None
+    matched_terms: list[str]
+
+
+class PreviewOut(BaseModel):
+    hits: int
+    total: int
+    examples: list[PreviewMentionOut]
+
+
+class SourceHealthOut(BaseModel):
+    state: str = Field(description="ok, new, failing or disabled")
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    items_total: int
+
+
+class SourceOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    enabled: bool
+    config: dict[str, Any] = Field(description="The configuration, credentials masked")
+    health: SourceHealthOut
+
+
+class SourceIn(BaseModel):
+    kind: str = Field(default="rss", description="Only rss (RSS/Atom feeds) for now")
+    url: str = Field(min_length=1, max_length=2000)
+    name: str = Field(default="", max_length=200)
+
+
+class SourcePatch(BaseModel):
+    enabled: bool
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    email: str
+    name: str
+    role: str
+    approver: bool
+
+
+class MemberPatch(BaseModel):
+    role: str
+    approver: bool | None = None
+
+
+class InvitationOut(BaseModel):
+    id: int
+    email: str
+    role: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationIn(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+    role: str = "viewer"
+
+
+class InvitationSent(InvitationOut):
+    mailed: bool
+    link: str | None = Field(description="The invitation link when it was not e-mailed (once)")
+
+
+class TokenOut(BaseModel):
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TokenCreated(TokenOut):
+    secret: str = Field(description="The token itself; shown only in this answer")
+
+
+class AuditOut(BaseModel):
+    id: int
+    user_email: str | None
+    action: str
+    target: str
+    detail: dict[str, Any]
+    at: datetime

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
-from resonanz.web.routes import auth, overview, workspaces
+from resonanz.web.routes import auth, mentions, overview, settings, sources, topics, workspaces
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, workspaces.router, overview.router)
+ROUTERS: tuple[APIRouter, ...] = (auth.router, workspaces.router, overview.router, mentions.router)
+ROUTERS += (topics.router, sources.router, settings.router)

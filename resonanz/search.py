@@ -1,0 +1,69 @@
+"""Full-text search of stored mentions with the topic query language.
+
+The query is linted and parsed, turned into the store's full-text prefilter
+(``query.to_fts``), and every candidate the store streams back is checked exactly in
+Python (``query.evaluate``). Used by ``resonanz search``, the web explorer, its exports
+and the REST API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from resonanz.errors import QueryError
+from resonanz.models import Mention
+from resonanz.pipeline import document_of
+from resonanz.query import Node, evaluate, lint, matched_terms, parse, to_fts
+from resonanz.store import MentionFilter, Store
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A mention that matched, with the query's literals that matched it (() without query)."""
+
+    mention: Mention
+    terms: tuple[str, ...] = ()
+
+
+def parse_query(query: str) -> Node:
+    """Lint and parse a query; QueryError (with its position) at the first error."""
+    result = lint(query)
+    if not result.ok:
+        first = result.errors[0]
+        raise QueryError(first.message, first.position, query)
+    return parse(query)
+
+
+def search_mentions(
+    store: Store,
+    workspace_id: int,
+    node: Node | None,
+    flt: MentionFilter | None = None,
+    *,
+    newest_first: bool = True,
+    after: tuple[datetime, int] | None = None,
+    chunk_size: int = 1000,
+) -> Iterator[Hit]:
+    """Stream the workspace's mentions that pass the filter and match the query (if any)."""
+    flt = flt or MentionFilter()
+    if node is not None:
+        flt = replace(flt, fts=to_fts(node))
+    mentions = store.iter_mentions(
+        workspace_id, flt, newest_first=newest_first, chunk_size=chunk_size, after=after
+    )
+    for mention in mentions:
+        if node is None:
+            yield Hit(mention)
+            continue
+        doc = document_of(mention)
+        if evaluate(node, doc):
+            yield Hit(mention, matched_terms(node, doc))
+
+
+def position_of(mention: Mention) -> tuple[datetime, int]:
+    """The mention's keyset position in the store's reading order (for ``after``)."""
+    if mention.id is None:
+        raise ValueError("a mention that was never stored has no position")
+    return (mention.created_at or mention.collected_at, mention.id)

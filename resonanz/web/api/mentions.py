@@ -1,0 +1,123 @@
+"""REST: search, read, tag and export the workspace's mentions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from resonanz.search import Hit
+from resonanz.store import Store
+from resonanz.web.api.models import (
+    ERRORS,
+    EngagementOut,
+    MentionAuthorOut,
+    MentionOut,
+    MentionPageOut,
+    MentionTagIn,
+    MentionTagOut,
+)
+from resonanz.web.deps import Analyst, StoreDep, Viewer
+from resonanz.web.exports import export_response
+from resonanz.web.mention_search import SearchForm, build_search, hits, page
+
+router = APIRouter(tags=["mentions"], responses=ERRORS)
+
+
+def api_search(
+    q: Annotated[str, Query(description="A query in the topic query language")] = "",
+    topic: Annotated[str, Query(description="A topic name")] = "",
+    platform: str = "",
+    lang: str = "",
+    author: Annotated[str, Query(description="An author handle")] = "",
+    since: Annotated[str, Query(description="YYYY-MM-DD or ISO time, inclusive")] = "",
+    until: Annotated[str, Query(description="YYYY-MM-DD (whole day) or ISO time, exclusive")] = "",
+) -> SearchForm:
+    """The search filters of the query string."""
+    return SearchForm(q, topic, platform, lang, author, since, until)
+
+
+SearchDep = Annotated[SearchForm, Depends(api_search)]
+
+
+def _out(store: Store, workspace_id: int, found: list[Hit]) -> list[MentionOut]:
+    names = {t.id: t.name for t in store.list_topics(workspace_id)}
+    tags = store.accounts.tags_of([h.mention.id for h in found if h.mention.id is not None])
+    out = []
+    for hit in found:
+        m = hit.mention
+        a, e = m.author, m.engagement
+        out.append(
+            MentionOut(
+                id=m.id or 0,
+                platform=m.platform,
+                native_id=m.native_id,
+                posted_at=m.created_at or m.collected_at,
+                url=m.url,
+                title=m.title,
+                text=m.text,
+                lang=m.lang,
+                author=MentionAuthorOut(
+                    handle=a.handle, name=a.name, followers=a.followers, url=a.url
+                )
+                if a
+                else None,
+                engagement=EngagementOut(
+                    likes=e.likes,
+                    reposts=e.reposts,
+                    replies=e.replies,
+                    quotes=e.quotes,
+                    views=e.views,
+                ),
+                topics=[names.get(t.topic_id, "") for t in m.matches],
+                matched_terms=list(hit.terms),
+                tags=tags.get(m.id or 0, []),
+            )
+        )
+    return out
+
+
+@router.get("/workspaces/{slug}/mentions", response_model=MentionPageOut)
+def list_mentions(
+    access: Viewer,
+    store: StoreDep,
+    form: SearchDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> MentionPageOut:
+    """Mentions matching the query and filters, newest first, one page at a time."""
+    ws = access.workspace
+    search = build_search(store, ws.id, form)
+    found, next_cursor = page(store, ws.id, search, cursor=cursor, limit=limit)
+    return MentionPageOut(items=_out(store, ws.id, found), next_cursor=next_cursor)
+
+
+@router.get("/workspaces/{slug}/mentions/export", response_class=StreamingResponse)
+def export_mentions(
+    access: Analyst,
+    store: StoreDep,
+    form: SearchDep,
+    format: Literal["csv", "jsonl"] = "csv",
+) -> StreamingResponse:
+    """Every mention of the search as CSV or JSON Lines, streamed."""
+    ws = access.workspace
+    search = build_search(store, ws.id, form)
+    return export_response(store, ws.id, ws.slug, hits(store, ws.id, search), format)
+
+
+@router.post("/workspaces/{slug}/mentions/tags", response_model=MentionTagOut)
+def tag_mentions(body: MentionTagIn, access: Analyst, store: StoreDep) -> MentionTagOut:
+    """Tag mentions (ids of other workspaces are ignored)."""
+    ws = access.workspace
+    count = store.accounts.tag_mentions(ws.id, body.mention_ids, body.tag)
+    store.accounts.audit(ws.id, access.user.id, "mentions.tag", body.tag.strip(), {"count": count})
+    return MentionTagOut(tagged=count)
+
+
+@router.get("/workspaces/{slug}/mentions/{mention_id}", response_model=MentionOut)
+def get_mention(mention_id: int, access: Viewer, store: StoreDep) -> MentionOut:
+    """One mention of the workspace (404 for another workspace's mention)."""
+    ws = access.workspace
+    mention = store.get_mention(ws.id, mention_id)
+    return _out(store, ws.id, [Hit(mention)])[0]

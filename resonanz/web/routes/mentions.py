@@ -1,0 +1,127 @@
+"""The mentions explorer: search and filter, bulk tags, CSV / JSON Lines exports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from resonanz.errors import QueryError, ValidationError
+from resonanz.search import Hit
+from resonanz.store import Store
+from resonanz.web.deps import Analyst, StoreDep, Viewer, check_csrf
+from resonanz.web.exports import export_response
+from resonanz.web.highlight import highlight, safe_url
+from resonanz.web.mention_search import SearchForm, build_search, hits, page
+from resonanz.web.templating import render
+
+router = APIRouter()
+_MAX_TAGGED = 1000
+
+
+def search_form(
+    q: str = "",
+    topic: str = "",
+    platform: str = "",
+    lang: str = "",
+    author: str = "",
+    since: str = "",
+    until: str = "",
+) -> SearchForm:
+    """The explorer's filters from the query string, as typed."""
+    return SearchForm(q, topic, platform, lang, author, since, until)
+
+
+FormDep = Annotated[SearchForm, Depends(search_form)]
+
+
+def _rows(store: Store, workspace_id: int, found: list[Hit]) -> list[dict[str, Any]]:
+    """What the template shows of each hit."""
+    names = {t.id: t.name for t in store.list_topics(workspace_id)}
+    tags = store.accounts.tags_of([h.mention.id for h in found if h.mention.id is not None])
+    return [
+        {
+            "mention": h.mention,
+            "html": highlight(h.mention.text, h.terms),
+            "link": safe_url(h.mention.url),
+            "topics": [names.get(t.topic_id, "") for t in h.mention.matches],
+            "terms": h.terms,
+            "tags": tags.get(h.mention.id or 0, []),
+            "posted": h.mention.created_at or h.mention.collected_at,
+        }
+        for h in found
+    ]
+
+
+@router.get("/w/{slug}/mentions")
+def mentions_page(
+    request: Request,
+    access: Viewer,
+    store: StoreDep,
+    form: FormDep,
+    cursor: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The explorer (the result list alone for HTMX requests)."""
+    ws = access.workspace
+    fragment = request.headers.get("hx-request") == "true"
+    context: dict[str, Any] = {
+        "nav": "mentions",
+        "form": form,
+        "fragment": fragment,
+        "topics": store.list_topics(ws.id),
+        "platforms": [name for name, _ in store.count_by(ws.id, "platform", limit=0)],
+        "langs": [name for name, _ in store.count_by(ws.id, "lang", limit=0)],
+        "query_string": urlencode(form.as_query()),
+        "base": f"/w/{ws.slug}/mentions",
+        "rows": [],
+        "next_cursor": None,
+        "query_error": None,
+        "filter_error": None,
+    }
+    template = "mentions_results.html" if fragment else "mentions.html"
+    try:
+        search = build_search(store, ws.id, form)
+        found, next_cursor = page(store, ws.id, search, cursor=cursor)
+    except QueryError as exc:
+        context["query_error"] = exc
+        return render(request, template, context, status=422)
+    except ValidationError as exc:
+        context["filter_error"] = str(exc)
+        return render(request, template, context, status=422)
+    context["rows"] = _rows(store, ws.id, found)
+    context["next_cursor"] = next_cursor
+    return render(request, template, context)
+
+
+@router.post("/w/{slug}/mentions/tags", dependencies=[Depends(check_csrf)])
+async def tag_mentions(request: Request, access: Analyst, store: StoreDep) -> Response:
+    """Tag the checked mentions (only the workspace's own), then back to the explorer."""
+    form = await request.form()
+    ids: list[int] = []
+    for value in form.getlist("mention_id"):
+        if isinstance(value, str) and value.isdigit():
+            ids.append(int(value))
+    if not ids or len(ids) > _MAX_TAGGED:
+        raise ValidationError(f"choose between 1 and {_MAX_TAGGED} mentions to tag")
+    tag = form.get("tag")
+    tag_text = tag if isinstance(tag, str) else ""
+    count = store.accounts.tag_mentions(access.workspace.id, ids, tag_text)
+    store.accounts.audit(
+        access.workspace.id, access.user.id, "mentions.tag", tag_text.strip(), {"count": count}
+    )
+    back = form.get("back")
+    query = back if isinstance(back, str) and not back.startswith(("/", "\\")) else ""
+    target = f"/w/{access.workspace.slug}/mentions" + (f"?{query}" if query else "")
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/w/{slug}/mentions/export.{fmt}")
+def export(
+    access: Analyst, store: StoreDep, form: FormDep, fmt: Literal["csv", "jsonl"]
+) -> Response:
+    """All mentions of the search as a CSV or JSON Lines download (streamed)."""
+    ws = access.workspace
+    search = build_search(store, ws.id, form)
+    return export_response(store, ws.id, ws.slug, hits(store, ws.id, search), fmt)
