@@ -152,6 +152,7 @@ def require(role: str) -> Callable[[Request, str], Access]:
         request.state.access = access
         return access
 
+    dependency.required_role = role  # type: ignore[attr-defined]  # read by the authz tests
     return dependency
 
 
