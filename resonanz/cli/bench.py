@@ -68,3 +68,29 @@ def register(app: typer.Typer) -> None:
             database_url=app_ctx.settings.database_url or None,
         )
         _print(app_ctx, "bench ingest", figures, as_json)
+
+    @bench.command("web")
+    def web(
+        ctx: typer.Context,
+        mentions: int = typer.Option(1_000_000, "--mentions", help="Mentions to generate."),
+        seed: int = typer.Option(0, "--seed", help="Random seed of the generator."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """Dashboard on a big workspace: overview and search p95, CSV export memory."""
+        from resonanz.bench.web import bench_web
+
+        app_ctx = obj(ctx)
+        with Progress(console=app_ctx.err, transient=True) as progress:
+            task = progress.add_task("bench web", total=None)
+
+            def report(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=stage, completed=done, total=total)
+
+            figures = bench_web(
+                app_ctx.settings,
+                n_mentions=mentions,
+                database_url=app_ctx.settings.database_url or None,
+                seed=seed,
+                progress=report,
+            )
+        _print(app_ctx, "bench web", figures, as_json)
