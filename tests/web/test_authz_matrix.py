@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
 from resonanz.accounts import ROLES
+from resonanz.web.deps import CurrentUser
 from tests.web.conftest import World, csrf_of
 
 # Text only workspace "other" has: none of it may reach an acme user.
@@ -308,14 +309,13 @@ def _report(name: str, checked: int, routes: int, failures: list[str]) -> None:
 MIN_WORKSPACE_ROUTES = 25  # 32 when written; an empty or broken generation fails
 
 
-def test_members_of_acme_cannot_reach_other(
+def session_matrix(
     app: FastAPI,
-    world: World,
     ids: dict[str, dict[str, object]],
     sessions: dict[str, tuple[TestClient, dict[str, str]]],
-) -> None:
+) -> tuple[int, list[str]]:
+    """Every acme role against other, and against acme with other's ids: (checks, failures)."""
     routes = workspace_routes(app)
-    assert len(routes) >= MIN_WORKSPACE_ROUTES, [r.path for r in routes]
     failures: list[str] = []
     checked = 0
     other_calls = calls(app, routes, ids["other"])
@@ -335,7 +335,39 @@ def test_members_of_acme_cannot_reach_other(
             )
             checked += 1
     assert checked >= len(ROLES) * len(routes)
+    return checked, failures
+
+
+def test_members_of_acme_cannot_reach_other(
+    app: FastAPI,
+    ids: dict[str, dict[str, object]],
+    sessions: dict[str, tuple[TestClient, dict[str, str]]],
+) -> None:
+    routes = workspace_routes(app)
+    assert len(routes) >= MIN_WORKSPACE_ROUTES, [r.path for r in routes]
+    checked, failures = session_matrix(app, ids, sessions)
     _report("session matrix", checked, len(routes), failures)
+
+
+def test_the_matrix_catches_a_leaky_route(
+    app: FastAPI,
+    world: World,
+    ids: dict[str, dict[str, object]],
+    sessions: dict[str, tuple[TestClient, dict[str, str]]],
+) -> None:
+    """A route that checks the login but not the membership is reported (and its leak)."""
+    store = world.store
+
+    def leaky(slug: str, topic_id: int, user: CurrentUser) -> dict[str, object]:
+        ws = store.get_workspace(slug)
+        return {"texts": [m.text for m in store.iter_mentions(ws.id)], "topic": topic_id}
+
+    app.add_api_route("/api/v1/workspaces/{slug}/leaky/{topic_id}", leaky, methods=["GET"])
+    _, failures = session_matrix(app, ids, sessions)
+    leaks = [f for f in failures if "/leaky/" in f]
+    assert len(leaks) >= 2 * len(ROLES), failures  # other, and acme with other's topic
+    assert any("leaked ['Geheim: nur other'" in f for f in leaks), leaks
+    assert all("/leaky/" in f for f in failures), failures
 
 
 def test_api_tokens_of_acme_cannot_reach_other(
