@@ -20,6 +20,7 @@ from resonanz.search import Hit, parse_query, position_of, search_mentions
 from resonanz.store import MentionFilter, Store
 
 PAGE_SIZE = 50
+PAGE_NAMES = {"lang": "language"}
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,11 @@ class SearchForm:
     until: str = ""
 
     def as_query(self) -> dict[str, str]:
-        """The non-empty fields, for links and export URLs."""
-        return {key: value for key, value in vars(self).items() if value}
+        """The non-empty fields under the page's parameter names, for links and exports.
+
+        Pages call the language filter ``language``: ``?lang=`` switches the UI language.
+        """
+        return {PAGE_NAMES.get(k, k): value for k, value in vars(self).items() if value}
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ def test_filters(login: Login) -> None:
     assert "Zug" in by_author and "Kaffee" not in by_author
     by_topic = client.get(BASE, params={"topic": "Brand"}).text
     assert "pünktlich" in by_topic and "Kaffee" not in by_topic
-    assert "Kaffee" not in client.get(BASE, params={"lang": "en"}).text
+    assert "Kaffee" not in client.get(BASE, params={"language": "en"}).text
+    assert "Kaffee" in client.get(BASE, params={"language": "de", "lang": "en"}).text
     assert "Kaffee" not in client.get(BASE, params={"until": "2000-01-01"}).text
     assert "Kaffee" in client.get(BASE, params={"since": "2000-01-01"}).text
     bad = client.get(BASE, params={"since": "yesterday"})
@@ -281,3 +282,9 @@ def test_api_export(login: Login) -> None:
 def test_hit_defaults() -> None:
     mention = Mention(platform="web", native_id="1", text="t", collected_at=datetime.now(UTC))
     assert Hit(mention).terms == ()
+
+
+def test_page_in_german(login: Login) -> None:
+    page = login("analyst").get(BASE, params={"q": "bahn AND", "lang": "de"})
+    assert page.status_code == 422
+    assert "Suchen" in page.text and "an Position" in page.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -25,13 +25,13 @@ def search_form(
     q: str = "",
     topic: str = "",
     platform: str = "",
-    lang: str = "",
+    language: str = "",
     author: str = "",
     since: str = "",
     until: str = "",
 ) -> SearchForm:
-    """The explorer's filters from the query string, as typed."""
-    return SearchForm(q, topic, platform, lang, author, since, until)
+    """The explorer's filters from the query string, as typed (``?lang=`` is the UI's)."""
+    return SearchForm(q, topic, platform, language, author, since, until)
 
 
 FormDep = Annotated[SearchForm, Depends(search_form)]
@@ -117,11 +117,19 @@ async def tag_mentions(request: Request, access: Analyst, store: StoreDep) -> Re
     return RedirectResponse(target, status_code=303)
 
 
-@router.get("/w/{slug}/mentions/export.{fmt}")
-def export(
-    access: Analyst, store: StoreDep, form: FormDep, fmt: Literal["csv", "jsonl"]
-) -> Response:
-    """All mentions of the search as a CSV or JSON Lines download (streamed)."""
+def _export(access: Analyst, store: Store, form: SearchForm, fmt: str) -> Response:
     ws = access.workspace
     search = build_search(store, ws.id, form)
     return export_response(store, ws.id, ws.slug, hits(store, ws.id, search), fmt)
+
+
+@router.get("/w/{slug}/mentions/export.csv")
+def export_csv(access: Analyst, store: StoreDep, form: FormDep) -> Response:
+    """All mentions of the search as a CSV download (streamed; UTF-8 with BOM)."""
+    return _export(access, store, form, "csv")
+
+
+@router.get("/w/{slug}/mentions/export.jsonl")
+def export_jsonl(access: Analyst, store: StoreDep, form: FormDep) -> Response:
+    """All mentions of the search as a JSON Lines download (streamed)."""
+    return _export(access, store, form, "jsonl")
