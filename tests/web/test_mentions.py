@@ -93,6 +93,8 @@ def test_htmx_gets_the_result_list_only(login: Login) -> None:
     fragment = login("viewer").get(BASE, params={"q": "kaffee"}, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     assert "<html" not in fragment.text and "<mark>Kaffee</mark>" in fragment.text
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    assert "<html" in login("viewer").get(BASE, headers=restore).text
 
 
 def test_text_and_links_are_escaped(login: Login, world: World) -> None:

@@ -65,7 +65,11 @@ def mentions_page(
 ) -> Response:
     """The explorer (the result list alone for HTMX requests)."""
     ws = access.workspace
-    fragment = request.headers.get("hx-request") == "true"
+    # A history restore (back button after a cache miss) needs the whole page.
+    fragment = (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
     context: dict[str, Any] = {
         "nav": "mentions",
         "form": form,
@@ -92,7 +96,9 @@ def mentions_page(
         return render(request, template, context, status=422)
     context["rows"] = _rows(store, ws.id, found)
     context["next_cursor"] = next_cursor
-    return render(request, template, context)
+    response = render(request, template, context)
+    response.headers["Vary"] = "HX-Request"
+    return response
 
 
 @router.post("/w/{slug}/mentions/tags", dependencies=[Depends(check_csrf)])
