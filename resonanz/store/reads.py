@@ -284,10 +284,12 @@ def volume(
 def _authors_with_mentions(
     conn: Connection, workspace_id: int, flt: MentionFilter | None, *, known: bool, limit: int
 ) -> list[Row[Any]]:
+    # Authors belong to one workspace: without the workspace condition the planner probes
+    # (author_id, posted_at) per author instead of scanning the range once per author.
     has_mention = sa.exists(
         sa.select(sa.literal(1))
         .select_from(_m)
-        .where(_m.c.author_id == authors.c.id, *_where(conn, workspace_id, flt))
+        .where(_m.c.author_id == authors.c.id, *_where(conn, workspace_id, flt)[1:])
     )
     stmt = sa.select(authors).where(authors.c.workspace_id == workspace_id, has_mention)
     if known:
@@ -314,7 +316,7 @@ def top_authors(
     counts: dict[int, int] = dict(
         conn.execute(
             sa.select(_m.c.author_id, sa.func.count())
-            .where(_m.c.author_id.in_([a.id for a in found]), *_where(conn, workspace_id, flt))
+            .where(_m.c.author_id.in_([a.id for a in found]), *_where(conn, workspace_id, flt)[1:])
             .group_by(_m.c.author_id)
         ).all()
     )

@@ -23,7 +23,7 @@ from resonanz.web.templating import render
 
 router = APIRouter()
 
-TERMS_SAMPLE = 2_000  # newest mentions read for trending terms; keeps the page fast
+TERMS_SAMPLE = 1_000  # newest mentions read for trending terms; keeps the page fast
 TOP = 10
 
 
