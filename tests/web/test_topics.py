@@ -104,3 +104,35 @@ def test_other_workspace_topics_are_not_found(login: Login, world: World) -> Non
     )
     assert client.get("/w/other/topics").status_code == 404
     assert world.store.list_topics(world.ids["other.workspace"])
+
+
+def test_api_topics_crud_lint_preview(login: Login, world: World) -> None:
+    client = login("editor")
+    headers = {"X-CSRF-Token": csrf_of(client)}
+    base = "/api/v1/workspaces/acme/topics"
+    assert [t["name"] for t in client.get(base).json()] == ["Brand"]
+    lint = client.post(f"{base}/lint", json={"query": "bahn AND ("}, headers=headers).json()
+    assert lint["ok"] is False and lint["errors"][0]["position"] == 9
+    bad = client.post(base, json={"name": "X", "query": "bahn AND ("}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["error"]["position"] == 9
+    created = client.post(
+        base, json={"name": "Kaffee", "kind": "product", "query": "kaffee"}, headers=headers
+    )
+    assert created.status_code == 201 and created.json()["matched"] == 1
+    tid = created.json()["id"]
+    assert client.get(f"{base}/{tid}").json()["mentions"] == 1
+    patched = client.patch(f"{base}/{tid}", json={"query": "kaffee OR zug"}, headers=headers)
+    assert patched.json()["matched"] == 2 and patched.json()["mentions"] == 2
+    preview = client.post(f"{base}/preview", json={"query": "zug"}, headers=headers).json()
+    assert preview["hits"] == 1 and preview["total"] == 3
+    assert client.delete(f"{base}/{tid}", headers=headers).status_code == 204
+    other = world.ids["other.topic"]
+    assert client.get(f"{base}/{other}").status_code == 404
+    assert (
+        client.patch(f"{base}/{other}", json={"active": False}, headers=headers).status_code == 404
+    )
+    assert client.delete(f"{base}/{other}", headers=headers).status_code == 404
+    viewer = login("viewer")
+    vh = {"X-CSRF-Token": csrf_of(viewer)}
+    assert viewer.post(base, json={"name": "Y", "query": "y"}, headers=vh).status_code == 403
+    assert viewer.post(f"{base}/lint", json={"query": "y"}, headers=vh).status_code == 200

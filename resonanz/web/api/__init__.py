@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
-from resonanz.web.api import mentions, workspaces
+from resonanz.web.api import members, mentions, sources, topics, workspaces
 
 ROUTERS: tuple[APIRouter, ...] = (workspaces.router, mentions.router)
+ROUTERS += (topics.router, sources.router, members.router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -102,8 +103,8 @@ class TopicOut(BaseModel):
 
 class TopicIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(default="keyword", description="brand, competitor, product, campaign, keyword")
-    query: str = Field(min_length=1, max_length=10000, description="A query (see docs/queries.md)")
+    kind: str = Field(default="keyword", description="One of TOPIC_KINDS, e.g. brand")
+    query: str = Field(min_length=1, max_length=10000, description="See docs/queries.md")
 
 
 class TopicPatch(BaseModel):

@@ -1,0 +1,79 @@
+"""REST: the workspace's sources with their health; adding RSS/Atom feeds."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from resonanz.errors import ValidationError
+from resonanz.models import SourceConfig
+from resonanz.sources.configure import masked_config, source_state
+from resonanz.web.api.models import ERRORS, SourceHealthOut, SourceIn, SourceOut, SourcePatch
+from resonanz.web.deps import Editor, StoreDep, Viewer
+from resonanz.web.sources_admin import SourceInputError, add_feed, source_by_id
+
+router = APIRouter(tags=["sources"], responses=ERRORS)
+PREFIX = "/workspaces/{slug}/sources"
+
+
+def _out(source: SourceConfig) -> SourceOut:
+    h = source.health
+    return SourceOut(
+        id=source.id,
+        name=source.name,
+        kind=source.kind,
+        enabled=source.enabled,
+        config=masked_config(source.config),
+        health=SourceHealthOut(
+            state=source_state(source),
+            last_run_at=h.last_run_at,
+            last_success_at=h.last_success_at,
+            last_error=h.last_error,
+            last_error_at=h.last_error_at,
+            items_total=h.items_total,
+        ),
+    )
+
+
+@router.get(PREFIX, response_model=list[SourceOut])
+def list_sources(access: Viewer, store: StoreDep) -> list[SourceOut]:
+    """The workspace's sources (credentials masked) with their health."""
+    return [_out(s) for s in store.list_sources(access.workspace.id)]
+
+
+@router.post(PREFIX, response_model=SourceOut, status_code=201)
+def create_source(body: SourceIn, request: Request, access: Editor, store: StoreDep) -> SourceOut:
+    """Add an RSS/Atom feed; private-network addresses are refused unless the server allows them."""
+    if body.kind != "rss":
+        raise ValidationError("only 'rss' sources can be added over the API")
+    try:
+        source = add_feed(request, store, access.workspace.id, body.url, body.name)
+    except SourceInputError as exc:
+        raise ValidationError(f"{exc.field}: {exc}") from None
+    store.accounts.audit(
+        access.workspace.id, access.user.id, "source.create", source.name, {"kind": source.kind}
+    )
+    return _out(source)
+
+
+@router.get(PREFIX + "/{source_id}", response_model=SourceOut)
+def get_source(source_id: int, access: Viewer, store: StoreDep) -> SourceOut:
+    """One source."""
+    return _out(source_by_id(store, access.workspace.id, source_id))
+
+
+@router.patch(PREFIX + "/{source_id}", response_model=SourceOut)
+def patch_source(source_id: int, body: SourcePatch, access: Editor, store: StoreDep) -> SourceOut:
+    """Enable or disable a source."""
+    source = source_by_id(store, access.workspace.id, source_id)
+    updated = store.update_source(source.id, enabled=body.enabled)
+    action = "source.enable" if body.enabled else "source.disable"
+    store.accounts.audit(access.workspace.id, access.user.id, action, source.name)
+    return _out(updated)
+
+
+@router.delete(PREFIX + "/{source_id}", status_code=204)
+def delete_source(source_id: int, access: Editor, store: StoreDep) -> None:
+    """Remove a source (its mentions stay)."""
+    source = source_by_id(store, access.workspace.id, source_id)
+    store.remove_source(access.workspace.id, source.name)
+    store.accounts.audit(access.workspace.id, access.user.id, "source.delete", source.name)
