@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import World, csrf_of
+from resonanz.config import Settings
+from resonanz.web import create_app
+from tests.web.conftest import World, csrf_of, log_in
+from tests.web.smtp_peer import PASSWORD, USER, smtp_peer
 
 Login = Callable[[str], TestClient]
 
@@ -256,3 +263,21 @@ def test_members_api(login: Login, world: World) -> None:
         headers={"X-CSRF-Token": csrf_of(admin)},
     )
     assert changed.status_code == 200 and changed.json()["role"] == "editor"
+
+
+def test_invitation_by_mail_when_smtp_is_set(
+    tmp_path: Path, web_settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with smtp_peer(tmp_path) as peer:
+        monkeypatch.setenv("SSL_CERT_FILE", str(peer.cert))
+        url = f"smtp://{USER}:{PASSWORD}@127.0.0.1:{peer.port}"
+        with TestClient(create_app(replace(web_settings, smtp_url=url), world.store)) as client:
+            log_in(client, world.users["admin"].email)
+            form = {"csrf_token": csrf_of(client), "email": "mail@acme.test", "role": "analyst"}
+            page = client.post("/w/acme/settings/invitations", data=form)
+            assert page.status_code == 200
+            assert "The invitation was sent to mail@acme.test." in page.text
+            assert "/invite/" not in page.text  # the link went by mail only
+        assert len(peer.messages) == 1 and peer.messages[0]["To"] == "mail@acme.test"
+        body = str(peer.messages[0].get_payload())
+        assert re.search(r"http://testserver/invite/\S+", body)
