@@ -288,6 +288,24 @@ def sessions(
     return result
 
 
+def snapshot(world: World, slug: str = "other") -> str:
+    """Everything of a workspace the routes could change, as one comparable string."""
+    store = world.store
+    ws = store.get_workspace(slug)
+    mentions = sorted((m.id or 0, m.text) for m in store.iter_mentions(ws.id))
+    parts: list[object] = [
+        ws,
+        mentions,
+        store.accounts.tags_of([i for i, _ in mentions]),
+        store.list_topics(ws.id),
+        store.list_sources(ws.id),
+        [(u.id, m) for u, m in store.accounts.members(ws.id)],
+        store.accounts.list_tokens(ws.id),
+        store.accounts.list_invitations(ws.id),
+    ]
+    return repr(parts)
+
+
 def _check_refused(
     call: Call, answer: Any, who: str, failures: list[str], expect: tuple[int, ...] = REFUSED
 ) -> None:
@@ -340,12 +358,16 @@ def session_matrix(
 
 def test_members_of_acme_cannot_reach_other(
     app: FastAPI,
+    world: World,
     ids: dict[str, dict[str, object]],
     sessions: dict[str, tuple[TestClient, dict[str, str]]],
 ) -> None:
     routes = workspace_routes(app)
     assert len(routes) >= MIN_WORKSPACE_ROUTES, [r.path for r in routes]
+    before = snapshot(world)
     checked, failures = session_matrix(app, ids, sessions)
+    if snapshot(world) != before:
+        failures.append("workspace other changed")
     _report("session matrix", checked, len(routes), failures)
 
 
@@ -376,6 +398,7 @@ def test_api_tokens_of_acme_cannot_reach_other(
     routes = workspace_routes(app)
     assert len(routes) >= MIN_WORKSPACE_ROUTES
     acme = world.ids["acme.workspace"]
+    before = snapshot(world)
     failures: list[str] = []
     checked = 0
     other_calls = calls(app, routes, ids["other"])
@@ -393,7 +416,73 @@ def test_api_tokens_of_acme_cannot_reach_other(
                 call, send(anon, call, headers), f"{role} token (acme+other ids)", failures
             )
             checked += 1
+    if snapshot(world) != before:
+        failures.append("workspace other changed")
     _report("token matrix", checked, len(routes), failures)
+
+
+# Body fields that name objects, and pages that read such fields without declaring them.
+BODY_IDS = {
+    "mention_id": "mention_id",
+    "mention_ids": "mention_id",
+    "topic_id": "topic_id",
+    "topic_ids": "topic_id",
+    "source_id": "source_id",
+    "source_ids": "source_id",
+    "user_id": "user_id",
+    "user_ids": "user_id",
+    "token_id": "token_id",
+}
+UNDECLARED_FORM_IDS = {"/w/{slug}/mentions/tags": ("mention_id",)}
+
+
+def _with_other_ids(call: Call, other: dict[str, object]) -> Call | None:
+    """The call with other's ids in every id field of its body (None: it has none)."""
+    if isinstance(call.json, dict):
+        body = dict(call.json)
+        for key in body:
+            if key in BODY_IDS:
+                value = other[BODY_IDS[key]]
+                body[key] = [value] if key.endswith("_ids") else value
+        return Call(call.route, call.method, call.url, json=body) if body != call.json else None
+    form = dict(call.data or {})
+    names = [k for k in form if k in BODY_IDS]
+    names += UNDECLARED_FORM_IDS.get(call.route.path, ())
+    if not names:
+        return None
+    for name in names:
+        form[name] = str(other[BODY_IDS[name]])
+    return Call(call.route, call.method, call.url, data=form)
+
+
+def test_ids_of_other_in_request_bodies(
+    app: FastAPI,
+    world: World,
+    ids: dict[str, dict[str, object]],
+    sessions: dict[str, tuple[TestClient, dict[str, str]]],
+) -> None:
+    """acme's owner sends other's ids in the bodies of acme's routes: nothing of other
+    changes or shows (the answer itself may be a success on acme's own objects)."""
+    routes = workspace_routes(app)
+    client, headers = sessions["owner"]
+    before = snapshot(world)
+    failures: list[str] = []
+    checked = 0
+    for call in calls(app, routes, ids["acme"]):
+        if call.method == "GET" or call.method == "DELETE":
+            continue
+        changed = _with_other_ids(call, ids["other"])
+        if changed is None:
+            continue
+        answer = send(client, changed, headers)
+        checked += 1
+        if leaked(answer.text):
+            failures.append(f"{call.label}: leaked {leaked(answer.text)}")
+        if snapshot(world) != before:
+            failures.append(f"{call.label} [{answer.status_code}]: changed workspace other")
+            before = snapshot(world)
+    assert checked >= 2, "no route with ids in its body found: is the generation broken?"
+    _report("ids in bodies", checked, len(routes), failures)
 
 
 def test_anonymous_callers_must_log_in(

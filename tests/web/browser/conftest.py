@@ -2,12 +2,13 @@
 
 ``live_app`` serves the world's store on a free loopback port (in a thread, stopped after
 the test); ``page`` is a fresh chromium page (Playwright, no downloaded browsers) that
-records dialogs and page errors. Without /usr/bin/chromium the tests skip with the reason;
-``.ci/run`` installs it. Screenshots go to ``test-artifacts/screenshots/`` (git-ignored).
+records dialogs and page errors. Without /usr/bin/chromium (or $RESONANZ_CHROMIUM) the
+tests skip with the reason; ``.ci/run`` installs it. Screenshots go to ``test-artifacts/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -22,7 +23,7 @@ from resonanz.config import Settings
 from resonanz.web import create_app
 from tests.web.conftest import PASSWORD, World
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("RESONANZ_CHROMIUM", "/usr/bin/chromium"))  # Debian's
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 
