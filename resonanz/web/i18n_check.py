@@ -33,6 +33,10 @@ def ui_strings() -> set[str]:
 
 
 def missing_translations(locale: str) -> list[str]:
-    """The UI strings the locale's catalogs do not translate, sorted."""
-    catalog = translations(locale)
-    return sorted(s for s in ui_strings() if catalog.gettext(s) == s)
+    """The UI strings without an entry in the locale's catalogs, sorted.
+
+    An entry whose translation equals the English ("Name", "OK") counts as translated.
+    """
+    catalog: dict[object, str] = getattr(translations(locale), "_catalog", {})
+    known = {key[0] if isinstance(key, tuple) else key for key, text in catalog.items() if text}
+    return sorted(s for s in ui_strings() if s not in known)
