@@ -18,6 +18,7 @@ from resonanz.store.schema import authors, matches, mentions, topics
 from resonanz.store.types import UTCDateTime
 
 _m = mentions
+_topic_match = matches.alias("topic_match")  # the topic filter's, beside joined matches
 _MENTION_COLUMNS = [
     _m.c.id,
     _m.c.platform,
@@ -57,8 +58,14 @@ def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> li
     if flt is None:
         return clauses
     if flt.topic_id is not None:
+        # A correlated EXISTS probes the (mention_id, topic_id) key per candidate mention: a
+        # date range stays cheap however many mentions the topic has in all.
         clauses.append(
-            _m.c.id.in_(sa.select(matches.c.mention_id).where(matches.c.topic_id == flt.topic_id))
+            sa.exists(
+                sa.select(sa.literal(1)).where(
+                    _topic_match.c.mention_id == _m.c.id, _topic_match.c.topic_id == flt.topic_id
+                )
+            )
         )
     if flt.platform is not None:
         clauses.append(_m.c.platform == flt.platform)
