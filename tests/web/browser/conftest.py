@@ -3,7 +3,8 @@
 ``live_app`` serves the world's store on a free loopback port (in a thread, stopped after
 the test); ``page`` is a fresh chromium page (Playwright, no downloaded browsers) that
 records dialogs and page errors. Without /usr/bin/chromium (or $RESONANZ_CHROMIUM) the
-tests skip with the reason; ``.ci/run`` installs it. Screenshots go to ``test-artifacts/screenshots/`` (git-ignored).
+tests skip with the reason; ``.ci/run`` installs it. Screenshots go to
+``test-artifacts/screenshots/`` (git-ignored).
 """
 
 from __future__ import annotations
