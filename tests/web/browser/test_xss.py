@@ -19,7 +19,8 @@ JS_URL = "javascript:window.__xss=1"
 IMG_ALERT = "<img src=x onerror=alert(document.domain)>"
 
 
-def _store_payloads(live: LiveApp) -> None:
+def _store_payloads(live: LiveApp) -> str:
+    """Hostile strings everywhere a user can put one; returns an invitation's secret."""
     world = live.world
     store = world.store
     ws = world.ids["acme.workspace"]
@@ -50,6 +51,18 @@ def _store_payloads(live: LiveApp) -> None:
         for i, (text, name, url) in enumerate(payloads)
     ]
     store.save_batch(ws, mentions)
+    ids = [m.id or 0 for m in store.iter_mentions(ws) if m.native_id.startswith("xss-")]
+    store.accounts.tag_mentions(ws, ids, f"tag {SVG}")
+    store.add_source(ws, "rss", f"Feed {ATTRIBUTE}", {"url": f"https://example.org/{SCRIPT}"})
+    hostile = store.accounts.create_user("hostile@acme.test", f"Mallory {SCRIPT}{ATTRIBUTE}", "x")
+    store.accounts.add_member(ws, hostile.id, "viewer")
+    store.accounts.create_token(hostile.id, ws, f"token {SVG}")
+    owner = world.users["owner"].id
+    store.accounts.audit(ws, owner, "topic.create", f"Bahn {SVG}", {"query": ATTRIBUTE})
+    evil = store.create_workspace("evil", f"Evil {SCRIPT}{ATTRIBUTE}")
+    store.accounts.add_member(evil.id, owner, "owner")
+    _, secret = store.accounts.invite(evil.id, "newbie@evil.test", "viewer", hostile.id)
+    return secret
 
 
 def _assert_inert(page: Any, watched: Watched, where: str) -> None:
@@ -67,7 +80,7 @@ def _assert_inert(page: Any, watched: Watched, where: str) -> None:
 
 
 def test_stored_payloads_stay_text(live_app: LiveApp, page: Any, watched: Watched) -> None:
-    _store_payloads(live_app)
+    invitation = _store_payloads(live_app)
     base = live_app.url
     log_in(page, base, live_app.world.users["owner"].email)
     topic_id = live_app.world.ids["acme.topic"]
@@ -81,6 +94,11 @@ def test_stored_payloads_stay_text(live_app: LiveApp, page: Any, watched: Watche
         ("topic", f"/w/acme/topics/{topic_id}"),
         ("sources", "/w/acme/sources"),
         ("settings", "/w/acme/settings"),
+        ("audit", "/w/acme/settings/audit"),
+        ("mentions-by-tag", f"/w/acme/mentions?tag=tag+{SVG}"),
+        ("workspaces", "/w"),
+        ("evil-overview", "/w/evil"),
+        ("invitation", f"/invite/{invitation}"),
     ]:
         answer = page.goto(base + path)
         if answer is not None and answer.status == 404:
@@ -97,3 +115,32 @@ def test_stored_payloads_stay_text(live_app: LiveApp, page: Any, watched: Watche
     _assert_inert(page, watched, "mentions again")
     assert not watched.errors, watched.errors
     assert {"/w/acme", "/w/acme/mentions", "/w/acme/topics"} <= set(visited), missing
+
+
+def test_query_echoes_in_lint_and_preview_stay_text(
+    live_app: LiveApp, page: Any, watched: Watched
+) -> None:
+    """The topic form echoes the query back through HTMX (lint, preview, error): inert."""
+    _store_payloads(live_app)
+    base = live_app.url
+    log_in(page, base, live_app.world.users["owner"].email)
+    answer = page.goto(f"{base}/w/acme/topics/new")
+    if answer is not None and answer.status == 404:
+        pytest.skip("the topic form is not built yet")
+    page.fill("input[name=name]", f"Neu {SVG}")
+    page.fill("textarea[name=query]", f'bahn AND ({IMG_ALERT} "{SCRIPT}')
+    page.locator("#lint li").first.wait_for()
+    _assert_inert(page, watched, "the query linter")
+    page.fill("textarea[name=query]", f'xss OR "{ATTRIBUTE}"')
+    page.locator("#lint .lint-ok, #lint li").first.wait_for()
+    page.locator("button[hx-post='/w/acme/topics/preview']").click()
+    page.locator("#preview *").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    _assert_inert(page, watched, "the query preview")
+    screenshot(page, "xss-topic-preview")
+    page.fill("textarea[name=query]", f"bahn AND ({SCRIPT}")
+    with page.expect_navigation():
+        page.locator("form[action='/w/acme/topics/new'] button[type=submit]").click()
+    _assert_inert(page, watched, "the topic form with its error")
+    screenshot(page, "xss-topic-error")
+    assert not watched.errors, watched.errors
