@@ -648,3 +648,32 @@ def test_broken_json_is_refused_before_it_is_parsed(
     checked, failures = existence_oracle(app, ids, sessions, broken_json=True)
     assert checked >= 1
     _report("broken JSON", checked, len(workspace_routes(app)), failures)
+
+
+def test_members_below_admin_cannot_revoke_each_others_tokens(
+    world: World,
+    sessions: dict[str, tuple[TestClient, dict[str, str]]],
+    anon: TestClient,
+) -> None:
+    """Token revocation is per object: own tokens only, unless admin (page and API)."""
+    acme = world.ids["acme.workspace"]
+    accounts = world.store.accounts
+    failures: list[str] = []
+    for role in ("viewer", "analyst", "editor"):
+        victim, _ = accounts.create_token(world.users["owner"].id, acme, f"owner's for {role}")
+        client, headers = sessions[role]
+        page = client.post(
+            f"/w/acme/settings/tokens/{victim.id}/revoke", headers=headers, follow_redirects=False
+        )
+        _, own_secret = accounts.create_token(world.users[role].id, acme, f"{role}'s own")
+        api = anon.delete(
+            f"/api/v1/workspaces/acme/tokens/{victim.id}",
+            headers={"Authorization": f"Bearer {own_secret}"},
+        )
+        for kind, answer in (("page", page), ("api", api)):
+            if answer.status_code not in REFUSED:
+                failures.append(f"{role} revoking the owner's token ({kind}): {answer.status_code}")
+        still = [t for t in accounts.list_tokens(acme) if t.id == victim.id]
+        if not still or getattr(still[0], "revoked_at", None) is not None:
+            failures.append(f"{role} revoked the owner's token")
+    assert not failures, failures
