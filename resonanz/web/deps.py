@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from resonanz.accounts import ApiToken, Membership, User, has_role
+from resonanz.accounts import ApiToken, Membership, User, has_role, role_rank
 from resonanz.config import Settings
 from resonanz.errors import NotFoundError, ResonanzError
 from resonanz.models import Workspace
@@ -154,6 +154,19 @@ def require(role: str) -> Callable[[Request, str], Access]:
 
     dependency.required_role = role  # type: ignore[attr-defined]  # read by the authz tests
     return dependency
+
+
+def required_role(dependant: Any) -> str | None:
+    """The highest role a route's ``require(role)`` dependencies ask for (None: none)."""
+    roles: list[str] = []
+    stack = [dependant]
+    while stack:
+        current = stack.pop()
+        role = getattr(current.call, "required_role", None)
+        if isinstance(role, str):
+            roles.append(role)
+        stack.extend(current.dependencies)
+    return max(roles, key=role_rank) if roles else None
 
 
 Viewer = Annotated[Access, Depends(require("viewer"))]

@@ -18,7 +18,7 @@ from resonanz.errors import (
     StoreError,
     ValidationError,
 )
-from resonanz.web.deps import CsrfFailed, Forbidden, LoginRequired
+from resonanz.web.deps import CsrfFailed, Forbidden, LoginRequired, require, required_role
 from resonanz.web.i18n import gettext as _
 from resonanz.web.templating import render
 
@@ -99,8 +99,21 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def invalid_request(request: Request, exc: Exception) -> Response:
-    """Request validation errors: each field and what is wrong with it."""
+    """Request validation errors: each field and what is wrong with it.
+
+    FastAPI validates the body before the route's dependencies run; for workspace routes
+    the caller's access is checked here first, so an invalid body never tells an outsider
+    more than "not found".
+    """
     assert isinstance(exc, RequestValidationError)
+    slug = request.path_params.get("slug")
+    route = request.scope.get("route")
+    role = required_role(route.dependant) if hasattr(route, "dependant") else None
+    if isinstance(slug, str):
+        try:
+            require(role or "viewer")(request, slug)
+        except ResonanzError as refused:
+            return await resonanz_error(request, refused)
     fields = [
         {"field": ".".join(str(p) for p in err.get("loc", ())[1:]), "message": err.get("msg", "")}
         for err in exc.errors()

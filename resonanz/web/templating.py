@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -21,6 +22,12 @@ def _number(value: int | float | None) -> str:
         return ""
     text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
     return text.replace(",", ".") if i18n.current_locale() == "de" else text
+
+
+def _lang_url(request: Request, code: str) -> str:
+    """This page's address with the UI language switched, its other parameters kept."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return "?" + urlencode([*params, ("lang", code)])
 
 
 def environment() -> Environment:
@@ -52,6 +59,7 @@ def render(
         "csrf_token": request.session.get("csrf", "") if "session" in request.scope else "",
         "locale": i18n.current_locale(),
         "locales": i18n.LOCALES,
+        "lang_url": lambda code: _lang_url(request, code),
     }
     values.update(context or {})
     html = request.app.state.templates.get_template(template).render(values)

@@ -634,12 +634,6 @@ def test_refusals_do_not_reveal_which_workspaces_exist(
     _report("existence oracle", checked, len(workspace_routes(app)), failures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: FastAPI decodes a JSON body before it runs the route's dependencies, so"
-    " unparseable JSON gets 422 before the membership check (the same for a missing"
-    " workspace, so nothing leaks); remove this mark once the API checks access first",
-)
 def test_broken_json_is_refused_before_it_is_parsed(
     app: FastAPI,
     ids: dict[str, dict[str, object]],

@@ -38,7 +38,7 @@ def query_error(exc: QueryError) -> str:
     """The message shown next to the query field."""
     return _("Error at position %(position)s: %(message)s") % {
         "position": exc.position,
-        "message": exc.args[0] if exc.args else str(exc),
+        "message": exc.message,
     }
 
 
