@@ -23,7 +23,10 @@ class _Enough(Exception):
 
 
 def export_page(app: FastAPI, client: TestClient, slug: str, rows: int) -> tuple[int, float]:
-    """Stream ``/w/{slug}/mentions/export.csv`` until ``rows`` rows; (rows seen, seconds)."""
+    """Stream ``/w/{slug}/mentions/export.csv`` until ``rows`` rows; (rows seen, seconds).
+
+    Rows seen is -1 when the route does not exist (404).
+    """
     cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
     path = f"/w/{slug}/mentions/export.csv"
     scope = {
@@ -67,6 +70,8 @@ def export_page(app: FastAPI, client: TestClient, slug: str, rows: int) -> tuple
     started = time.perf_counter()
     anyio.run(run)
     took = time.perf_counter() - started
+    if seen[1] == 404:
+        return -1, took
     if seen[1] != 200:
         raise RuntimeError(f"GET {path} answered {seen[1]}")
     return max(0, seen[0]), took

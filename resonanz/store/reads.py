@@ -288,55 +288,87 @@ def volume(
     return sorted(rows, key=lambda row: (row[0], row[1] or ""))
 
 
-def _authors_with_mentions(
-    conn: Connection, workspace_id: int, flt: MentionFilter | None, *, known: bool, limit: int
-) -> list[Row[Any]]:
-    # Authors belong to one workspace: without the workspace condition the planner probes
-    # (author_id, posted_at) per author instead of scanning the range once per author.
-    has_mention = sa.exists(
-        sa.select(sa.literal(1))
-        .select_from(_m)
-        .where(_m.c.author_id == authors.c.id, *_where(conn, workspace_id, flt)[1:])
+# Top authors first walk the authors by follower count (the (workspace_id, followers)
+# index), a page at a time, keeping those with a mention in the filter; pages double.
+# After this many pages the filter is selective, and grouping its mentions is cheaper.
+_AUTHOR_PAGE = 256
+_AUTHOR_PAGES = 4
+
+
+def _reach(row: Row[Any], mentions: int) -> AuthorReach:
+    return AuthorReach(row.platform, row.handle, row.name, row.followers, mentions)
+
+
+def _mention_counts(
+    conn: Connection, workspace_id: int, flt: MentionFilter | None, author_ids: list[int]
+) -> dict[int, int]:
+    """Filtered mentions per author, for these authors only."""
+    # Authors belong to one workspace: without the workspace condition both planners use
+    # the (author_id, posted_at) index instead of scanning the whole range.
+    stmt = (
+        sa.select(_m.c.author_id, sa.func.count())
+        .where(_m.c.author_id.in_(author_ids), *_where(conn, workspace_id, flt)[1:])
+        .group_by(_m.c.author_id)
     )
-    stmt = sa.select(authors).where(authors.c.workspace_id == workspace_id, has_mention)
-    if known:
-        # Walks the (workspace_id, followers) index from the top, stopping after `limit`.
-        stmt = stmt.where(authors.c.followers.is_not(None)).order_by(
-            authors.c.followers.desc(), authors.c.id
-        )
-    else:
-        stmt = stmt.where(authors.c.followers.is_(None)).order_by(authors.c.handle, authors.c.id)
-    return list(conn.execute(stmt.limit(limit)).all())
+    return {int(author): int(n) for author, n in conn.execute(stmt)}
+
+
+def _walk_by_followers(
+    conn: Connection, workspace_id: int, flt: MentionFilter | None, limit: int
+) -> tuple[list[AuthorReach], bool] | None:
+    """(authors found, all authors with followers seen), or None after too many pages."""
+    found: list[AuthorReach] = []
+    offset, page = 0, _AUTHOR_PAGE
+    for _ in range(_AUTHOR_PAGES):
+        rows = conn.execute(
+            sa.select(authors)
+            .where(authors.c.workspace_id == workspace_id, authors.c.followers.is_not(None))
+            .order_by(authors.c.followers.desc(), authors.c.id)
+            .offset(offset)
+            .limit(page)
+        ).all()
+        counts = _mention_counts(conn, workspace_id, flt, [r.id for r in rows]) if rows else {}
+        found += [_reach(r, counts[r.id]) for r in rows if r.id in counts][: limit - len(found)]
+        if len(found) >= limit or len(rows) < page:
+            return found, len(rows) < page
+        offset, page = offset + page, page * 2
+    return None
+
+
+def _grouped_authors(
+    conn: Connection,
+    workspace_id: int,
+    flt: MentionFilter | None,
+    limit: int,
+    *,
+    unknown_only: bool = False,
+) -> list[AuthorReach]:
+    """Authors of the filtered mentions, grouped: by followers (unknown last), handle."""
+    n = sa.func.count().label("n")
+    stmt = (
+        sa.select(authors, n)
+        .select_from(_m.join(authors, authors.c.id == _m.c.author_id))
+        .where(*_where(conn, workspace_id, flt))
+        .group_by(*authors.c)
+        .order_by(sa.func.coalesce(authors.c.followers, -1).desc(), authors.c.handle, authors.c.id)
+        .limit(limit)
+    )
+    if unknown_only:
+        stmt = stmt.where(authors.c.followers.is_(None))
+    return [_reach(row, int(row.n)) for row in conn.execute(stmt)]
 
 
 def top_authors(
     conn: Connection, workspace_id: int, flt: MentionFilter | None, *, limit: int
 ) -> list[AuthorReach]:
     """Authors of the filtered mentions by follower count (unknown counts last, by handle)."""
-    found = _authors_with_mentions(conn, workspace_id, flt, known=True, limit=limit)
-    if len(found) < limit:
-        found += _authors_with_mentions(
-            conn, workspace_id, flt, known=False, limit=limit - len(found)
-        )
-    if not found:
-        return []
-    counts: dict[int, int] = dict(
-        conn.execute(
-            sa.select(_m.c.author_id, sa.func.count())
-            .where(_m.c.author_id.in_([a.id for a in found]), *_where(conn, workspace_id, flt)[1:])
-            .group_by(_m.c.author_id)
-        ).all()
-    )
-    return [
-        AuthorReach(
-            platform=a.platform,
-            handle=a.handle,
-            name=a.name,
-            followers=a.followers,
-            mentions=int(counts.get(a.id, 0)),
-        )
-        for a in found
-    ]
+    walked = _walk_by_followers(conn, workspace_id, flt, limit)
+    if walked is None:
+        return _grouped_authors(conn, workspace_id, flt, limit)
+    found, exhausted = walked
+    if len(found) < limit and exhausted:
+        found += _grouped_authors(conn, workspace_id, flt, limit - len(found), unknown_only=True)
+    return found
 
 
 def newest_posted_at(conn: Connection, workspace_id: int) -> datetime | None:

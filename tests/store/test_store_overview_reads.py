@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from resonanz.models import Mention, TopicMatch, Workspace
-from resonanz.store import MentionFilter, SqlStore
+from resonanz.store import MentionFilter, SqlStore, reads
 from resonanz.store.base import AuthorReach
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # as in tests/store/conftest.py
@@ -101,3 +103,26 @@ def test_newest_posted_at(
     assert store.newest_posted_at(ws.id) is None
     _fill(store, ws, make_mention)
     assert store.newest_posted_at(ws.id) == T0 + timedelta(days=1, minutes=10)
+
+
+@pytest.mark.parametrize(("page", "pages"), [(1, 4), (1, 1), (256, 0)])
+def test_top_authors_paged_walk_and_grouped_fallback(
+    store: SqlStore,
+    ws: Workspace,
+    make_mention: Callable[..., Mention],
+    monkeypatch: pytest.MonkeyPatch,
+    page: int,
+    pages: int,
+) -> None:
+    monkeypatch.setattr(reads, "_AUTHOR_PAGE", page)
+    monkeypatch.setattr(reads, "_AUTHOR_PAGES", pages)
+    flixbus, _ = _fill(store, ws, make_mention)
+    top = store.top_authors(ws.id, limit=10)
+    assert [(a.handle, a.followers, a.mentions) for a in top] == [
+        ("ben", 20_000, 1),
+        ("anna", 500, 2),
+        ("dora", 7, 1),
+        ("carl", None, 1),
+    ]
+    flix = store.top_authors(ws.id, MentionFilter(topic_id=flixbus), limit=1)
+    assert [(a.handle, a.mentions) for a in flix] == [("anna", 2)]
