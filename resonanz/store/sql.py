@@ -368,6 +368,16 @@ class SqlStore:
             if never:
                 conn.execute(sa.text("ANALYZE mentions, authors, matches"))
 
+    def refresh_statistics(self) -> None:
+        """Refresh PostgreSQL's planner statistics after a bulk load (no-op on SQLite).
+
+        Statistics taken while the tables were empty survive a bulk load until autovacuum
+        comes round, and with them the planner loops over whole date ranges.
+        """
+        if self.engine.dialect.name == "postgresql":
+            with self._write("refreshing planner statistics") as conn:
+                conn.execute(sa.text("ANALYZE mentions, authors, matches"))
+
     def replace_matches(
         self,
         workspace_id: int,

@@ -126,3 +126,11 @@ def test_top_authors_paged_walk_and_grouped_fallback(
     ]
     flix = store.top_authors(ws.id, MentionFilter(topic_id=flixbus), limit=1)
     assert [(a.handle, a.mentions) for a in flix] == [("anna", 2)]
+
+
+def test_refresh_statistics_runs_on_both_backends(
+    store: SqlStore, ws: Workspace, make_mention: Callable[..., Mention]
+) -> None:
+    _fill(store, ws, make_mention)
+    store.refresh_statistics()
+    assert store.count_mentions(ws.id) == 6
