@@ -107,8 +107,8 @@ async def invalid_request(request: Request, exc: Exception) -> Response:
     """
     assert isinstance(exc, RequestValidationError)
     slug = request.path_params.get("slug")
-    route = request.scope.get("route")
-    role = required_role(route.dependant) if hasattr(route, "dependant") else None
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    role = required_role(dependant) if dependant is not None else None
     if isinstance(slug, str):
         try:
             require(role or "viewer")(request, slug)
