@@ -195,3 +195,17 @@ mention_tags = sa.Table(
     sa.Column("mention_id", sa.ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("tag", sa.String(100), primary_key=True),
 )
+
+# -- counts per hour (migration 0004, kept by store.rollup)
+
+mention_counts = sa.Table(
+    "mention_counts",
+    metadata,
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    # 0: every mention once; a topic id: its matches; -1: mentions matching no topic
+    sa.Column("topic_id", sa.Integer, primary_key=True),
+    sa.Column("hour", UTCDateTime, primary_key=True),
+    sa.Column("platform", sa.String(50), primary_key=True),
+    sa.Column("lang", sa.String(20), primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from resonanz.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
-from resonanz.store import reads, writes
+from resonanz.store import reads, rollup, writes
 from resonanz.store.accounts import AccountStore
 from resonanz.store.base import (
     AuthorReach,
@@ -45,6 +45,9 @@ class SqlStore:
         # PostgreSQL only: rows inserted since open, until planner statistics are known.
         self._unanalysed_inserts: int | None = 0 if engine.dialect.name == "postgresql" else None
         self.accounts = AccountStore(self._write, self._read)
+        # Counts come from mention_counts where the filter allows (store.rollup); False
+        # reads the mentions themselves (tests compare both).
+        self.use_counts = True
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -198,6 +201,13 @@ class SqlStore:
     def remove_topic(self, workspace_id: int, name: str) -> None:
         """Remove a topic and its matches."""
         with self._write(f"removing topic '{name}'") as conn:
+            topic_id = conn.execute(
+                sa.select(topics.c.id).where(
+                    topics.c.workspace_id == workspace_id, topics.c.name == name
+                )
+            ).scalar_one_or_none()
+            if topic_id is not None:
+                rollup.remove_topic(conn, workspace_id, topic_id)
             result = conn.execute(
                 sa.delete(topics).where(
                     topics.c.workspace_id == workspace_id, topics.c.name == name
@@ -426,6 +436,8 @@ class SqlStore:
     def count_mentions(self, workspace_id: int, flt: MentionFilter | None = None) -> int:
         """How many mentions match the filter."""
         with self._read("counting mentions") as conn:
+            if self.use_counts and rollup.answers(flt):
+                return rollup.count(conn, workspace_id, flt)
             return reads.count_mentions(conn, workspace_id, flt)
 
     def count_by(
@@ -438,6 +450,13 @@ class SqlStore:
     ) -> list[tuple[str, int]]:
         """Mention counts per platform, topic name, lang, day or author handle."""
         with self._read(f"counting mentions by {dimension}") as conn:
+            if (
+                self.use_counts
+                and rollup.answers(flt)
+                and dimension != "author"
+                and not (dimension == "topic" and flt is not None and flt.topic_id is not None)
+            ):
+                return rollup.count_by(conn, workspace_id, dimension, flt, limit=limit)
             return reads.count_by(conn, workspace_id, dimension, flt, limit=limit)
 
     def volume(
@@ -449,6 +468,8 @@ class SqlStore:
     ) -> list[tuple[str, str | None, int]]:
         """Mentions per day or hour and topic name (None: no topic), in time order."""
         with self._read(f"counting mentions by {bucket} and topic") as conn:
+            if self.use_counts and rollup.answers(flt):
+                return rollup.volume(conn, workspace_id, flt, bucket=bucket)
             return reads.volume(conn, workspace_id, flt, bucket=bucket)
 
     def top_authors(

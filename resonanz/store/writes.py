@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from resonanz.errors import NotFoundError
 from resonanz.models import Author, Mention, TopicMatch
 from resonanz.query.text import search_text
+from resonanz.store import rollup
 from resonanz.store.base import SaveResult
 from resonanz.store.bulk import bulk_upsert, chunks
 from resonanz.store.schema import LINKS, authors, matches, mentions, sources, topics, workspaces
@@ -53,6 +54,7 @@ def save_batch(
     unique, skipped = _dedupe(batch)
     _check_topics(conn, workspace_id, {tm.topic_id for m in unique for tm in m.matches})
     author_ids = _upsert_authors(conn, workspace_id, [m.author for m in unique if m.author], at)
+    before = rollup.states_by_key(conn, workspace_id, [(m.platform, m.native_id) for m in unique])
     ids, inserted = _upsert_mentions(conn, workspace_id, unique, author_ids, source_id)
     match_rows = [
         {
@@ -72,6 +74,12 @@ def save_batch(
             refresh=lambda new: {"terms": new.terms},
             returning=(),
         )
+    rollup.apply(
+        conn,
+        workspace_id,
+        rollup.contributions(before.values()),
+        rollup.contributions(_states_after(unique, before)),
+    )
     _resolve_links(conn, workspace_id, unique, ids, inserted)
     if source_id is not None:
         _record_success(conn, workspace_id, source_id, cursor, at, len(inserted))
@@ -81,6 +89,22 @@ def save_batch(
         matches=len(match_rows),
         skipped=tuple(skipped),
     )
+
+
+def _states_after(batch: list[Mention], before: Mapping[Key, rollup.State]) -> list[rollup.State]:
+    """What the batch's mentions count as once stored (see ``_upsert_mentions``'s refresh:
+    a known mention keeps its time, gains a language only when one came, and keeps its
+    matches beside the new ones)."""
+    out = []
+    for m in batch:
+        new_topics = frozenset(tm.topic_id for tm in m.matches)
+        old = before.get((m.platform, m.native_id))
+        if old is None:
+            out.append(rollup.State(m.created_at or m.collected_at, m.platform, m.lang, new_topics))
+        else:
+            lang = old.lang if m.lang is None else m.lang
+            out.append(rollup.State(old.posted_at, m.platform, lang, old.topics | new_topics))
+    return out
 
 
 def _check_source(conn: Connection, workspace_id: int, source_id: int) -> None:
@@ -414,6 +438,7 @@ def replace_matches(
     if missing:
         shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
         raise NotFoundError(f"mention id(s) {shown} do not exist in workspace {workspace_id}")
+    before = rollup.states_of(conn, mention_ids)
     for part in chunks(mention_ids):
         conn.execute(
             sa.delete(matches).where(
@@ -432,4 +457,16 @@ def replace_matches(
     }
     if rows:
         conn.execute(sa.insert(matches), list(rows.values()))
+    found_now: dict[int, set[int]] = defaultdict(set)
+    for mention_id, topic_id in rows:
+        found_now[mention_id].add(topic_id)
+    after = [
+        rollup.State(
+            state.posted_at, state.platform, state.lang, (state.topics - wanted) | found_now[mid]
+        )
+        for mid, state in before.items()
+    ]
+    rollup.apply(
+        conn, workspace_id, rollup.contributions(before.values()), rollup.contributions(after)
+    )
     return len(rows)

@@ -13,13 +13,24 @@ from resonanz.store import open_store
 from resonanz.store.engine import create_engine, normalise_url
 from resonanz.store.migrate import current_revision, head_revision
 
-TABLES = {"workspaces", "topics", "sources", "authors", "mentions", "matches", "alembic_version"}
+TABLES = {
+    "workspaces",
+    "topics",
+    "sources",
+    "authors",
+    "mentions",
+    "matches",
+    "users",
+    "memberships",
+    "mention_counts",
+    "alembic_version",
+}
 
 
 def test_migrates_an_empty_database_to_head(store_url: str) -> None:
     store = open_store(store_url)
     try:
-        assert current_revision(store.engine) == head_revision() == "0003"
+        assert current_revision(store.engine) == head_revision() == "0004"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names >= TABLES
     finally:

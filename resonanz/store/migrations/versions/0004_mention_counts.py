@@ -1,0 +1,70 @@
+"""mention_counts: mentions per hour, topic, platform and language, kept on every write.
+
+``topic_id`` 0 counts every mention once, a topic id counts the mentions matching that
+topic, -1 the mentions matching none. Filled here from the existing mentions; from then
+on ``store.rollup`` keeps it exact in the same transactions that change mentions and
+matches.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+TS = sa.DateTime(timezone=True)
+
+# The hour of posted_at, as each backend stores timestamps (UTC).
+_HOUR = {
+    "sqlite": "substr(m.posted_at, 1, 13) || ':00:00.000000'",
+    "postgresql": "date_trunc('hour', m.posted_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
+}
+
+
+def upgrade() -> None:
+    op.create_table(
+        "mention_counts",
+        sa.Column(
+            "workspace_id",
+            sa.Integer,
+            sa.ForeignKey("workspaces.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("topic_id", sa.Integer, nullable=False),
+        sa.Column("hour", TS, nullable=False),
+        sa.Column("platform", sa.String(50), nullable=False),
+        sa.Column("lang", sa.String(20), nullable=False),
+        sa.Column("n", sa.BigInteger, nullable=False),
+        sa.PrimaryKeyConstraint("workspace_id", "topic_id", "hour", "platform", "lang"),
+    )
+    hour = _HOUR[op.get_bind().dialect.name]
+    lang = "coalesce(m.lang, 'und')"
+    op.execute(
+        f"""
+        INSERT INTO mention_counts (workspace_id, topic_id, hour, platform, lang, n)
+        SELECT workspace_id, topic_id, hour, platform, lang, count(*) FROM (
+            SELECT m.workspace_id, 0 AS topic_id, {hour} AS hour, m.platform, {lang} AS lang
+            FROM mentions m
+            UNION ALL
+            SELECT m.workspace_id, t.topic_id, {hour}, m.platform, {lang}
+            FROM mentions m JOIN matches t ON t.mention_id = m.id
+            UNION ALL
+            SELECT m.workspace_id, -1, {hour}, m.platform, {lang}
+            FROM mentions m
+            WHERE NOT EXISTS (SELECT 1 FROM matches t WHERE t.mention_id = m.id)
+        ) AS contributions
+        GROUP BY workspace_id, topic_id, hour, platform, lang
+        """
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("mention_counts")
