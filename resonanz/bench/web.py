@@ -70,8 +70,12 @@ def overview_urls(data: Generated, rng: random.Random) -> list[str]:
 
 
 def _login(app: FastAPI, store: Store, workspace_id: int, slug: str) -> TestClient:
-    email = f"owner-{slug}@bench.test"  # users are global: one per run
-    user = store.accounts.create_user(email, "Owner", hash_password(PASSWORD))
+    email = f"owner-{slug}@bench.test"  # users are global: one per workspace
+    found = store.accounts.find_user(email)
+    if found is None:
+        user = store.accounts.create_user(email, "Owner", hash_password(PASSWORD))
+    else:
+        user = store.accounts.update_user(found.id, password_hash=hash_password(PASSWORD))
     store.accounts.add_member(workspace_id, user.id, "owner")
     client = TestClient(app)
     page = client.get("/login")
@@ -119,6 +123,15 @@ def rss_peak() -> Iterator[Callable[[], float]]:
         peak[0] = max(peak[0], process.memory_info().rss)
 
 
+def reuse(store: Store, slug: str) -> Generated | None:
+    """The kept workspace of an earlier run, or None."""
+    found = {w.slug: w for w in store.list_workspaces()}.get(slug)
+    if found is None:
+        return None
+    topic_ids = {t.name: t.id for t in store.list_topics(found.id)}
+    return Generated(workspace_id=found.id, slug=slug, topic_ids=topic_ids)
+
+
 def _has_page(client: TestClient, path: str) -> bool:
     """True unless the app answers 404 (the workspace exists, so the route is missing)."""
     status: int = client.get(path).status_code
@@ -132,18 +145,29 @@ def bench_web(
     database_url: str | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    keep: bool = False,
 ) -> dict[str, Any]:
-    """Generate n mentions into a fresh store and time the dashboard on them."""
+    """Generate n mentions into a fresh store and time the dashboard on them.
+
+    With ``keep`` (and a database_url) the workspace ``bench-web-kept-<n>-<seed>`` stays
+    after the run, and a later run with the same n and seed measures it again without
+    generating (``generate_s`` is then null).
+    """
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="resonanz-bench-web-") as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         store = open_store(url)
-        slug = f"bench-web-{int(time.time() * 1000)}"
+        kept = f"bench-web-kept-{n_mentions}-{seed}"
+        slug = kept if keep else f"bench-web-{int(time.time() * 1000)}"
         try:
             started = time.perf_counter()
-            data = generate(store, slug, n_mentions, seed=seed, progress=progress)
-            store.refresh_statistics()  # as autovacuum would after a load this size
-            generate_s = time.perf_counter() - started
+            data = reuse(store, kept) if keep else None
+            if data is None:
+                data = generate(store, slug, n_mentions, seed=seed, progress=progress)
+                store.refresh_statistics()  # as autovacuum would after a load this size
+                generate_s: float | None = time.perf_counter() - started
+            else:
+                generate_s = None
             web_settings = Settings(
                 data_dir=str(Path(tmp) / "data"),
                 secret_key="b" * 40,
@@ -175,14 +199,16 @@ def bench_web(
                         rows, export_s = export_store(store, data.workspace_id, rows_wanted)
                     export_mb = growth()
         finally:
-            if database_url and slug in {w.slug for w in store.list_workspaces()}:
+            if keep:
+                pass
+            elif database_url and slug in {w.slug for w in store.list_workspaces()}:
                 store.delete_workspace(slug)
             store.close()
     return {
         "mentions": n_mentions,
         "backend": url.split(":", 1)[0].split("+", 1)[0],
-        "generate_s": round(generate_s, 1),
-        "generate_per_s": round(n_mentions / generate_s, 1),
+        "generate_s": None if generate_s is None else round(generate_s, 1),
+        "generate_per_s": None if generate_s is None else round(n_mentions / generate_s, 1),
         "overview_requests": len(overview),
         "overview_p50_ms": round(1000 * statistics.median(overview), 1),
         "overview_p95_ms": p95(overview),

@@ -75,6 +75,11 @@ def register(app: typer.Typer) -> None:
         mentions: int = typer.Option(1_000_000, "--mentions", help="Mentions to generate."),
         seed: int = typer.Option(0, "--seed", help="Random seed of the generator."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+        keep: bool = typer.Option(
+            False,
+            "--keep",
+            help="Keep the generated workspace (with --database-url) and reuse it next time.",
+        ),
     ) -> None:
         """Dashboard on a big workspace: overview and search p95, CSV export memory."""
         from resonanz.bench.web import bench_web
@@ -92,5 +97,6 @@ def register(app: typer.Typer) -> None:
                 database_url=app_ctx.settings.database_url or None,
                 seed=seed,
                 progress=report,
+                keep=keep,
             )
         _print(app_ctx, "bench web", figures, as_json)

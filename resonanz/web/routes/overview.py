@@ -7,6 +7,7 @@ Invalid filters answer 422 with the message next to the field.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -52,8 +53,9 @@ def _charts(store: Store, workspace_id: int, flt: MentionFilter, period: Period)
                 "none": _("(no topic)"),
             },
         ),
+        # Share of voice compares all topics in the period, whichever topic is chosen.
         "share": charts.share_of_voice(
-            store.count_by(workspace_id, "topic", flt, limit=0),
+            store.count_by(workspace_id, "topic", replace(flt, topic_id=None), limit=0),
             kinds,
             labels={"topic": topic, "kind": _("Kind"), "mentions": mentions, "share": _("Share")},
         ),
