@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from itertools import islice
 
 from resonanz.analytics.stopwords import is_stopword
-from resonanz.query.text import hashtags, words
+from resonanz.query.text import hashtags
 from resonanz.store import MentionFilter, Store
 
 # Term statistics read the newest mentions only; beyond this the ranking barely changes.
@@ -23,11 +22,13 @@ def top_terms(
 ) -> list[tuple[str, int]]:
     """The most frequent content words and hashtags, counted once per mention."""
     counts: Counter[str] = Counter()
-    for mention in islice(store.iter_mentions(workspace_id, flt), sample):
-        seen: set[str] = set()
-        for word in words(f"{mention.title or ''} {mention.text}"):
-            if len(word) >= 3 and not word.isdigit() and not is_stopword(word):
-                seen.add(word)
-        seen.update(f"#{tag}" for tag in hashtags(mention.text))
+    # search_text holds the folded words of title and text (query.text.search_text).
+    for folded, text in store.recent_texts(workspace_id, flt, limit=sample):
+        seen = {
+            word
+            for word in folded.split()
+            if len(word) >= 3 and not word.isdigit() and not is_stopword(word)
+        }
+        seen.update(f"#{tag}" for tag in hashtags(text))
         counts.update(seen)
     return counts.most_common(limit)

@@ -157,6 +157,9 @@ class Store(Protocol):
         *,
         bucket: TimeBucket = "day",
     ) -> list[tuple[str, str | None, int]]: ...
+    def recent_texts(
+        self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 1000
+    ) -> list[tuple[str, str]]: ...
     def top_authors(
         self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 10
     ) -> list[AuthorReach]: ...

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from resonanz.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
-from resonanz.store import reads, rollup, writes
+from resonanz.store import reads, rollup, texts, writes
 from resonanz.store.accounts import AccountStore
 from resonanz.store.base import (
     AuthorReach,
@@ -471,6 +471,13 @@ class SqlStore:
             if self.use_counts and rollup.answers(flt):
                 return rollup.volume(conn, workspace_id, flt, bucket=bucket)
             return reads.volume(conn, workspace_id, flt, bucket=bucket)
+
+    def recent_texts(
+        self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 1000
+    ) -> list[tuple[str, str]]:
+        """(search_text, text) of the newest mentions in the filter."""
+        with self._read("reading mention texts") as conn:
+            return texts.recent_texts(conn, workspace_id, flt, limit)
 
     def top_authors(
         self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 10

@@ -1,0 +1,42 @@
+"""Top terms: content words and hashtags, once per mention, newest mentions only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from resonanz.analytics.terms import top_terms
+from resonanz.models import Workspace
+from resonanz.store import MentionFilter, SqlStore
+from tests.store.conftest import T0
+
+
+def test_terms_and_hashtags_once_per_mention(
+    store: SqlStore, ws: Workspace, make_mention: Any
+) -> None:
+    store.save_batch(
+        ws.id,
+        [
+            make_mention("1", text="Der Zug Zug Zug ist spät #Bahn", title="Verspätung"),
+            make_mention("2", text="Zug fällt aus, die Bahn schweigt #bahn #Streik"),
+            make_mention("3", text="und der und die 2024 ab"),
+        ],
+    )
+    terms = dict(top_terms(store, ws.id, limit=20))
+    assert terms["zug"] == 2  # three times in one post counts once
+    assert terms["#bahn"] == 2 and terms["#streik"] == 1
+    assert terms["verspaetung"] == 1  # the title counts, folded like queries
+    assert "und" not in terms and "der" not in terms and "2024" not in terms and "ab" not in terms
+
+
+def test_only_the_newest_sample_in_the_filter(
+    store: SqlStore, ws: Workspace, make_mention: Any
+) -> None:
+    store.save_batch(
+        ws.id,
+        [make_mention(str(i), text="altes thema" if i < 5 else "neues thema") for i in range(10)],
+    )
+    newest = dict(top_terms(store, ws.id, sample=5))
+    assert newest == {"neues": 5, "thema": 5}
+    early = MentionFilter(until=T0 + timedelta(minutes=5))
+    assert dict(top_terms(store, ws.id, early)) == {"altes": 5, "thema": 5}
