@@ -1,4 +1,5 @@
-"""Mentions per hour, topic, platform and language: the ``mention_counts`` table.
+"""Mentions per hour (``mention_counts``) and per day (``mention_counts_daily``), topic,
+platform and language.
 
 Every write that changes mentions or matches (``save_batch``, ``replace_matches``,
 removing a topic) applies the difference it makes here in the same transaction: what the
@@ -9,8 +10,9 @@ language ("und" when unknown).
 
 ``count_mentions``, ``count_by`` (platform, lang, day, topic) and ``volume`` read these
 counts instead of the mentions when the filter allows it (``answers``): no filter but a
-topic and a time range on whole hours. The overview of a year of a busy brand then sums a
-few thousand rows instead of counting millions of mentions.
+topic and a time range on whole hours (the daily table when on whole days). The overview
+of a year of a busy brand then sums a few thousand rows instead of counting millions of
+mentions.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from resonanz.store.base import MentionFilter
 from resonanz.store.bulk import bulk_upsert, chunks
-from resonanz.store.schema import matches, mention_counts, mentions, topics
+from resonanz.store.schema import matches, mention_counts, mention_counts_daily, mentions, topics
 from resonanz.store.types import to_utc
 
 ALL = 0
@@ -35,6 +37,7 @@ UNKNOWN_LANG = "und"
 
 Key = tuple[datetime, int, str, str]  # (hour, topic id, platform, lang)
 _c = mention_counts.c
+_TABLES = ((mention_counts, "hour"), (mention_counts_daily, "day"))
 
 
 @dataclass(frozen=True)
@@ -65,30 +68,36 @@ def contributions(states: Iterable[State]) -> Counter[Key]:
 
 
 def apply(conn: Connection, workspace_id: int, before: Counter[Key], after: Counter[Key]) -> None:
-    """Change the stored counts by ``after - before``."""
-    delta: Counter[Key] = Counter(after)
-    delta.subtract(before)
-    rows = [
-        {
-            "workspace_id": workspace_id,
-            "topic_id": topic_id,
-            "hour": hour,
-            "platform": platform,
-            "lang": lang,
-            "n": n,
-        }
-        for (hour, topic_id, platform, lang), n in delta.items()
-        if n
-    ]
-    if rows:
-        bulk_upsert(
-            conn,
-            mention_counts,
-            rows,
-            conflict=("workspace_id", "topic_id", "hour", "platform", "lang"),
-            refresh=lambda new: {"n": _c.n + new.n},
-            returning=(),
-        )
+    """Change the stored counts (hourly and daily) by ``after - before``."""
+    hourly: Counter[Key] = Counter(after)
+    hourly.subtract(before)
+    daily: Counter[Key] = Counter()
+    for (hour, topic_id, platform, lang), n in hourly.items():
+        if n:
+            daily[(hour.replace(hour=0), topic_id, platform, lang)] += n
+    for (table, column), delta in zip(_TABLES, (hourly, daily), strict=True):
+        rows = [
+            {
+                "workspace_id": workspace_id,
+                "topic_id": topic_id,
+                column: at,
+                "platform": platform,
+                "lang": lang,
+                "n": n,
+            }
+            for (at, topic_id, platform, lang), n in delta.items()
+            if n
+        ]
+        if rows:
+            counted = table.c.n
+            bulk_upsert(
+                conn,
+                table,
+                rows,
+                conflict=("workspace_id", "topic_id", column, "platform", "lang"),
+                refresh=lambda new, counted=counted: {"n": counted + new.n},  # type: ignore[misc]
+                returning=(),
+            )
 
 
 def states_of(conn: Connection, ids: Sequence[int]) -> dict[int, State]:
@@ -150,9 +159,12 @@ def remove_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
             State(s.posted_at, s.platform, s.lang, s.topics - {topic_id}) for s in before.values()
         ]
         apply(conn, workspace_id, contributions(before.values()), contributions(after))
-    conn.execute(
-        sa.delete(mention_counts).where(_c.workspace_id == workspace_id, _c.topic_id == topic_id)
-    )
+    for table, _ in _TABLES:
+        conn.execute(
+            sa.delete(table).where(
+                table.c.workspace_id == workspace_id, table.c.topic_id == topic_id
+            )
+        )
 
 
 # -- reads
@@ -168,14 +180,27 @@ def answers(flt: MentionFilter | None) -> bool:
     return all(stamp is None or hour_of(stamp) == to_utc(stamp) for stamp in (flt.since, flt.until))
 
 
-def _where(workspace_id: int, flt: MentionFilter | None, topic: int | None) -> list[Any]:
-    out: list[Any] = [_c.workspace_id == workspace_id]
-    if topic is not None:
-        out.append(_c.topic_id == topic)
+def _source(flt: MentionFilter | None, bucket: str) -> tuple[sa.Table, Any]:
+    """The daily table when the range is whole days and no hours are asked, else hourly."""
+    stamps = () if flt is None else (flt.since, flt.until)
+    whole_days = all(s is None or hour_of(s).hour == 0 for s in stamps)
+    if bucket != "hour" and whole_days:
+        return mention_counts_daily, mention_counts_daily.c.day
+    return mention_counts, _c.hour
+
+
+def _where(
+    table: sa.Table, at: Any, workspace_id: int, flt: MentionFilter | None, topic_ids: Any
+) -> list[Any]:
+    out: list[Any] = [table.c.workspace_id == workspace_id]
+    if isinstance(topic_ids, int):
+        out.append(table.c.topic_id == topic_ids)
+    else:
+        out.append(table.c.topic_id.in_(topic_ids))
     if flt is not None and flt.since is not None:
-        out.append(_c.hour >= flt.since)
+        out.append(at >= flt.since)
     if flt is not None and flt.until is not None:
-        out.append(_c.hour < flt.until)
+        out.append(at < flt.until)
     return out
 
 
@@ -183,19 +208,27 @@ def _topic(flt: MentionFilter | None) -> int:
     return flt.topic_id if flt is not None and flt.topic_id is not None else ALL
 
 
+def _topic_ids(conn: Connection, workspace_id: int) -> list[int]:
+    """The workspace's topic ids (a list the key index can seek, unlike ``topic_id > 0``)."""
+    return list(
+        conn.execute(sa.select(topics.c.id).where(topics.c.workspace_id == workspace_id)).scalars()
+    )
+
+
 def count(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> int:
     """Mentions in the filter."""
-    stmt = sa.select(sa.func.coalesce(sa.func.sum(_c.n), 0)).where(
-        *_where(workspace_id, flt, _topic(flt))
+    table, at = _source(flt, "day")
+    stmt = sa.select(sa.func.coalesce(sa.func.sum(table.c.n), 0)).where(
+        *_where(table, at, workspace_id, flt, _topic(flt))
     )
     return int(conn.execute(stmt).scalar_one())
 
 
-def _bucket(conn: Connection, bucket: Literal["day", "hour"]) -> Any:
+def _bucket(conn: Connection, at: Any, bucket: Literal["day", "hour"]) -> Any:
     if conn.dialect.name == "sqlite":
-        return sa.func.substr(sa.cast(_c.hour, sa.Text), 1, 10 if bucket == "day" else 13)
+        return sa.func.substr(sa.cast(at, sa.Text), 1, 10 if bucket == "day" else 13)
     fmt = "YYYY-MM-DD" if bucket == "day" else "YYYY-MM-DD HH24"
-    return sa.func.to_char(sa.func.timezone("UTC", _c.hour), fmt)
+    return sa.func.to_char(sa.func.timezone("UTC", at), fmt)
 
 
 def count_by(
@@ -210,19 +243,22 @@ def count_by(
 
     For "topic" the filter must have no topic (co-occurring topics are not counted here).
     """
-    n = sa.func.sum(_c.n).label("n")
+    table, at = _source(flt, "day")
+    n = sa.func.sum(table.c.n).label("n")
     if dimension == "topic":
         label: Any = topics.c.name
         stmt = (
             sa.select(label.label("label"), n)
-            .select_from(mention_counts.join(topics, topics.c.id == _c.topic_id))
-            .where(*_where(workspace_id, flt, None), _c.topic_id > 0)
+            .select_from(table.join(topics, topics.c.id == table.c.topic_id))
+            .where(*_where(table, at, workspace_id, flt, _topic_ids(conn, workspace_id)))
         )
     else:
-        label = {"platform": _c.platform, "lang": _c.lang}.get(dimension)
+        label = {"platform": table.c.platform, "lang": table.c.lang}.get(dimension)
         if label is None:
-            label = _bucket(conn, "day")
-        stmt = sa.select(label.label("label"), n).where(*_where(workspace_id, flt, _topic(flt)))
+            label = _bucket(conn, at, "day")
+        stmt = sa.select(label.label("label"), n).where(
+            *_where(table, at, workspace_id, flt, _topic(flt))
+        )
     stmt = stmt.group_by(label).having(n > 0)
     if dimension == "day":
         stmt = stmt.order_by(sa.desc("label"))
@@ -242,17 +278,17 @@ def volume(
     bucket: Literal["day", "hour"],
 ) -> list[tuple[str, str | None, int]]:
     """Mentions per bucket and topic name (None: no topic), as ``reads.volume`` gives them."""
-    label = _bucket(conn, bucket).label("bucket")
-    n = sa.func.sum(_c.n).label("n")
-    where = _where(workspace_id, flt, None)
+    table, at = _source(flt, bucket)
+    label = _bucket(conn, at, bucket).label("bucket")
+    n = sa.func.sum(table.c.n).label("n")
     if flt is not None and flt.topic_id is not None:
-        where.append(_c.topic_id == flt.topic_id)
+        wanted: Any = flt.topic_id
     else:
-        where.append(_c.topic_id != ALL)
+        wanted = [NO_TOPIC, *_topic_ids(conn, workspace_id)]
     stmt = (
         sa.select(label, topics.c.name, n)
-        .select_from(mention_counts.outerjoin(topics, topics.c.id == _c.topic_id))
-        .where(*where)
+        .select_from(table.outerjoin(topics, topics.c.id == table.c.topic_id))
+        .where(*_where(table, at, workspace_id, flt, wanted))
         .group_by(label, topics.c.name)
         .having(n > 0)
     )
@@ -263,11 +299,14 @@ def volume(
     return sorted(rows, key=lambda row: (row[0], row[1] or ""))
 
 
-def check(conn: Connection, workspace_id: int) -> Mapping[Key, int]:
+def check(conn: Connection, workspace_id: int, *, daily: bool = False) -> Mapping[Key, int]:
     """The stored non-zero counts of a workspace (for tests and repairs)."""
-    rows = conn.execute(
-        sa.select(_c.hour, _c.topic_id, _c.platform, _c.lang, _c.n).where(
-            _c.workspace_id == workspace_id, _c.n != 0
-        )
+    table, at = (
+        (mention_counts_daily, mention_counts_daily.c.day) if daily else (mention_counts, _c.hour)
     )
-    return {(r.hour, r.topic_id, r.platform, r.lang): int(r.n) for r in rows}
+    rows = conn.execute(
+        sa.select(
+            at.label("at"), table.c.topic_id, table.c.platform, table.c.lang, table.c.n
+        ).where(table.c.workspace_id == workspace_id, table.c.n != 0)
+    )
+    return {(r.at, r.topic_id, r.platform, r.lang): int(r.n) for r in rows}

@@ -196,16 +196,25 @@ mention_tags = sa.Table(
     sa.Column("tag", sa.String(100), primary_key=True),
 )
 
-# -- counts per hour (migration 0004, kept by store.rollup)
+# -- counts per hour and per day (migration 0004, kept by store.rollup)
 
-mention_counts = sa.Table(
-    "mention_counts",
-    metadata,
-    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
-    # 0: every mention once; a topic id: its matches; -1: mentions matching no topic
-    sa.Column("topic_id", sa.Integer, primary_key=True),
-    sa.Column("hour", UTCDateTime, primary_key=True),
-    sa.Column("platform", sa.String(50), primary_key=True),
-    sa.Column("lang", sa.String(20), primary_key=True),
-    sa.Column("n", sa.BigInteger, nullable=False),
-)
+
+def _counts_table(name: str, column: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(
+            "workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+        ),
+        # 0: every mention once; a topic id: its matches; -1: mentions matching no topic
+        sa.Column("topic_id", sa.Integer, primary_key=True),
+        sa.Column(column, UTCDateTime, primary_key=True),
+        sa.Column("platform", sa.String(50), primary_key=True),
+        sa.Column("lang", sa.String(20), primary_key=True),
+        sa.Column("n", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,
+    )
+
+
+mention_counts = _counts_table("mention_counts", "hour")
+mention_counts_daily = _counts_table("mention_counts_daily", "day")

@@ -125,6 +125,7 @@ def test_backfill_equals_the_kept_counts(store: SqlStore, ws: Workspace) -> None
     store.save_batch(ws.id, _mentions(rng, topic_ids, 200, "b"))
     with store.engine.connect() as conn:
         kept = dict(rollup.check(conn, ws.id))
+        kept_daily = dict(rollup.check(conn, ws.id, daily=True))
     config = alembic_config()
     with store.engine.begin() as conn:
         config.attributes["connection"] = conn
@@ -132,4 +133,7 @@ def test_backfill_equals_the_kept_counts(store: SqlStore, ws: Workspace) -> None
         command.upgrade(config, "0004")
     with store.engine.connect() as conn:
         assert dict(rollup.check(conn, ws.id)) == kept
+        assert dict(rollup.check(conn, ws.id, daily=True)) == kept_daily
+    assert all(at.hour == 0 for at, _, _, _ in kept_daily)
+    assert sum(kept_daily.values()) == sum(kept.values())
     assert sum(n for (_, topic, _, _), n in kept.items() if topic == rollup.ALL) == 200
