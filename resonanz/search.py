@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import islice
 
 from resonanz.errors import QueryError
 from resonanz.models import Mention
 from resonanz.pipeline import document_of
 from resonanz.query import Node, evaluate, lint, matched_terms, parse, to_fts
 from resonanz.store import MentionFilter, Store
+
+# Chunks of candidates grow by this factor, up to this size (or the first chunk's).
+_GROWTH = 4
+_MAX_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -48,18 +53,33 @@ def search_mentions(
 ) -> Iterator[Hit]:
     """Stream the workspace's mentions that pass the filter and match the query (if any)."""
     flt = flt or MentionFilter()
-    if node is not None:
-        flt = replace(flt, fts=to_fts(node))
-    mentions = store.iter_mentions(
-        workspace_id, flt, newest_first=newest_first, chunk_size=chunk_size, after=after
-    )
-    for mention in mentions:
-        if node is None:
+    if node is None:
+        for mention in store.iter_mentions(
+            workspace_id, flt, newest_first=newest_first, chunk_size=chunk_size, after=after
+        ):
             yield Hit(mention)
-            continue
-        doc = document_of(mention)
-        if evaluate(node, doc):
-            yield Hit(mention, matched_terms(node, doc))
+        return
+    flt = replace(flt, fts=to_fts(node))
+    # The prefilter may pass candidates the query rejects (NOT, fields, hashtags): the
+    # chunks grow, so a selective query reads few of them without many small reads.
+    size = chunk_size
+    while True:
+        chunk = list(
+            islice(
+                store.iter_mentions(
+                    workspace_id, flt, newest_first=newest_first, chunk_size=size, after=after
+                ),
+                size,
+            )
+        )
+        for mention in chunk:
+            doc = document_of(mention)
+            if evaluate(node, doc):
+                yield Hit(mention, matched_terms(node, doc))
+        if len(chunk) < size:
+            return
+        after = position_of(chunk[-1])
+        size = min(size * _GROWTH, max(chunk_size, _MAX_CHUNK))
 
 
 def position_of(mention: Mention) -> tuple[datetime, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -170,6 +171,34 @@ def get_mention(conn: Connection, workspace_id: int, mention_id: int) -> Mention
     return _mention(row, _matches_of(conn, [mention_id]))
 
 
+def _keyset(
+    newest_first: bool, after: tuple[datetime, int] | None, *, inclusive: bool = False
+) -> Any:
+    """The condition "beyond after in the reading order" (None: no condition)."""
+    if after is None:
+        return None
+    key = sa.tuple_(_m.c.posted_at, _m.c.id)
+    position = sa.tuple_(sa.literal(after[0], UTCDateTime), sa.literal(after[1], sa.BigInteger))
+    if inclusive:  # up to and including position, seen from the start of the order
+        return key >= position if newest_first else key <= position
+    return key < position if newest_first else key > position
+
+
+def _ordered(stmt: sa.Select[Any], newest_first: bool) -> sa.Select[Any]:
+    if newest_first:
+        return stmt.order_by(_m.c.posted_at.desc(), _m.c.id.desc())
+    return stmt.order_by(_m.c.posted_at.asc(), _m.c.id.asc())
+
+
+def _rows_to_mentions(
+    conn: Connection, rows: list[Row[Any]], after: tuple[datetime, int] | None
+) -> tuple[list[Mention], tuple[datetime, int] | None]:
+    if not rows:
+        return [], after
+    found = _matches_of(conn, [row.id for row in rows])
+    return [_mention(row, found) for row in rows], (rows[-1].posted_at, rows[-1].id)
+
+
 def mention_chunk(
     conn: Connection,
     workspace_id: int,
@@ -180,20 +209,150 @@ def mention_chunk(
     after: tuple[datetime, int] | None,
 ) -> tuple[list[Mention], tuple[datetime, int] | None]:
     """Up to limit mentions after the keyset position; returns them and the next position."""
+    match = to_fts5(flt.fts) if flt is not None and flt.fts is not None else None
+    if flt is not None and match is not None and conn.dialect.name == "sqlite":
+        df = _document_frequency(conn, match, _DF_CAP)
+        if df <= _SMALL_DF:
+            rows = _doclist_rows(conn, workspace_id, flt, newest_first, limit, after)
+        elif df < _DF_CAP or "*" in match:
+            rows = _scan_rows(conn, workspace_id, flt, newest_first, limit, after)
+        else:
+            probe = _fts_probe(match)
+            plain = replace(flt, fts=None)
+            rows = _fts_rows(conn, workspace_id, plain, probe, flt, newest_first, limit, after)
+        return _rows_to_mentions(conn, rows, after)
     stmt = _select_mentions().where(*_where(conn, workspace_id, flt))
-    key = sa.tuple_(_m.c.posted_at, _m.c.id)
-    if after is not None:
-        position = sa.tuple_(sa.literal(after[0], UTCDateTime), sa.literal(after[1], sa.BigInteger))
-        stmt = stmt.where(key < position if newest_first else key > position)
-    if newest_first:
-        stmt = stmt.order_by(_m.c.posted_at.desc(), _m.c.id.desc())
-    else:
-        stmt = stmt.order_by(_m.c.posted_at.asc(), _m.c.id.asc())
-    rows = conn.execute(stmt.limit(limit)).all()
-    if not rows:
-        return [], after
-    found = _matches_of(conn, [row.id for row in rows])
-    return [_mention(row, found) for row in rows], (rows[-1].posted_at, rows[-1].id)
+    beyond = _keyset(newest_first, after)
+    if beyond is not None:
+        stmt = stmt.where(beyond)
+    plain_rows = conn.execute(_ordered(stmt, newest_first).limit(limit)).all()
+    return _rows_to_mentions(conn, list(plain_rows), after)
+
+
+# A full-text search in time order (SQLite) picks its plan by the match's document
+# frequency, counted from the FTS5 index up to _DF_CAP (cheap: the index's own list):
+# - a rare match (up to _SMALL_DF mentions) sorts its own mentions by time;
+# - a common one without prefix words reads the (workspace_id, posted_at, id) index in
+#   windows from the keyset position and probes FTS5 per mention (one probe costs
+#   ~70 us, so a word in every tenth mention needs ~500 probes for a page); when the hits
+#   seen say more than _PROBE_BUDGET probes are still needed, it goes on as below;
+# - otherwise (prefix words are slow to probe: FTS5 merges all their terms every time)
+#   the index is read in time order against the match's mention ids, collected once.
+_DF_CAP = 100_000
+_SMALL_DF = 4_000
+_FIRST_WINDOW = 256
+_MAX_WINDOW = 8192
+_PROBE_BUDGET = 1500
+
+
+def _fts_table() -> sa.TableClause:
+    return sa.table("mentions_fts", sa.column("rowid"))
+
+
+def _fts_match(match: str) -> Any:
+    return sa.literal_column("mentions_fts").op("MATCH")(match)
+
+
+def _document_frequency(conn: Connection, match: str, cap: int) -> int:
+    """How many mentions (of all workspaces) the FTS5 match selects, up to cap."""
+    fts = _fts_table()
+    hits = sa.select(fts.c.rowid).where(_fts_match(match)).limit(cap).subquery()
+    return int(conn.execute(sa.select(sa.func.count()).select_from(hits)).scalar_one())
+
+
+def _fts_probe(match: str) -> Any:
+    """The FTS5 match as a condition on one mention (a rowid probe)."""
+    fts = _fts_table()
+    return sa.exists(
+        sa.select(sa.literal(1)).select_from(fts).where(_fts_match(match), fts.c.rowid == _m.c.id)
+    )
+
+
+def _fts_rows(
+    conn: Connection,
+    workspace_id: int,
+    plain: MentionFilter,
+    probe: Any,
+    flt: MentionFilter,
+    newest_first: bool,
+    limit: int,
+    after: tuple[datetime, int] | None,
+) -> list[Row[Any]]:
+    """Up to limit rows passing flt (plain plus the full-text probe) beyond after, in order."""
+    base = _where(conn, workspace_id, plain)
+    rows: list[Row[Any]] = []
+    position = after
+    scanned = 0
+    window = _FIRST_WINDOW
+    while True:
+        beyond = _keyset(newest_first, position)
+        conditions = [*base, *([beyond] if beyond is not None else [])]
+        # The window's far end: the window-th mention beyond the position (None: fewer left).
+        edge_row = conn.execute(
+            _ordered(sa.select(_m.c.posted_at, _m.c.id).where(*conditions), newest_first)
+            .offset(window - 1)
+            .limit(1)
+        ).first()
+        edge = None if edge_row is None else (edge_row.posted_at, edge_row.id)
+        within = _keyset(newest_first, edge, inclusive=True)
+        stmt = _select_mentions().where(*conditions, probe)
+        if within is not None:
+            stmt = stmt.where(within)
+        got = conn.execute(_ordered(stmt, newest_first).limit(limit - len(rows))).all()
+        rows += got
+        if len(rows) >= limit or edge is None:
+            return rows
+        position, scanned = edge, scanned + window
+        expected = (limit - len(rows)) * scanned / max(len(rows), 1)
+        if scanned + expected > _PROBE_BUDGET:
+            break
+        window = min(max(int(expected * 1.25), window), _MAX_WINDOW)
+    return rows + _scan_rows(conn, workspace_id, flt, newest_first, limit - len(rows), position)
+
+
+def _scan_rows(
+    conn: Connection,
+    workspace_id: int,
+    flt: MentionFilter,
+    newest_first: bool,
+    limit: int,
+    after: tuple[datetime, int] | None,
+) -> list[Row[Any]]:
+    """Rows in time order from the index, kept when their id is among the match's ids.
+
+    "id + 0" keeps SQLite from reading the ids first and sorting them all.
+    """
+    match = to_fts5(flt.fts) if flt.fts is not None else None
+    if match is None:
+        raise ValueError("a scan against the full-text index needs a full-text filter")
+    fts = _fts_table()
+    plain = replace(flt, fts=None)
+    ids = sa.select(fts.c.rowid).where(_fts_match(match))
+    stmt = _select_mentions().where(*_where(conn, workspace_id, plain), (_m.c.id + 0).in_(ids))
+    beyond = _keyset(newest_first, after)
+    if beyond is not None:
+        stmt = stmt.where(beyond)
+    return list(conn.execute(_ordered(stmt, newest_first).limit(limit)).all())
+
+
+def _doclist_rows(
+    conn: Connection,
+    workspace_id: int,
+    flt: MentionFilter,
+    newest_first: bool,
+    limit: int,
+    after: tuple[datetime, int] | None,
+) -> list[Row[Any]]:
+    """Rows from the full-text index's own list: ids sorted by time first, then the rows."""
+    ids = sa.select(_m.c.id, _m.c.posted_at).where(*_where(conn, workspace_id, flt))
+    beyond = _keyset(newest_first, after)
+    if beyond is not None:
+        ids = ids.where(beyond)
+    picked = [row.id for row in conn.execute(_ordered(ids, newest_first).limit(limit))]
+    if not picked:
+        return []
+    stmt = _select_mentions().where(_m.c.id.in_(picked))
+    return list(conn.execute(_ordered(stmt, newest_first)).all())
 
 
 def count_mentions(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> int:

@@ -116,10 +116,11 @@ def page(
 ) -> tuple[list[Hit], str | None]:
     """One page of hits after the cursor, and the cursor of the next page (None: last)."""
     after = decode_cursor(cursor)
-    # Without a query every row is a hit, so read no more rows than the page needs.
-    chunk = limit + 1 if search.node is None else max(limit + 1, 500)
+    # Read no more rows than the page needs: the store stops a full-text search as soon as
+    # it has them, and the full-text prefilter is exact for most queries (a query with NOT
+    # or field conditions that rejects candidates reads further chunks of the same size).
     found = search_mentions(
-        store, workspace_id, search.node, search.flt, after=after, chunk_size=chunk
+        store, workspace_id, search.node, search.flt, after=after, chunk_size=limit + 1
     )
     taken = list(islice(found, limit + 1))
     if len(taken) <= limit:
