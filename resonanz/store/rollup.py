@@ -208,13 +208,6 @@ def _topic(flt: MentionFilter | None) -> int:
     return flt.topic_id if flt is not None and flt.topic_id is not None else ALL
 
 
-def _topic_ids(conn: Connection, workspace_id: int) -> list[int]:
-    """The workspace's topic ids (a list the key index can seek, unlike ``topic_id > 0``)."""
-    return list(
-        conn.execute(sa.select(topics.c.id).where(topics.c.workspace_id == workspace_id)).scalars()
-    )
-
-
 def count(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> int:
     """Mentions in the filter."""
     table, at = _source(flt, "day")
@@ -225,10 +218,19 @@ def count(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> int
 
 
 def _bucket(conn: Connection, at: Any, bucket: Literal["day", "hour"]) -> Any:
+    """The SQL grouping key of a bucket: the stored column itself where it already is one."""
+    if at.name == bucket:  # the daily table's day, or the hourly table's hour
+        return at
     if conn.dialect.name == "sqlite":
         return sa.func.substr(sa.cast(at, sa.Text), 1, 10 if bucket == "day" else 13)
-    fmt = "YYYY-MM-DD" if bucket == "day" else "YYYY-MM-DD HH24"
-    return sa.func.to_char(sa.func.timezone("UTC", at), fmt)
+    return sa.func.date_trunc(bucket, sa.func.timezone("UTC", at))
+
+
+def _label(value: Any, bucket: Literal["day", "hour"]) -> str:
+    """'YYYY-MM-DD' or 'YYYY-MM-DD HH' of a grouping key (a datetime or stored text)."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d" if bucket == "day" else "%Y-%m-%d %H")
+    return str(value)[: 10 if bucket == "day" else 13]
 
 
 def count_by(
@@ -246,12 +248,21 @@ def count_by(
     table, at = _source(flt, "day")
     n = sa.func.sum(table.c.n).label("n")
     if dimension == "topic":
-        label: Any = topics.c.name
-        stmt = (
-            sa.select(label.label("label"), n)
-            .select_from(table.join(topics, topics.c.id == table.c.topic_id))
-            .where(*_where(table, at, workspace_id, flt, _topic_ids(conn, workspace_id)))
+        names = dict(
+            conn.execute(
+                sa.select(topics.c.id, topics.c.name).where(topics.c.workspace_id == workspace_id)
+            ).all()
         )
+        grouped = sa.select(table.c.topic_id, n).where(
+            *_where(table, at, workspace_id, flt, list(names))
+        )
+        counted = [
+            (str(names[r.topic_id]), int(r.n))
+            for r in conn.execute(grouped.group_by(table.c.topic_id))
+            if r.n > 0
+        ]
+        counted.sort(key=lambda item: (-item[1], item[0]))
+        return counted[:limit] if limit > 0 else counted
     else:
         label = {"platform": table.c.platform, "lang": table.c.lang}.get(dimension)
         if label is None:
@@ -266,8 +277,9 @@ def count_by(
         stmt = stmt.order_by(n.desc(), sa.asc("label"))
     if limit > 0:
         stmt = stmt.limit(limit)
-    rows = [(str(row.label), int(row.n)) for row in conn.execute(stmt)]
-    return sorted(rows) if dimension == "day" else rows
+    if dimension == "day":
+        return sorted((_label(row.label, "day"), int(row.n)) for row in conn.execute(stmt))
+    return [(str(row.label), int(row.n)) for row in conn.execute(stmt)]
 
 
 def volume(
@@ -281,21 +293,27 @@ def volume(
     table, at = _source(flt, bucket)
     label = _bucket(conn, at, bucket).label("bucket")
     n = sa.func.sum(table.c.n).label("n")
+    names: dict[int, str | None] = dict(
+        conn.execute(
+            sa.select(topics.c.id, topics.c.name).where(topics.c.workspace_id == workspace_id)
+        ).all()
+    )
+    names[NO_TOPIC] = None
     if flt is not None and flt.topic_id is not None:
         wanted: Any = flt.topic_id
     else:
-        wanted = [NO_TOPIC, *_topic_ids(conn, workspace_id)]
+        wanted = list(names)
     stmt = (
-        sa.select(label, topics.c.name, n)
-        .select_from(table.outerjoin(topics, topics.c.id == table.c.topic_id))
+        sa.select(label, table.c.topic_id, n)
         .where(*_where(table, at, workspace_id, flt, wanted))
-        .group_by(label, topics.c.name)
-        .having(n > 0)
+        .group_by(label, table.c.topic_id)
     )
-    rows = [
-        (str(r.bucket) + (":00" if bucket == "hour" else ""), r.name, int(r.n))
-        for r in conn.execute(stmt)
-    ]
+    totals: Counter[tuple[str, str | None]] = Counter()
+    for r in conn.execute(stmt):
+        if r.topic_id in names:
+            text = _label(r.bucket, bucket) + (":00" if bucket == "hour" else "")
+            totals[(text, names[r.topic_id])] += int(r.n)
+    rows = [(at_, name, count) for (at_, name), count in totals.items() if count > 0]
     return sorted(rows, key=lambda row: (row[0], row[1] or ""))
 
 
