@@ -494,7 +494,7 @@ def _walk_by_followers(
     return None
 
 
-def _grouped_authors(
+def grouped_authors(
     conn: Connection,
     workspace_id: int,
     flt: MentionFilter | None,
@@ -523,10 +523,10 @@ def top_authors(
     """Authors of the filtered mentions by follower count (unknown counts last, by handle)."""
     walked = _walk_by_followers(conn, workspace_id, flt, limit)
     if walked is None:
-        return _grouped_authors(conn, workspace_id, flt, limit)
+        return grouped_authors(conn, workspace_id, flt, limit)
     found, exhausted = walked
     if len(found) < limit and exhausted:
-        found += _grouped_authors(conn, workspace_id, flt, limit - len(found), unknown_only=True)
+        found += grouped_authors(conn, workspace_id, flt, limit - len(found), unknown_only=True)
     return found
 
 

@@ -28,6 +28,7 @@ from resonanz.store.records import check_kind, source_record, topic_record
 from resonanz.store.schema import sources, topics, workspaces
 
 ANALYSE_AFTER_INSERTS = 1000
+GROUP_AUTHORS_BELOW = 5_000  # mentions in a filter up to which top authors are grouped
 
 
 def db_error(action: str, exc: SQLAlchemyError) -> StoreError:
@@ -484,6 +485,11 @@ class SqlStore:
     ) -> list[AuthorReach]:
         """The filtered mentions' authors with the most followers, with their mention counts."""
         with self._read("reading top authors") as conn:
+            # A filter with few mentions (known at once from the counts) is grouped directly;
+            # walking the authors by followers pays off only for many.
+            if self.use_counts and rollup.answers(flt):
+                if rollup.count(conn, workspace_id, flt) <= GROUP_AUTHORS_BELOW:
+                    return reads.grouped_authors(conn, workspace_id, flt, limit)
             return reads.top_authors(conn, workspace_id, flt, limit=limit)
 
     def newest_posted_at(self, workspace_id: int) -> datetime | None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from resonanz.models import Mention, TopicMatch, Workspace
-from resonanz.store import MentionFilter, SqlStore, reads
+from resonanz.store import MentionFilter, SqlStore, reads, sql
 from resonanz.store.base import AuthorReach
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # as in tests/store/conftest.py
@@ -116,6 +116,7 @@ def test_top_authors_paged_walk_and_grouped_fallback(
 ) -> None:
     monkeypatch.setattr(reads, "_AUTHOR_PAGE", page)
     monkeypatch.setattr(reads, "_AUTHOR_PAGES", pages)
+    monkeypatch.setattr(sql, "GROUP_AUTHORS_BELOW", -1)  # walk even for a few mentions
     flixbus, _ = _fill(store, ws, make_mention)
     top = store.top_authors(ws.id, limit=10)
     assert [(a.handle, a.followers, a.mentions) for a in top] == [
