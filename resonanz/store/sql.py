@@ -487,9 +487,13 @@ class SqlStore:
         with self._read("reading top authors") as conn:
             # A filter with few mentions (known at once from the counts) is grouped directly;
             # walking the authors by followers pays off only for many.
-            if self.use_counts and rollup.answers(flt):
-                if rollup.count(conn, workspace_id, flt) <= GROUP_AUTHORS_BELOW:
-                    return reads.grouped_authors(conn, workspace_id, flt, limit)
+            few = (
+                self.use_counts
+                and rollup.answers(flt)
+                and rollup.count(conn, workspace_id, flt) <= GROUP_AUTHORS_BELOW
+            )
+            if few:
+                return reads.grouped_authors(conn, workspace_id, flt, limit)
             return reads.top_authors(conn, workspace_id, flt, limit=limit)
 
     def newest_posted_at(self, workspace_id: int) -> datetime | None:
