@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from resonanz.store.records import check_kind, source_record, topic_record
 from resonanz.store.schema import sources, topics, workspaces
 
 ANALYSE_AFTER_INSERTS = 1000
-GROUP_AUTHORS_BELOW = 5_000  # mentions in a filter up to which top authors are grouped
+GROUP_AUTHORS_BELOW = 20_000  # mentions in a time range up to which top authors are grouped
 
 
 def db_error(action: str, exc: SQLAlchemyError) -> StoreError:
@@ -485,12 +486,14 @@ class SqlStore:
     ) -> list[AuthorReach]:
         """The filtered mentions' authors with the most followers, with their mention counts."""
         with self._read("reading top authors") as conn:
-            # A filter with few mentions (known at once from the counts) is grouped directly;
-            # walking the authors by followers pays off only for many.
+            # Grouping reads every mention of the time range (a topic filter is a probe per
+            # mention); walking the authors by followers pays off only for long ranges. The
+            # counts tell the range's size at once.
+            whole_range = None if flt is None else dataclasses.replace(flt, topic_id=None)
             few = (
                 self.use_counts
                 and rollup.answers(flt)
-                and rollup.count(conn, workspace_id, flt) <= GROUP_AUTHORS_BELOW
+                and rollup.count(conn, workspace_id, whole_range) <= GROUP_AUTHORS_BELOW
             )
             if few:
                 return reads.grouped_authors(conn, workspace_id, flt, limit)
