@@ -34,6 +34,34 @@ def to_fts(node: Node) -> FtsExpr | None:
     return _flat("or", [part for part in parts if part is not None])
 
 
+# The characters a hashtag / handle can start with before NFKC (text.hashtags and
+# text.mentions normalise first): the ASCII sign and its full-width and small forms.
+MARKERS: dict[str, tuple[str, ...]] = {
+    "#": ("#", "\uff03", "\ufe5f"),
+    "@": ("@", "\uff20", "\ufe6b"),
+}
+
+
+def required_marker(node: Node) -> str | None:
+    """'#' when every match has a hashtag, '@' when every match has a handle, else None.
+
+    The store can then skip mentions whose title and text hold no such sign at all: a
+    query like ``#db`` otherwise checks every post with the word "db".
+    """
+    if isinstance(node, Hashtag):
+        return "#"
+    if isinstance(node, Mention):
+        return "@"
+    if isinstance(node, Near):
+        return required_marker(node.left) or required_marker(node.right)
+    if isinstance(node, And):
+        return next((m for m in map(required_marker, node.children) if m), None)
+    if isinstance(node, Term | Phrase | Field | Not):
+        return None
+    found = {required_marker(child) for child in node.children}
+    return found.pop() if len(found) == 1 else None
+
+
 def _and(parts: list[FtsExpr | None]) -> FtsExpr | None:
     kept = [part for part in parts if part is not None]
     return _flat("and", kept) if kept else None

@@ -44,6 +44,9 @@ class MentionFilter:
     until: datetime | None = None
     fts: FtsExpr | None = None
     author: str | None = None  # an author handle, case-insensitive, without "@"
+    # Only mentions whose title or text holds one of these characters (the search sets
+    # it for queries that need a hashtag or handle; see query.fts.required_marker).
+    contains_any: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,16 @@ def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> li
                 sa.select(authors.c.id).where(sa.func.lower(authors.c.handle) == handle)
             )
         )
+    if flt.contains_any:
+        clauses.append(
+            sa.or_(
+                *(
+                    column.contains(char, autoescape=True)
+                    for char in flt.contains_any
+                    for column in (_m.c.text, _m.c.title)
+                )
+            )
+        )
     if flt.fts is not None:
         clauses.extend(_fts_clause(conn, flt.fts))
     return clauses
