@@ -94,13 +94,19 @@ def update_topic(
     query: str | None = None,
     kind: str | None = None,
     active: bool | None = None,
+    name: str | None = None,
     on_chunk: ChunkCallback | None = None,
 ) -> tuple[Topic, int | None]:
-    """Change a topic; a new query re-matches the stored mentions (else None)."""
+    """Change a topic (a new name keeps its matches); a new query re-matches the stored
+    mentions (else None)."""
     if query is not None:
         check_query(query)
     updated = store.update_topic(
-        topic.id, query=query, kind=check_kind(kind) if kind else None, active=active
+        topic.id,
+        query=query,
+        kind=check_kind(kind) if kind else None,
+        active=active,
+        name=name if name is not None and name.strip() != topic.name else None,
     )
     if query is None:
         return updated, None

@@ -64,8 +64,9 @@ def register(app: typer.Typer) -> None:
         query: str | None = typer.Option(None, "--query", help="New query."),
         kind: str | None = typer.Option(None, "--kind", help="New kind."),
         active: bool | None = typer.Option(None, "--active/--inactive", help="Pause/resume."),
+        rename: str | None = typer.Option(None, "--name", help="New name."),
     ) -> None:
-        """Change a topic's query, kind or state; stored mentions are re-matched."""
+        """Change a topic's query, kind, state or name; a new query re-matches mentions."""
         app_ctx = obj(ctx)
         if query is not None:
             _checked(app_ctx, query)
@@ -78,6 +79,7 @@ def register(app: typer.Typer) -> None:
                 query=query,
                 kind=kind,
                 active=active,
+                name=rename,
                 on_chunk=_on_chunk(progress, app_ctx, ws.id, name),
             )
         message = f"Topic '{updated.name}' updated"

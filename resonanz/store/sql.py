@@ -157,9 +157,14 @@ class SqlStore:
         query: str | None = None,
         kind: str | None = None,
         active: bool | None = None,
+        name: str | None = None,
     ) -> Topic:
-        """Change a topic's query, kind or active flag; returns the updated topic."""
+        """Change a topic's query, kind, active flag or name; ConflictError for a taken name."""
         changes: dict[str, Any] = {"updated_at": datetime.now(UTC)}
+        if name is not None:
+            if not name.strip():
+                raise ValidationError("a topic needs a non-empty name")
+            changes["name"] = name.strip()
         if query is not None:
             changes["query"] = query
         if kind is not None:
@@ -168,12 +173,15 @@ class SqlStore:
         if active is not None:
             changes["active"] = active
         with self._write(f"updating topic {topic_id}") as conn:
-            row = conn.execute(
-                sa.update(topics)
-                .where(topics.c.id == topic_id)
-                .values(changes)
-                .returning(*topics.c)
-            ).first()
+            try:
+                row = conn.execute(
+                    sa.update(topics)
+                    .where(topics.c.id == topic_id)
+                    .values(changes)
+                    .returning(*topics.c)
+                ).first()
+            except IntegrityError as exc:
+                raise ConflictError(f"a topic named '{changes['name']}' already exists") from exc
         if row is None:
             raise NotFoundError(f"topic {topic_id} does not exist")
         return topic_record(row)

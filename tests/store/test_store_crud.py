@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from resonanz.errors import ConflictError, NotFoundError, StoreError
+from resonanz.errors import ConflictError, NotFoundError, StoreError, ValidationError
 from resonanz.models import SourceHealth, TopicMatch, Workspace
 from resonanz.store import MentionFilter, SqlStore
 
@@ -151,3 +151,16 @@ def test_timestamps_round_trip_as_utc(store: SqlStore, ws: Workspace) -> None:
     naive = datetime(2024, 6, 1, 12, 0)
     store.record_source_run(src.id, at=naive)
     assert store.get_source_by_id(src.id).health.last_run_at == naive.replace(tzinfo=UTC)
+
+
+def test_rename_topic(store: SqlStore) -> None:
+    ws = store.create_workspace("rename", "Rename")
+    first = store.add_topic(ws.id, "Erste", "bahn", "brand")
+    store.add_topic(ws.id, "Zweite", "zug", "brand")
+    renamed = store.update_topic(first.id, name=" Marke ")
+    assert renamed.name == "Marke" and renamed.query == "bahn"
+    with pytest.raises(ConflictError, match="Zweite"):
+        store.update_topic(first.id, name="Zweite")
+    with pytest.raises(ValidationError):
+        store.update_topic(first.id, name="  ")
+    assert [t.name for t in store.list_topics(ws.id)] == ["Marke", "Zweite"]

@@ -83,7 +83,7 @@ def test_update_rematches_and_toggle_and_delete(login: Login, world: World) -> N
     token = csrf_of(client)
     page = client.get(f"/w/acme/topics/{topic}")
     assert page.status_code == 200 and "bahn OR zug" in page.text
-    form = {"csrf_token": token, "kind": "brand", "query": "kaffee OR zug"}
+    form = {"csrf_token": token, "name": "Brand", "kind": "brand", "query": "kaffee OR zug"}
     assert client.post(f"/w/acme/topics/{topic}", data=form).status_code == 200
     assert _matches(world, "Brand") == 2  # "Zug fällt aus" and "Kaffee im ICE"
     client.post(f"/w/acme/topics/{topic}/active", data={"csrf_token": token, "active": "0"})
@@ -136,3 +136,25 @@ def test_api_topics_crud_lint_preview(login: Login, world: World) -> None:
     vh = {"X-CSRF-Token": csrf_of(viewer)}
     assert viewer.post(base, json={"name": "Y", "query": "y"}, headers=vh).status_code == 403
     assert viewer.post(f"{base}/lint", json={"query": "y"}, headers=vh).status_code == 200
+
+
+def test_rename_keeps_the_matches_and_refuses_a_taken_name(login: Login, world: World) -> None:
+    client = login("editor")
+    topic = world.ids["acme.topic"]
+    ws = world.ids["acme.workspace"]
+    world.store.add_topic(ws, "Taken", "kaffee", "keyword")
+    token = csrf_of(client)
+    before = _matches(world, "Brand")
+    form = {"csrf_token": token, "name": "Taken", "kind": "brand", "query": "bahn OR zug"}
+    taken = client.post(f"/w/acme/topics/{topic}", data=form)
+    assert taken.status_code == 422 and 'value="Taken"' in taken.text
+    assert "A topic with this name exists already." in taken.text
+    form["name"] = "Die Marke"
+    assert client.post(f"/w/acme/topics/{topic}", data=form).status_code == 200
+    assert _matches(world, "Die Marke") == before
+    api = client.patch(
+        f"/api/v1/workspaces/acme/topics/{topic}",
+        json={"name": "Marke"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert api.status_code == 200 and api.json()["name"] == "Marke"

@@ -108,6 +108,7 @@ class TopicIn(BaseModel):
 
 
 class TopicPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: str | None = None
     query: str | None = Field(default=None, min_length=1, max_length=10000)
     active: bool | None = None

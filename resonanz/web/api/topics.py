@@ -103,10 +103,12 @@ def get_topic(topic_id: int, access: Viewer, store: StoreDep) -> TopicOut:
 
 @router.patch(PREFIX + "/{topic_id}", response_model=TopicSaved)
 def patch_topic(topic_id: int, body: TopicPatch, access: Editor, store: StoreDep) -> TopicSaved:
-    """Change kind, query or active state; a new query re-matches the stored mentions."""
+    """Change name, kind, query or active state; a new query re-matches the stored mentions."""
     topic = topic_by_id(store, access.workspace.id, topic_id)
     query = body.query if body.query is not None and body.query != topic.query else None
-    updated, matched = update_topic(store, topic, query=query, kind=body.kind, active=body.active)
+    updated, matched = update_topic(
+        store, topic, query=query, kind=body.kind, active=body.active, name=body.name
+    )
     store.accounts.audit(
         access.workspace.id,
         access.user.id,

@@ -170,19 +170,22 @@ def topic_update(
     access: Editor,
     store: StoreDep,
     topic_id: int,
+    name: FormStr = "",
     kind: FormStr = "",
     query: FormStr = "",
 ) -> Response:
     """Save a changed topic; a changed query re-matches the stored mentions."""
     topic = topic_by_id(store, access.workspace.id, topic_id)
-    form = {"name": topic.name, "kind": kind, "query": query}
-    errors = _check_form(topic.name, kind, query)
+    form = {"name": name, "kind": kind, "query": query}
+    errors = _check_form(name, kind, query)
     if not errors:
         changed = query if query != topic.query else None
         try:
-            updated, matched = update_topic(store, topic, query=changed, kind=kind)
+            updated, matched = update_topic(store, topic, query=changed, kind=kind, name=name)
         except QueryError as exc:
             errors["query"] = query_error(exc)
+        except ConflictError:
+            errors["name"] = _("A topic with this name exists already.")
         else:
             store.accounts.audit(
                 access.workspace.id,
