@@ -429,6 +429,21 @@ class AccountStore:
                 return Membership(row.workspace_id, user_id, row.role)
         return Membership(row.workspace_id, user_id, exists.role)
 
+    def revoke_invitation(self, workspace_id: int, invitation_id: int) -> Invitation:
+        """Withdraw an open invitation of this workspace (its link stops working)."""
+        with self._write("revoking an invitation") as conn:
+            row = conn.execute(
+                sa.select(invitations).where(
+                    invitations.c.id == invitation_id,
+                    invitations.c.workspace_id == workspace_id,
+                    invitations.c.accepted_at.is_(None),
+                )
+            ).first()
+            if row is None:
+                raise NotFoundError(f"invitation {invitation_id} is not open in this workspace")
+            conn.execute(sa.delete(invitations).where(invitations.c.id == invitation_id))
+        return _invitation(row)
+
     def list_invitations(self, workspace_id: int) -> list[Invitation]:
         """The workspace's open invitations, newest first."""
         with self._read("listing invitations") as conn:

@@ -281,3 +281,38 @@ def test_invitation_by_mail_when_smtp_is_set(
         assert len(peer.messages) == 1 and peer.messages[0]["To"] == "mail@acme.test"
         body = str(peer.messages[0].get_payload())
         assert re.search(r"http://testserver/invite/\S+", body)
+
+
+def test_withdrawn_invitation_link_stops_working(
+    login: Login, world: World, anon: TestClient
+) -> None:
+    acme = world.ids["acme.workspace"]
+    accounts = world.store.accounts
+    first, secret = accounts.invite(acme, "first@new.test", "viewer", world.users["admin"].id)
+    second, _ = accounts.invite(acme, "second@new.test", "viewer", world.users["admin"].id)
+    client = login("admin")
+    token = csrf_of(client)
+    page = client.post(
+        f"/w/acme/settings/invitations/{first.id}/revoke",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert page.status_code == 303
+    assert anon.get(f"/invite/{secret}").status_code == 404
+    editor = login("editor")
+    refused = editor.delete(
+        f"/api/v1/workspaces/acme/invitations/{second.id}",
+        headers={"X-CSRF-Token": csrf_of(editor)},
+    )
+    assert refused.status_code == 403
+    api = client.delete(
+        f"/api/v1/workspaces/acme/invitations/{second.id}", headers={"X-CSRF-Token": token}
+    )
+    assert api.status_code == 204
+    assert accounts.list_invitations(acme) == []
+    again = client.delete(
+        f"/api/v1/workspaces/acme/invitations/{second.id}", headers={"X-CSRF-Token": token}
+    )
+    assert again.status_code == 404
+    actions = [e.action for e in accounts.audit_entries(acme)]
+    assert actions[:2] == ["invitation.revoke", "invitation.revoke"]

@@ -89,6 +89,13 @@ def create_invitation(
     )
 
 
+@router.delete(WS + "/invitations/{invitation_id}", status_code=204)
+def revoke_invitation(invitation_id: int, access: Admin, store: StoreDep) -> None:
+    """Withdraw an open invitation (its link stops working)."""
+    revoked = store.accounts.revoke_invitation(access.workspace.id, invitation_id)
+    store.accounts.audit(access.workspace.id, access.user.id, "invitation.revoke", revoked.email)
+
+
 @router.get(WS + "/tokens", response_model=list[TokenOut])
 def list_tokens(access: Viewer, store: StoreDep) -> list[TokenOut]:
     """The caller's API tokens for this workspace (admins: everyone's)."""

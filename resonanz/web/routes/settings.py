@@ -114,6 +114,14 @@ def invitation_create(
     return _page(request, access, store, sent=sent)
 
 
+@router.post("/w/{slug}/settings/invitations/{invitation_id}/revoke")
+def invitation_revoke(access: Admin, store: StoreDep, invitation_id: int) -> Response:
+    """Withdraw an open invitation."""
+    revoked = store.accounts.revoke_invitation(access.workspace.id, invitation_id)
+    store.accounts.audit(access.workspace.id, access.user.id, "invitation.revoke", revoked.email)
+    return _back(access, "invitations")
+
+
 @router.post("/w/{slug}/settings/tokens")
 def token_create(request: Request, access: Viewer, store: StoreDep, name: FormStr = "") -> Response:
     """Create an API token of the caller's; its secret is shown once."""
