@@ -33,7 +33,7 @@ from fastapi.testclient import TestClient
 
 from resonanz.bench.web_data import END, SPAN, Generated, Progress, generate
 from resonanz.bench.web_export import export_page, export_store
-from resonanz.bench.web_search import QUERIES, search_page, search_store
+from resonanz.bench.web_search import QUERIES, search_page, search_store, timed_gets
 from resonanz.config import Settings
 from resonanz.store import Store, open_store
 from resonanz.web import create_app
@@ -88,17 +88,6 @@ def _login(app: FastAPI, store: Store, workspace_id: int, slug: str) -> TestClie
     if answer.status_code != 303:
         raise RuntimeError(f"bench login failed with {answer.status_code}")
     return client
-
-
-def _timed(client: TestClient, urls: list[str]) -> list[float]:
-    took = []
-    for url in urls:
-        started = time.perf_counter()
-        answer = client.get(url)
-        took.append(time.perf_counter() - started)
-        if answer.status_code != 200:
-            raise RuntimeError(f"GET {url} answered {answer.status_code}")
-    return took
 
 
 @contextmanager
@@ -179,7 +168,7 @@ def bench_web(
                 if progress:
                     progress("overview", 0, 1)
                 client.get(f"/w/{slug}")  # warm-up: templates, plans, caches
-                overview = _timed(client, overview_urls(data, rng))
+                overview = timed_gets(client, overview_urls(data, rng))
                 if progress:
                     progress("search", 0, 1)
                 if _has_page(client, f"/w/{slug}/mentions?q=bahn"):

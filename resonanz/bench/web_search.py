@@ -38,17 +38,21 @@ QUERIES = (
 )
 
 
-def search_page(client: TestClient, slug: str) -> list[float]:
-    """Seconds per ``GET /w/{slug}/mentions?q=...``, one per query."""
+def timed_gets(client: TestClient, urls: list[str]) -> list[float]:
+    """Seconds per GET of each url; RuntimeError for an answer other than 200."""
     took = []
-    for query in QUERIES:
-        url = f"/w/{slug}/mentions?q={quote(query)}"
+    for url in urls:
         started = time.perf_counter()
         answer = client.get(url)
         took.append(time.perf_counter() - started)
         if answer.status_code != 200:
             raise RuntimeError(f"GET {url} answered {answer.status_code}")
     return took
+
+
+def search_page(client: TestClient, slug: str) -> list[float]:
+    """Seconds per ``GET /w/{slug}/mentions?q=...``, one per query."""
+    return timed_gets(client, [f"/w/{slug}/mentions?q={quote(query)}" for query in QUERIES])
 
 
 def search_store(store: Store, workspace_id: int) -> list[float]:

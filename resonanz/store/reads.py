@@ -417,14 +417,21 @@ def count_by(
         .where(*_where(conn, workspace_id, flt))
         .group_by(label)
     )
+    rows = [
+        (str(row.label), int(row.n))
+        for row in conn.execute(order_counts(stmt, n, dimension, limit))
+    ]
+    return sorted(rows) if dimension == "day" else rows
+
+
+def order_counts(stmt: sa.Select[Any], n: Any, dimension: str, limit: int) -> sa.Select[Any]:
+    """count_by's order: the latest days (put back in order by the caller), else the most
+    frequent labels first, then by label; at most limit rows when limit > 0."""
     if dimension == "day":
         stmt = stmt.order_by(sa.desc("label"))
     else:
         stmt = stmt.order_by(n.desc(), sa.asc("label"))
-    if limit > 0:
-        stmt = stmt.limit(limit)
-    rows = [(str(row.label), int(row.n)) for row in conn.execute(stmt)]
-    return sorted(rows) if dimension == "day" else rows
+    return stmt.limit(limit) if limit > 0 else stmt
 
 
 def volume(

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 from resonanz.store.base import MentionFilter
 from resonanz.store.bulk import bulk_upsert, chunks
+from resonanz.store.reads import order_counts
 from resonanz.store.schema import matches, mention_counts, mention_counts_daily, mentions, topics
 from resonanz.store.types import to_utc
 
@@ -123,29 +124,6 @@ def states_of(conn: Connection, ids: Sequence[int]) -> dict[int, State]:
     }
 
 
-def states_by_key(
-    conn: Connection, workspace_id: int, keys: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], State]:
-    """The state of those (platform, native id) keys that are stored."""
-    by_platform: dict[str, list[str]] = {}
-    for platform, native_id in keys:
-        by_platform.setdefault(platform, []).append(native_id)
-    ids: dict[int, tuple[str, str]] = {}
-    for platform, natives in by_platform.items():
-        for part in chunks(natives):
-            rows = conn.execute(
-                sa.select(mentions.c.id, mentions.c.native_id).where(
-                    mentions.c.workspace_id == workspace_id,
-                    mentions.c.platform == platform,
-                    mentions.c.native_id.in_(part),
-                )
-            )
-            ids.update((id_, (platform, native)) for id_, native in rows)
-    if not ids:
-        return {}
-    return {ids[id_]: state for id_, state in states_of(conn, list(ids)).items()}
-
-
 def remove_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
     """Take a topic out of the counts (before its matches are deleted)."""
     ids = list(
@@ -208,6 +186,14 @@ def _topic(flt: MentionFilter | None) -> int:
     return flt.topic_id if flt is not None and flt.topic_id is not None else ALL
 
 
+def _topic_names(conn: Connection, workspace_id: int) -> dict[int, str]:
+    """The workspace's topic names by id."""
+    rows = conn.execute(
+        sa.select(topics.c.id, topics.c.name).where(topics.c.workspace_id == workspace_id)
+    )
+    return {topic_id: name for topic_id, name in rows}
+
+
 def count(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> int:
     """Mentions in the filter."""
     table, at = _source(flt, "day")
@@ -248,11 +234,7 @@ def count_by(
     table, at = _source(flt, "day")
     n = sa.func.sum(table.c.n).label("n")
     if dimension == "topic":
-        names = dict(
-            conn.execute(
-                sa.select(topics.c.id, topics.c.name).where(topics.c.workspace_id == workspace_id)
-            ).all()
-        )
+        names = _topic_names(conn, workspace_id)
         grouped = sa.select(table.c.topic_id, n).where(
             *_where(table, at, workspace_id, flt, list(names))
         )
@@ -270,13 +252,7 @@ def count_by(
         stmt = sa.select(label.label("label"), n).where(
             *_where(table, at, workspace_id, flt, _topic(flt))
         )
-    stmt = stmt.group_by(label).having(n > 0)
-    if dimension == "day":
-        stmt = stmt.order_by(sa.desc("label"))
-    else:
-        stmt = stmt.order_by(n.desc(), sa.asc("label"))
-    if limit > 0:
-        stmt = stmt.limit(limit)
+    stmt = order_counts(stmt.group_by(label).having(n > 0), n, dimension, limit)
     if dimension == "day":
         return sorted((_label(row.label, "day"), int(row.n)) for row in conn.execute(stmt))
     return [(str(row.label), int(row.n)) for row in conn.execute(stmt)]
@@ -293,12 +269,7 @@ def volume(
     table, at = _source(flt, bucket)
     label = _bucket(conn, at, bucket).label("bucket")
     n = sa.func.sum(table.c.n).label("n")
-    names: dict[int, str | None] = dict(
-        conn.execute(
-            sa.select(topics.c.id, topics.c.name).where(topics.c.workspace_id == workspace_id)
-        ).all()
-    )
-    names[NO_TOPIC] = None
+    names: dict[int, str | None] = {**_topic_names(conn, workspace_id), NO_TOPIC: None}
     if flt is not None and flt.topic_id is not None:
         wanted: Any = flt.topic_id
     else:

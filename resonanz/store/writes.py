@@ -54,7 +54,9 @@ def save_batch(
     unique, skipped = _dedupe(batch)
     _check_topics(conn, workspace_id, {tm.topic_id for m in unique for tm in m.matches})
     author_ids = _upsert_authors(conn, workspace_id, [m.author for m in unique if m.author], at)
-    before = rollup.states_by_key(conn, workspace_id, [(m.platform, m.native_id) for m in unique])
+    stored = _stored_ids(conn, workspace_id, [(m.platform, m.native_id) for m in unique])
+    states = rollup.states_of(conn, list(stored.values())) if stored else {}
+    before = {key: states[id_] for key, id_ in stored.items()}
     ids, inserted = _upsert_mentions(conn, workspace_id, unique, author_ids, source_id)
     match_rows = [
         {
