@@ -15,7 +15,9 @@
     │   ├── AuthError                    credentials rejected or expired (not retried)
     │   └── ParseError(ValueError)       the payload (feed, file, row) is malformed;
     │                                    carries where (file/line or URL)
-    └── PluginError                      a plugin failed to load or registered nonsense
+    ├── PluginError                      a plugin failed to load or registered nonsense
+    └── DeliveryError                    a notifier could not deliver an alert; ``permanent``
+                                         when retrying cannot help (wrong password, 404)
 
 The CLI turns a ResonanzError into a one-line message and a non-zero exit code;
 the web layer turns it into an HTTP error.
@@ -101,3 +103,11 @@ class ParseError(SourceError, ValueError):
 
 class PluginError(ResonanzError):
     """A plugin failed to load or registered something invalid."""
+
+
+class DeliveryError(ResonanzError):
+    """A notifier could not deliver an alert; ``permanent`` when retrying cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        self.permanent = permanent
+        super().__init__(message)

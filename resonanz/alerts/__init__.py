@@ -1,0 +1,1 @@
+"""Alerts: rules per topic, detectors' findings turned into incidents, notifiers that deliver them."""
