@@ -22,8 +22,9 @@ ENV_PREFIX = "RESONANZ_"
 CONFIG_FILE_NAME = "resonanz.toml"
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def _setting(default: Any, help: str, *, secret: bool = False) -> Any:
+    # A secret setting stays out of repr() (and so out of logs and tracebacks).
+    return field(default=default, repr=not secret, metadata={"help": help, "secret": secret})
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,15 @@ class Settings:
         "",
         "Key that signs session cookies (keep it secret; changing it logs everyone out). "
         "Default: a random key created once in data_dir/secret_key.",
+        secret=True,
+    )
+    encryption_key: str = _setting(
+        "",
+        "Key that encrypts secrets at rest (platform tokens, SMTP passwords, webhook secrets) "
+        "with AES-256-GCM: base64 of 32 bytes. Several keys, comma-separated, rotate: the "
+        "first encrypts, all decrypt. Default: a random key created once in "
+        "data_dir/encryption_key.",
+        secret=True,
     )
     cookie_secure: bool = _setting(
         True,
@@ -99,6 +109,7 @@ class Settings:
         "",
         "SMTP server for password-reset and invitation e-mails: smtp://user:pass@host:587 "
         "(STARTTLS) or smtps://user:pass@host:465; empty: links are shown to admins instead.",
+        secret=True,
     )
     mail_from: str = _setting("resonanz@localhost", "Sender address of Resonanz's e-mails.")
     default_locale: str = _setting(
