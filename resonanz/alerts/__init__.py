@@ -1,1 +1,1 @@
-"""Alerts: rules per topic, detectors' findings turned into incidents, notifiers that deliver them."""
+"""Alerts: rules per topic, findings turned into incidents, notifiers that deliver them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -47,6 +48,55 @@ def register(app: typer.Typer) -> None:
 
             figures = bench_match(n_queries=queries, n_posts=posts, seed=seed, progress=report)
         _print(app_ctx, "bench match", figures, as_json)
+
+    @bench.command("alerts")
+    def alerts(
+        ctx: typer.Context,
+        topics: int = typer.Option(10, "--topics", help="Topic streams to build."),
+        weeks: int = typer.Option(8, "--weeks", help="Simulated weeks per topic."),
+        warmup: int = typer.Option(
+            4, "--warmup-weeks", help="Weeks of history before bursts are injected."
+        ),
+        rate: float = typer.Option(5.0, "--rate", help="Mean mentions per minute per topic."),
+        bursts: int = typer.Option(
+            5, "--bursts-per-size", help="Bursts of each size (3x, 5x, 10x) per topic."
+        ),
+        burst_minutes: int = typer.Option(30, "--burst-minutes", help="How long a burst lasts."),
+        sensitivity: float = typer.Option(
+            1e-6, "--alpha", help="Tail probability below which a window fires."
+        ),
+        data: Path | None = typer.Option(
+            None,
+            "--data",
+            help="The shared data folder (SB10k, PotTS, GermEval); default: bundled sample.",
+        ),
+        seed: int = typer.Option(0, "--seed", help="Random seed."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """Spike alerts on a replayed real stream with injected 3x/5x/10x bursts: recall,
+        false alarms per topic and week, latency."""
+        from resonanz.bench.alerts import bench_alerts
+
+        app_ctx = obj(ctx)
+        with Progress(console=app_ctx.err, transient=True) as progress:
+            task = progress.add_task("bench alerts", total=None)
+
+            def report(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=stage, completed=done, total=total)
+
+            figures = bench_alerts(
+                topics=topics,
+                weeks=weeks,
+                warmup_weeks=warmup,
+                rate=rate,
+                bursts_per_size=bursts,
+                burst_minutes=burst_minutes,
+                sensitivity=sensitivity,
+                data_dir=data,
+                seed=seed,
+                progress=report,
+            )
+        _print(app_ctx, "bench alerts", figures, as_json)
 
     @bench.command("ingest")
     def ingest(
