@@ -29,7 +29,9 @@ __all__ = [
     "Resolver",
     "SafeFetcher",
     "address_problem",
+    "checked_addresses",
     "parse_retry_after",
+    "pinned_request",
     "resolve_host",
     "validate_url",
 ]
@@ -181,6 +183,67 @@ def validate_url(url: str, settings: Settings, *, resolver: Resolver = resolve_h
     return str(parsed)
 
 
+def _checked(url: httpx.URL, settings: Settings, resolver: Resolver) -> list[str]:
+    if not settings.allow_private_targets:
+        _check_name(url)
+    addresses = _resolve(url, resolver)
+    if not settings.allow_private_targets:
+        _check_addresses(url, addresses)
+    return addresses
+
+
+def checked_addresses(
+    url: str, settings: Settings, *, resolver: Resolver = resolve_host
+) -> list[str]:
+    """Resolve ``url``'s host now and check every address as each fetcher hop does.
+
+    Connect only to these addresses (see ``pinned_request``). UnsafeURLError for an invalid
+    or private target, FetchError when the name does not resolve.
+    """
+    return _checked(_parse(url), settings, resolver)
+
+
+def pinned_request(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    address: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    content: bytes | None = None,
+) -> httpx.Request:
+    """A request for ``url`` that connects to ``address``; Host and TLS keep the real name.
+
+    The connection is closed after the response: the pool is keyed by address, and a TLS
+    connection verified for one name must not carry a request for another.
+    """
+    return _pinned(client, method, _parse(url), address, headers or {}, content)
+
+
+def _pinned(
+    client: httpx.Client,
+    method: str,
+    parsed: httpx.URL,
+    address: str,
+    headers: Mapping[str, str],
+    content: bytes | None = None,
+) -> httpx.Request:
+    host = _host_of(parsed)
+    extensions = {}
+    sent = {**headers, "Host": parsed.netloc.decode("ascii")}
+    if parsed.scheme == "https":
+        if not _is_ip(host):
+            extensions["sni_hostname"] = host
+        sent["Connection"] = "close"
+    return client.build_request(
+        method,
+        parsed.copy_with(host=address),
+        headers=sent,
+        content=content,
+        extensions=extensions,
+    )
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta seconds or HTTP date), or None."""
     if value is None or not value.strip():
@@ -290,25 +353,10 @@ class SafeFetcher:
 
     def _open(self, url: httpx.URL, headers: Mapping[str, str]) -> httpx.Response:
         """Resolve, check and connect to the validated address; return a streaming response."""
-        if not self._settings.allow_private_targets:
-            _check_name(url)
-        addresses = _resolve(url, self._resolver)
-        if not self._settings.allow_private_targets:
-            _check_addresses(url, addresses)
-        host = _host_of(url)
-        extensions = {}
-        sent = {**headers, "Host": url.netloc.decode("ascii")}
-        if url.scheme == "https":
-            if not _is_ip(host):
-                extensions["sni_hostname"] = host
-            # The pool is keyed by IP: a kept-alive TLS connection verified for one name
-            # must not carry a request for another name on the same address.
-            sent["Connection"] = "close"
+        addresses = _checked(url, self._settings, self._resolver)
         last: httpx.TransportError | None = None
         for address in addresses[:4]:
-            request = self._client.build_request(
-                "GET", url.copy_with(host=address), headers=sent, extensions=extensions
-            )
+            request = _pinned(self._client, "GET", url, address, headers)
             try:
                 return self._client.send(request, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
