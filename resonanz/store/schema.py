@@ -218,3 +218,78 @@ def _counts_table(name: str, column: str) -> sa.Table:
 
 mention_counts = _counts_table("mention_counts", "hour")
 mention_counts_daily = _counts_table("mention_counts_daily", "day")
+
+# -- alerts (migration 0005)
+
+alert_channels = sa.Table(
+    "alert_channels",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("config", JSONDoc, nullable=False),
+    sa.Column("secrets", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_success_at", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", UTCDateTime),
+)
+
+alert_rules = sa.Table(
+    "alert_rules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("detector", sa.String(50), nullable=False),
+    sa.Column("params", JSONDoc, nullable=False),
+    sa.Column("quiet_hours", sa.String(20)),
+    sa.Column("timezone", sa.String(100), nullable=False),
+    sa.Column("lang", sa.String(10), nullable=False),
+    sa.Column("channels", JSONDoc, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("checked_at", UTCDateTime),
+)
+
+alert_incidents = sa.Table(
+    "alert_incidents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("rule_id", sa.ForeignKey("alert_rules.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("resolved_at", UTCDateTime),
+    sa.Column("notified_ratio", sa.Float, nullable=False),
+    sa.Column("notified_at", UTCDateTime, nullable=False),
+    sa.Column("peak_ratio", sa.Float, nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("observed", sa.Integer, nullable=False),
+    sa.Column("expected", sa.Float, nullable=False),
+    sa.Column("explanation", sa.Text, nullable=False),
+    sa.Column("mention_ids", JSONDoc, nullable=False),
+)
+
+alert_deliveries = sa.Table(
+    "alert_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "incident_id", sa.ForeignKey("alert_incidents.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("channel_id", sa.ForeignKey("alert_channels.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("message", JSONDoc, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime),
+)

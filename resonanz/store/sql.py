@@ -16,6 +16,7 @@ from resonanz.errors import ConflictError, NotFoundError, StoreError, Validation
 from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 from resonanz.store import reads, rollup, texts, writes
 from resonanz.store.accounts import AccountStore
+from resonanz.store.alerts import AlertStore
 from resonanz.store.base import (
     AuthorReach,
     CountDimension,
@@ -47,6 +48,7 @@ class SqlStore:
         # PostgreSQL only: rows inserted since open, until planner statistics are known.
         self._unanalysed_inserts: int | None = 0 if engine.dialect.name == "postgresql" else None
         self.accounts = AccountStore(self._write, self._read)
+        self.alerts = AlertStore(self._write, self._read)
         # Counts come from mention_counts where the filter allows (store.rollup); False
         # reads the mentions themselves (tests compare both).
         self.use_counts = True

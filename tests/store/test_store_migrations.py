@@ -23,6 +23,10 @@ TABLES = {
     "users",
     "memberships",
     "mention_counts",
+    "alert_channels",
+    "alert_rules",
+    "alert_incidents",
+    "alert_deliveries",
     "alembic_version",
 }
 
@@ -30,7 +34,7 @@ TABLES = {
 def test_migrates_an_empty_database_to_head(store_url: str) -> None:
     store = open_store(store_url)
     try:
-        assert current_revision(store.engine) == head_revision() == "0004"
+        assert current_revision(store.engine) == head_revision() == "0005"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names >= TABLES
     finally:

@@ -1,0 +1,481 @@
+"""The alert engine: one detection tick over a workspace's rules, then the due deliveries.
+
+``check`` runs every rule's detector once (``resonanz alerts run`` calls it every 60
+seconds), turns findings into incident changes (``alerts.incidents``) and queues the
+messages in the same transaction as the change. ``deliver`` sends what is due: a
+transient failure (timeout, 5xx, 429) is retried with growing pauses, a permanent one
+(wrong password, 404, a broken channel config) stops at once; both are kept with the
+delivery and the channel, visible in ``resonanz alerts history`` and ``channel list``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pluggy
+
+from resonanz import secrets
+from resonanz.alerts.incidents import IncidentState, TrackerPolicy, step
+from resonanz.alerts.message import AlertMessage, ExampleMention
+from resonanz.alerts.notifiers import make_notifier
+from resonanz.alerts.rules import Incident, Rule, in_quiet_hours
+from resonanz.analytics.spikes import (
+    SENSITIVITY,
+    Expectation,
+    SpikeFinding,
+    SpikeParams,
+    expectation,
+    find_spike,
+    measure_dispersion,
+    minute_dispersion,
+)
+from resonanz.config import Settings
+from resonanz.errors import DeliveryError, ResonanzError, ValidationError
+from resonanz.models import Workspace
+from resonanz.store import Store
+
+HOUR = timedelta(hours=1)
+WEEK = timedelta(weeks=1)
+MAX_ATTEMPTS = 8
+FIRST_RETRY_S = 30
+MAX_RETRY_S = 3600
+EXAMPLES = 5
+
+
+@dataclass
+class TickReport:
+    """What one detection tick did."""
+
+    rules: int = 0
+    opened: int = 0
+    updated: int = 0
+    resolved: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery round did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _floor_minute(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def _floor_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def check(
+    store: Store,
+    settings: Settings,
+    workspace: Workspace,
+    *,
+    now: datetime | None = None,
+    policy: TrackerPolicy = TrackerPolicy(),
+) -> TickReport:
+    """One detection tick for every enabled rule of the workspace."""
+    now = now or datetime.now(UTC)
+    report = TickReport()
+    for rule in store.alerts.list_rules(workspace.id, enabled_only=True):
+        report.rules += 1
+        try:
+            if rule.detector == "volume_spike":
+                _volume_spike(store, settings, workspace, rule, now, policy, report)
+            elif rule.detector == "new_author":
+                _new_authors(store, settings, workspace, rule, now, report)
+            store.alerts.set_rule_checked(rule.id, now)
+        except ResonanzError as exc:
+            report.errors.append(f"rule {rule.detector} on topic {rule.topic!r}: {exc}")
+    return report
+
+
+# -- volume spikes
+
+
+@dataclass(frozen=True)
+class VolumeView:
+    """What the volume detector sees at a tick (also shown by ``resonanz trends``)."""
+
+    tick: datetime
+    minutes: list[int]  # the last 15 whole minutes, oldest first
+    expected: list[float]  # the expected count of each of those minutes
+    expect: Expectation
+    clumping: float
+    finding: SpikeFinding | None
+    hours: dict[datetime, int]  # hourly counts read (4 weeks and a day)
+
+
+def volume_view(
+    store: Store, workspace_id: int, topic_id: int, params: SpikeParams, now: datetime
+) -> VolumeView:
+    """Read the counts and test the windows for one topic at ``now``."""
+    tick = _floor_minute(now)
+    hour = _floor_hour(tick - timedelta(minutes=1))
+    first = hour - params.weeks * WEEK - 25 * HOUR
+    hours = store.alerts.hour_counts(workspace_id, topic_id, first, hour + HOUR)
+    start = min(hours) if hours else hour
+
+    def slots(at: datetime) -> list[list[int]]:
+        out = []
+        for i in range(25):
+            h = at - i * HOUR
+            out.append(
+                [
+                    hours.get(h - w * WEEK, 0)
+                    for w in range(1, params.weeks + 1)
+                    if h - w * WEEK >= start
+                ]
+            )
+        return out
+
+    def expect_at(at: datetime) -> Expectation:
+        history = slots(at)
+        recent = [hours.get(at - i * HOUR, 0) if at - i * HOUR >= start else 0 for i in range(25)]
+        return expectation(history, recent, dispersion=measure_dispersion(history))
+
+    now_expect = expect_at(hour)
+    before = expect_at(hour - HOUR)
+    times = store.alerts.posted_times(workspace_id, topic_id, tick - 24 * HOUR, tick)
+    per_minute: dict[datetime, int] = {}
+    for t in times:
+        key = _floor_minute(t)
+        per_minute[key] = per_minute.get(key, 0) + 1
+    width = max(params.windows)
+    window = [tick - timedelta(minutes=width - i) for i in range(width)]
+    minutes = [per_minute.get(m, 0) for m in window]
+    expected = [(now_expect if _floor_hour(m) == hour else before).per_minute for m in window]
+    past_hours = [
+        [per_minute.get(h + timedelta(minutes=i), 0) for i in range(60)]
+        for h in (hour - k * HOUR for k in range(1, 25))
+        if h >= start
+    ]
+    clumping = minute_dispersion(past_hours)
+    finding = find_spike(minutes, expected, now_expect, params, clumping=clumping)
+    return VolumeView(tick, minutes, expected, now_expect, clumping, finding, hours)
+
+
+def spike_params(rule: Rule) -> SpikeParams:
+    """The detector settings of a volume rule."""
+    p = rule.params
+    return SpikeParams(
+        alpha=SENSITIVITY[p.get("sensitivity", "normal")],
+        min_mentions=int(p.get("min_mentions", 10)),
+        min_ratio=float(p.get("min_ratio", 2.0)),
+    )
+
+
+def _volume_spike(
+    store: Store,
+    settings: Settings,
+    workspace: Workspace,
+    rule: Rule,
+    now: datetime,
+    policy: TrackerPolicy,
+    report: TickReport,
+) -> None:
+    view = volume_view(store, workspace.id, rule.topic_id, spike_params(rule), now)
+    finding = view.finding
+    open_ = [i for i in store.alerts.open_incidents(rule.id) if i.subject == ""]
+    incident = open_[0] if open_ else None
+    state = _state(incident)
+    new_state, event = step(state, view.tick, finding.ratio if finding else None, policy)
+    if new_state is None and event is None:
+        return
+    values: dict[str, Any]
+    if finding is not None:
+        since = view.tick - timedelta(minutes=finding.window_min)
+        examples = store.alerts.newest_mentions(
+            workspace.id, rule.topic_id, since, view.tick, EXAMPLES
+        )
+        values = {
+            "observed": finding.observed,
+            "expected": finding.expected,
+            "explanation": finding.explain(rule.lang),
+        }
+        ids = [e[0] for e in examples]
+        if incident is not None:
+            ids = list(dict.fromkeys([*incident.mention_ids, *ids]))[-50:]
+        values["mention_ids"] = ids
+        example_records = [ExampleMention(a, t[:280], u) for _, a, t, u in examples]
+    else:
+        values, example_records = {}, []
+    _save(
+        store,
+        settings,
+        workspace,
+        rule,
+        incident,
+        new_state,
+        event,
+        values,
+        example_records,
+        now=view.tick,
+        title=_title("volume_spike", rule.topic, rule.lang),
+        report=report,
+    )
+
+
+def _state(incident: Incident | None) -> IncidentState | None:
+    if incident is None:
+        return None
+    return IncidentState(
+        incident.started_at,
+        incident.last_seen_at,
+        incident.notified_ratio,
+        incident.notified_at,
+        incident.peak_ratio,
+        incident.sequence,
+    )
+
+
+def _title(kind: str, topic: str, lang: str, subject: str = "") -> str:
+    if kind == "new_author":
+        if lang == "de":
+            return f"Reichweitenstarker Autor über „{topic}“: {subject}"
+        return f"High-reach author on “{topic}”: {subject}"
+    return f"Erwähnungsspitze bei „{topic}“" if lang == "de" else f"Volume spike for “{topic}”"
+
+
+def _save(
+    store: Store,
+    settings: Settings,
+    workspace: Workspace,
+    rule: Rule,
+    incident: Incident | None,
+    state: IncidentState | None,
+    event: str | None,
+    values: dict[str, Any],
+    examples: list[ExampleMention],
+    *,
+    now: datetime,
+    title: str,
+    report: TickReport,
+    subject: str = "",
+) -> None:
+    row: dict[str, Any] = dict(values)
+    if state is not None:
+        row.update(
+            last_seen_at=state.last_seen_at,
+            notified_ratio=state.notified_ratio,
+            notified_at=state.notified_at,
+            peak_ratio=state.peak_ratio,
+            sequence=state.sequence,
+        )
+    if event == "resolved" and incident is not None:
+        row.update(status="resolved", resolved_at=now, sequence=incident.sequence + 1)
+    if incident is None:
+        assert state is not None
+        row.update(
+            workspace_id=workspace.id,
+            rule_id=rule.id,
+            topic_id=rule.topic_id,
+            kind=rule.detector,
+            subject=subject,
+            status="open",
+            started_at=state.started_at,
+        )
+        row.setdefault("observed", 0)
+        row.setdefault("expected", 0.0)
+        row.setdefault("explanation", "")
+        row.setdefault("mention_ids", [])
+    messages: dict[int, dict[str, Any]] = {}
+    if event is not None:
+        setattr(report, event, getattr(report, event) + 1)
+        explanation = row.get("explanation") or (incident.explanation if incident else "")
+        sequence = row.get("sequence", incident.sequence if incident else 0)
+        message = AlertMessage(
+            incident_id=0,  # set by the store
+            sequence=int(sequence),
+            workspace=workspace.name,
+            topic=rule.topic,
+            kind=rule.detector,
+            status=event,  # type: ignore[arg-type]
+            title=title,
+            explanation=str(explanation),
+            started_at=(incident.started_at if incident else now),
+            observed_at=now,
+            lang=rule.lang,
+            url=_dashboard_url(settings, workspace, rule),
+            examples=tuple(examples),
+        )
+        encoded = message_to_json(message)
+        messages = {channel_id: encoded for channel_id in rule.channel_ids}
+    held_until = in_quiet_hours(rule, now)
+    store.alerts.save_incident(
+        row,
+        incident_id=incident.id if incident else None,
+        messages=messages,
+        send_at=held_until or now,
+        at=now,
+    )
+
+
+def _dashboard_url(settings: Settings, workspace: Workspace, rule: Rule) -> str | None:
+    base = settings.base_url.rstrip("/") or f"http://{settings.web_host}:{settings.web_port}"
+    return f"{base}/w/{workspace.slug}/mentions?topic={rule.topic_id}"
+
+
+# -- new high-reach authors
+
+
+def _new_authors(
+    store: Store,
+    settings: Settings,
+    workspace: Workspace,
+    rule: Rule,
+    now: datetime,
+    report: TickReport,
+) -> None:
+    since = rule.checked_at or (now - timedelta(minutes=15))
+    found = store.alerts.high_reach_mentions(
+        workspace.id,
+        rule.topic_id,
+        since,
+        now,
+        min_followers=int(rule.params.get("min_followers", 10_000)),
+    )
+    for hit in found:
+        subject = f"{hit.platform}:{hit.handle}"
+        if any(i.subject == subject for i in store.alerts.open_incidents(rule.id)):
+            continue
+        followers = f"{hit.followers:,}".replace(",", "." if rule.lang == "de" else ",")
+        who = f"@{hit.handle} ({followers} {'Follower' if rule.lang == 'de' else 'followers'})"
+        if rule.lang == "de":
+            explanation = f"{who} erwähnt „{rule.topic}“ zum ersten Mal seit 30 Tagen"
+        else:
+            explanation = f"{who} mentions “{rule.topic}” for the first time in 30 days"
+        state = IncidentState(hit.posted_at, hit.posted_at, 1.0, now, 1.0)
+        values = {
+            "observed": 1,
+            "expected": 0.0,
+            "explanation": explanation,
+            "mention_ids": [hit.mention_id],
+        }
+        _save(
+            store,
+            settings,
+            workspace,
+            rule,
+            None,
+            state,
+            "opened",
+            values,
+            [ExampleMention(hit.handle, hit.text[:280], hit.url)],
+            now=now,
+            title=_title("new_author", rule.topic, rule.lang, "@" + hit.handle),
+            report=report,
+            subject=subject,
+        )
+    # One message per author; the incident is closed at once (nothing to follow).
+    for incident in store.alerts.open_incidents(rule.id):
+        store.alerts.save_incident(
+            {"status": "resolved", "resolved_at": now},
+            incident_id=incident.id,
+            messages={},
+            send_at=now,
+            at=now,
+        )
+
+
+# -- messages and delivery
+
+
+def message_to_json(message: AlertMessage) -> dict[str, Any]:
+    """A message as stored with its deliveries."""
+    data = asdict(message)
+    data["started_at"] = message.started_at.isoformat()
+    data["observed_at"] = message.observed_at.isoformat()
+    return data
+
+
+def message_from_json(data: Mapping[str, Any]) -> AlertMessage:
+    """The stored message back."""
+    return AlertMessage(
+        incident_id=int(data["incident_id"]),
+        sequence=int(data["sequence"]),
+        workspace=str(data["workspace"]),
+        topic=str(data["topic"]),
+        kind=str(data["kind"]),
+        status=data["status"],
+        title=str(data["title"]),
+        explanation=str(data["explanation"]),
+        started_at=datetime.fromisoformat(data["started_at"]),
+        observed_at=datetime.fromisoformat(data["observed_at"]),
+        lang=str(data.get("lang", "en")),
+        url=data.get("url"),
+        examples=tuple(ExampleMention(**e) for e in data.get("examples", ())),
+    )
+
+
+def channel_config(store: Store, settings: Settings, channel_id: int) -> tuple[str, dict[str, str]]:
+    """(kind, config with the secrets decrypted) of a channel."""
+    channel = store.alerts.get_channel_by_id(channel_id)
+    config = dict(channel.config)
+    encrypted = store.alerts.channel_secrets(channel_id)
+    if encrypted:
+        config.update(json.loads(secrets.decrypt(settings, encrypted)))
+    return channel.kind, config
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> float:
+    """Seconds before the next try after ``attempts`` failed ones: 30 s doubling to 1 h,
+    with ±20 % jitter so many failed deliveries do not retry in step."""
+    base = float(min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** max(0, attempts - 1)))
+    return base * float((rng or random).uniform(0.8, 1.2))
+
+
+def deliver(
+    store: Store,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    pm: pluggy.PluginManager | None = None,
+) -> DeliveryReport:
+    """Send every due delivery once; record success, retry or failure."""
+    now = now or datetime.now(UTC)
+    report = DeliveryReport()
+    for delivery in store.alerts.due_deliveries(now):
+        attempts = delivery.attempts + 1
+        try:
+            kind, config = channel_config(store, settings, delivery.channel_id)
+            notifier = make_notifier(kind, config, settings, pm)
+            notifier.send(message_from_json(delivery.message))
+        except (DeliveryError, ValidationError, ResonanzError) as exc:
+            permanent = not isinstance(exc, DeliveryError) or exc.permanent
+            error = f"{delivery.channel}: {exc}"
+            report.errors.append(error)
+            if permanent or attempts >= MAX_ATTEMPTS:
+                report.failed += 1
+                status, next_at = "failed", now
+                if not permanent:
+                    error += f" (gave up after {attempts} attempts)"
+            else:
+                report.retried += 1
+                status, next_at = "pending", now + timedelta(seconds=retry_delay(attempts))
+            store.alerts.update_delivery(
+                delivery.id, status=status, attempts=attempts, next_attempt_at=next_at, error=error
+            )
+            store.alerts.record_channel_result(delivery.channel_id, now, str(exc))
+            continue
+        report.sent += 1
+        store.alerts.update_delivery(
+            delivery.id,
+            status="sent",
+            attempts=attempts,
+            next_attempt_at=now,
+            error=None,
+            sent_at=now,
+        )
+        store.alerts.record_channel_result(delivery.channel_id, now, None)
+    return report

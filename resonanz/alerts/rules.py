@@ -1,0 +1,168 @@
+"""Alert records (channels, rules, incidents, deliveries) and the checks on a rule's settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from resonanz.analytics.spikes import SENSITIVITY
+from resonanz.errors import ValidationError
+
+DETECTORS = ("volume_spike", "new_author")
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "volume_spike": {"sensitivity": "normal", "min_mentions": 10, "min_ratio": 2.0},
+    "new_author": {"min_followers": 10_000},
+}
+_QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A configured notifier: kind, its visible settings; secrets stay encrypted in the store."""
+
+    id: int
+    workspace_id: int
+    name: str
+    kind: str
+    config: dict[str, str]
+    has_secrets: bool
+    created_at: datetime
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which detector watches which topic, how sensitively, and who hears about it."""
+
+    id: int
+    workspace_id: int
+    topic_id: int
+    topic: str
+    detector: str
+    params: dict[str, Any]
+    quiet_hours: str | None
+    timezone: str
+    lang: str
+    channel_ids: tuple[int, ...]
+    enabled: bool
+    created_at: datetime
+    checked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One alert: from the first finding until it is over."""
+
+    id: int
+    workspace_id: int
+    rule_id: int
+    topic_id: int
+    topic: str
+    kind: str
+    subject: str
+    status: str  # open | resolved
+    started_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+    notified_ratio: float
+    notified_at: datetime
+    peak_ratio: float
+    sequence: int
+    observed: int
+    expected: float
+    explanation: str
+    mention_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message of one incident to one channel, with its delivery state."""
+
+    id: int
+    incident_id: int
+    channel_id: int
+    channel: str
+    sequence: int
+    status: str  # pending | sent | failed
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    message: dict[str, Any]
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def check_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The detector's parameters with defaults filled in; ValidationError for impossible ones."""
+    if detector not in DETECTORS:
+        raise ValidationError(
+            f"unknown detector {detector!r}; known: {', '.join(DETECTORS)} "
+            "(the negative-sentiment surge needs the sentiment enricher, not built yet)"
+        )
+    merged = {**DEFAULT_PARAMS[detector], **{k: v for k, v in params.items() if v is not None}}
+    unknown = set(merged) - set(DEFAULT_PARAMS[detector])
+    if unknown:
+        raise ValidationError(f"{detector}: unknown setting(s) {', '.join(sorted(unknown))}")
+    if detector == "volume_spike":
+        if (level := merged["sensitivity"]) not in SENSITIVITY:
+            raise ValidationError(
+                f"sensitivity must be one of {', '.join(SENSITIVITY)}, not {level!r}"
+            )
+        if not 1 <= int(merged["min_mentions"]) <= 1_000_000:
+            raise ValidationError("min_mentions must be between 1 and 1,000,000")
+        if not 1.0 < float(merged["min_ratio"]) <= 1000:
+            raise ValidationError(
+                "min_ratio must be above 1 (a spike is more than expected) and at most 1000"
+            )
+        merged["min_mentions"] = int(merged["min_mentions"])
+        merged["min_ratio"] = float(merged["min_ratio"])
+    else:
+        if not 1 <= int(merged["min_followers"]) <= 10_000_000_000:
+            raise ValidationError("min_followers must be between 1 and 10,000,000,000")
+        merged["min_followers"] = int(merged["min_followers"])
+    return merged
+
+
+def check_quiet_hours(text: str | None) -> str | None:
+    """'22:00-07:00' (local time of the rule); None or '' for none."""
+    if not text:
+        return None
+    if not _QUIET_RE.match(text) or text[:5] == text[6:]:
+        raise ValidationError(
+            f"quiet hours must look like 22:00-07:00 (start and end differ), not {text!r}"
+        )
+    return text
+
+
+def check_timezone(name: str) -> str:
+    """An IANA time zone name."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            f"unknown time zone {name!r} (use an IANA name like Europe/Berlin)"
+        ) from exc
+    return name
+
+
+def in_quiet_hours(rule: Rule, at: datetime) -> datetime | None:
+    """When the quiet hours around ``at`` end (UTC), or None when ``at`` is not in them."""
+    if not rule.quiet_hours:
+        return None
+    zone = ZoneInfo(rule.timezone)
+    local = at.astimezone(zone)
+    start = time(int(rule.quiet_hours[:2]), int(rule.quiet_hours[3:5]))
+    end = time(int(rule.quiet_hours[6:8]), int(rule.quiet_hours[9:11]))
+    now = local.time().replace(tzinfo=None)
+    inside = start <= now < end if start < end else (now >= start or now < end)
+    if not inside:
+        return None
+    day = local.date()
+    if start > end and now >= start:
+        day = day.fromordinal(day.toordinal() + 1)
+    return datetime.combine(day, end, tzinfo=zone).astimezone(at.tzinfo)
