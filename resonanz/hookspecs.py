@@ -1,4 +1,4 @@
-"""Plugin hooks. Built-in sources, normalisers and enrichers register through these too."""
+"""Plugin hooks. Built-in sources, normalisers, enrichers and notifiers use them too."""
 
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ def register_normalisers() -> dict[str, Any]:
 def register_enrichers() -> list[Any]:
     """Return enricher classes: ``cls(settings)`` gives an object with ``name``,
     ``before_match`` and ``enrich(batch) -> batch`` (see pipeline.Enricher)."""
+    return []
+
+
+@hookspec
+def register_notifiers() -> list[Any]:
+    """Return notifier classes: each with ``kind`` and ``fields`` class attributes;
+    ``cls(config, settings)`` gives an object with ``send(message)`` and ``describe()``
+    (see alerts.notifiers.Notifier)."""
     return []
 
 

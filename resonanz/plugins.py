@@ -18,6 +18,10 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.sources.files",
     "resonanz.pipeline.normalise",
     "resonanz.pipeline.language",
+    "resonanz.alerts.notifiers.email",
+    "resonanz.alerts.notifiers.webhook",
+    "resonanz.alerts.notifiers.slack",
+    "resonanz.alerts.notifiers.matrix",
 )
 
 
@@ -52,6 +56,20 @@ def source_classes(pm: pluggy.PluginManager) -> dict[str, Any]:
             kind = getattr(cls, "kind", None)
             if not isinstance(kind, str) or not kind:
                 raise PluginError(f"source class {cls!r} has no 'kind'")
+            result[kind] = cls
+    return result
+
+
+def notifier_classes(pm: pluggy.PluginManager) -> dict[str, type]:
+    """Map notifier kind -> notifier class, from every plugin."""
+    result: dict[str, type] = {}
+    for group in pm.hook.register_notifiers():
+        for cls in group:
+            kind = getattr(cls, "kind", None)
+            if not isinstance(kind, str) or not kind:
+                raise PluginError(f"notifier class {cls!r} has no 'kind'")
+            if not isinstance(cls, type) or not callable(getattr(cls, "send", None)):
+                raise PluginError(f"notifier {kind!r} ({cls!r}) is not a class with send()")
             result[kind] = cls
     return result
 
