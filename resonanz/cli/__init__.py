@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from resonanz.cli import (
+    alerts,
     bench,
     collecting,
     demo,
@@ -78,6 +79,7 @@ bench.register(app)
 demo.register(app)
 settings_cmd.register(app)
 users.register(app)
+alerts.register(app)
 
 
 def main() -> None:
