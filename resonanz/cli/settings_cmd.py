@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 import typer
 from rich.table import Table
@@ -23,6 +23,9 @@ def register(app: typer.Typer) -> None:
         values["database_url"] = (
             display_url(values["database_url"]) if values["database_url"] else ""
         )
+        for spec in fields(app_ctx.settings):
+            if spec.metadata.get("secret") and values.get(spec.name):
+                values[spec.name] = "(set, hidden)"
         table = Table("setting", "env variable", "value", "help")
         for name, help_text in setting_help().items():
             table.add_row(name, ENV_PREFIX + name.upper(), repr(values[name]), help_text)

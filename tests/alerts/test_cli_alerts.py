@@ -135,3 +135,12 @@ def test_alerts_from_the_command_line(cli: CliRunner, tmp_path: Path, hook: Rece
     assert "mentions in the last" in history and "ops #0: sent" in history
     trends = run(cli, "trends", "DB", "--hours", "3")
     assert "Spike" in trends and "per minute" in trends
+
+
+def test_settings_listing_hides_secret_values(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESONANZ_SMTP_URL", "smtp://bot:hunter2-secret@mail.example.org:587")
+    out = run(cli, "settings")
+    assert "hunter2-secret" not in out
+    assert "(set, hidden)" in out
