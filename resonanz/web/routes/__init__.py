@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from resonanz.web.routes import auth, mentions, overview, settings, sources, topics, workspaces
+from resonanz.web.routes import (
+    alerts,
+    auth,
+    mentions,
+    overview,
+    settings,
+    sources,
+    topics,
+    workspaces,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, workspaces.router, overview.router, mentions.router)
-ROUTERS += (topics.router, sources.router, settings.router)
+ROUTERS += (topics.router, sources.router, alerts.router, settings.router)
