@@ -10,7 +10,7 @@ import pytest
 
 from resonanz import secrets
 from resonanz.alerts import engine
-from resonanz.alerts.rules import check_params, check_quiet_hours, check_timezone
+from resonanz.alerts.rules import Channel, check_params, check_quiet_hours, check_timezone
 from resonanz.config import Settings
 from resonanz.errors import ConflictError, ValidationError
 from resonanz.models import Author, Mention, TopicMatch, Workspace
@@ -52,15 +52,32 @@ def _mentions(topic_id: int, times: list[datetime], prefix: str) -> list[Mention
     ]
 
 
-def _setup(
-    store: SqlStore, settings: Settings, hook: Receiver, path: str = "/hook"
-) -> tuple[Workspace, int]:
+def _channel(store: SqlStore, settings: Settings, hook: Receiver, ws_id: int) -> Channel:
+    encrypted = secrets.encrypt(settings, json.dumps({"secret": SECRET}))
+    return store.alerts.add_channel(
+        ws_id, "ops", "webhook", {"url": hook.url("/hook")}, encrypted, at=NOW
+    )
+
+
+def _by(handle: str, followers: int, topic_id: int) -> Mention:
+    at = NOW - timedelta(minutes=2)
+    return Mention(
+        platform="bluesky",
+        native_id=handle,
+        text="DB again",
+        collected_at=at,
+        created_at=at,
+        raw={},
+        raw_kind="test",
+        author=Author(platform="bluesky", handle=handle, followers=followers),
+        matches=(TopicMatch(topic_id, ("db",)),),
+    )
+
+
+def _setup(store: SqlStore, settings: Settings, hook: Receiver) -> tuple[Workspace, int]:
     ws = store.create_workspace("bahn", "Bahn PR")
     topic = store.add_topic(ws.id, "DB", "db", "brand")
-    encrypted = secrets.encrypt(settings, json.dumps({"secret": SECRET}))
-    channel = store.alerts.add_channel(
-        ws.id, "ops", "webhook", {"url": hook.url(path)}, encrypted, at=NOW
-    )
+    channel = _channel(store, settings, hook, ws.id)
     store.alerts.add_rule(
         ws.id,
         topic.id,
@@ -148,14 +165,7 @@ def test_quiet_hours_hold_the_message_until_they_end(
 ) -> None:
     ws = store.create_workspace("w", "W")
     topic = store.add_topic(ws.id, "DB", "db", "brand")
-    channel = store.alerts.add_channel(
-        ws.id,
-        "ops",
-        "webhook",
-        {"url": hook.url("/hook")},
-        secrets.encrypt(settings, json.dumps({"secret": SECRET})),
-        at=NOW,
-    )
+    channel = _channel(store, settings, hook, ws.id)
     # 12:00 UTC is 13:00 in Berlin: quiet 12:30-14:00 local holds it until 12:00 UTC + 1 h.
     store.alerts.add_rule(
         ws.id,
@@ -180,14 +190,7 @@ def test_new_high_reach_author_is_reported_once(
 ) -> None:
     ws = store.create_workspace("w", "W")
     topic = store.add_topic(ws.id, "DB", "db", "brand")
-    channel = store.alerts.add_channel(
-        ws.id,
-        "ops",
-        "webhook",
-        {"url": hook.url("/hook")},
-        secrets.encrypt(settings, json.dumps({"secret": SECRET})),
-        at=NOW,
-    )
+    channel = _channel(store, settings, hook, ws.id)
     store.alerts.add_rule(
         ws.id,
         topic.id,
@@ -199,28 +202,7 @@ def test_new_high_reach_author_is_reported_once(
         channel_ids=[channel.id],
         at=NOW - timedelta(minutes=5),
     )
-    star = Mention(
-        platform="bluesky",
-        native_id="star",
-        text="DB again",
-        collected_at=NOW - timedelta(minutes=2),
-        created_at=NOW - timedelta(minutes=2),
-        raw={},
-        raw_kind="test",
-        author=Author(platform="bluesky", handle="star", followers=120_000),
-        matches=(TopicMatch(topic.id, ("db",)),),
-    )
-    small = Mention(
-        platform="bluesky",
-        native_id="small",
-        text="DB",
-        collected_at=NOW - timedelta(minutes=2),
-        created_at=NOW - timedelta(minutes=2),
-        raw={},
-        raw_kind="test",
-        author=Author(platform="bluesky", handle="small", followers=10),
-        matches=(TopicMatch(topic.id, ("db",)),),
-    )
+    star, small = _by("star", 120_000, topic.id), _by("small", 10, topic.id)
     store.save_batch(ws.id, [star, small])
     report = engine.check(store, settings, ws, now=NOW)
     assert report.opened == 1
