@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pluggy
 
@@ -323,7 +324,13 @@ def _save(
 
 def _dashboard_url(settings: Settings, workspace: Workspace, rule: Rule) -> str | None:
     base = settings.base_url.rstrip("/") or f"http://{settings.web_host}:{settings.web_port}"
-    return f"{base}/w/{workspace.slug}/mentions?topic={rule.topic_id}"
+    return base + mentions_path(workspace.slug, rule.topic, None)
+
+
+def mentions_path(slug: str, topic: str, since: datetime | None) -> str:
+    """The mentions explorer filtered to a topic (and a start time): where an alert links."""
+    query = {"topic": topic} | ({"since": since.isoformat()} if since else {})
+    return f"/w/{slug}/mentions?{urlencode(query)}"
 
 
 # -- new high-reach authors

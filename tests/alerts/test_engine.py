@@ -114,6 +114,7 @@ def test_spike_opens_one_incident_delivers_and_resolves(
     assert len(hook.hits) == 1 and hook.hits[0].signature_ok
     body = json.loads(hook.hits[0].body)
     assert body["status"] == "opened" and body["topic"] == "DB"
+    assert body["url"].endswith("/w/bahn/mentions?topic=DB")
 
     # The next tick sees the same incident: no second message.
     assert engine.check(store, settings, ws, now=NOW + timedelta(minutes=1)).opened == 0

@@ -70,6 +70,7 @@ def test_alerts_page_shows_incidents_rules_and_channels(
     assert "412 mentions in the last 15 min, expected 40 ± 9" in text
     assert "pr-team #0: pending" in text
     assert "22:00-07:00 (Europe/Berlin)" in text
+    assert "/w/acme/mentions?topic=Brand&amp;since=" in text
     assert "hooks.example.org" in text and "webhook-secret-xyz" not in text
     german = login("viewer").get("/w/acme/alerts?lang=de")
     assert "Vorfälle" in german.text and "Erwähnungsspitze" in german.text

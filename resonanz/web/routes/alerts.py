@@ -4,10 +4,13 @@ with `resonanz alerts ...` for now."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from resonanz.alerts.channels import describe_channel
+from resonanz.alerts.engine import mentions_path
 from resonanz.web.deps import SettingsDep, StoreDep, Viewer
 from resonanz.web.templating import render
 
@@ -26,7 +29,14 @@ def alert_list(
     names = {c.id: c.name for c in channels}
     context = {
         "nav": "alerts",
-        "incidents": [(i, [d for d in deliveries if d.incident_id == i.id]) for i in incidents],
+        "incidents": [
+            (
+                i,
+                [d for d in deliveries if d.incident_id == i.id],
+                mentions_path(ws.slug, i.topic, i.started_at - timedelta(minutes=15)),
+            )
+            for i in incidents
+        ],
         "rules": [
             (r, [names.get(c, "?") for c in r.channel_ids]) for r in store.alerts.list_rules(ws.id)
         ],
