@@ -30,13 +30,12 @@ from resonanz.analytics.spikes import (
     Expectation,
     SpikeFinding,
     SpikeParams,
-    expectation,
     find_spike,
-    measure_dispersion,
     minute_dispersion,
+    seasonal_expectation,
 )
 from resonanz.config import Settings
-from resonanz.errors import DeliveryError, ResonanzError, ValidationError
+from resonanz.errors import DeliveryError, ResonanzError
 from resonanz.models import Workspace
 from resonanz.store import Store
 
@@ -127,23 +126,12 @@ def volume_view(
     hours = store.alerts.hour_counts(workspace_id, topic_id, first, hour + HOUR)
     start = min(hours) if hours else hour
 
-    def slots(at: datetime) -> list[list[int]]:
-        out = []
-        for i in range(25):
-            h = at - i * HOUR
-            out.append(
-                [
-                    hours.get(h - w * WEEK, 0)
-                    for w in range(1, params.weeks + 1)
-                    if h - w * WEEK >= start
-                ]
-            )
-        return out
-
     def expect_at(at: datetime) -> Expectation:
-        history = slots(at)
-        recent = [hours.get(at - i * HOUR, 0) if at - i * HOUR >= start else 0 for i in range(25)]
-        return expectation(history, recent, dispersion=measure_dispersion(history))
+        def count(back: int) -> int | None:
+            h = at - back * HOUR
+            return hours.get(h, 0) if h >= start else None
+
+        return seasonal_expectation(count, params.weeks)
 
     now_expect = expect_at(hour)
     before = expect_at(hour - HOUR)
@@ -352,9 +340,12 @@ def _new_authors(
         now,
         min_followers=int(rule.params.get("min_followers", 10_000)),
     )
+    # Incidents still open here were opened by a tick that stopped before closing them:
+    # their authors are not reported twice.
+    reported = {i.subject for i in store.alerts.open_incidents(rule.id)} if found else set()
     for hit in found:
         subject = f"{hit.platform}:{hit.handle}"
-        if any(i.subject == subject for i in store.alerts.open_incidents(rule.id)):
+        if subject in reported:
             continue
         followers = f"{hit.followers:,}".replace(",", "." if rule.lang == "de" else ",")
         who = f"@{hit.handle} ({followers} {'Follower' if rule.lang == 'de' else 'followers'})"
@@ -458,7 +449,7 @@ def deliver(
             kind, config = channel_config(store, settings, delivery.channel_id)
             notifier = make_notifier(kind, config, settings, pm)
             notifier.send(message_from_json(delivery.message))
-        except (DeliveryError, ValidationError, ResonanzError) as exc:
+        except ResonanzError as exc:  # DeliveryError, or a channel config that broke
             permanent = not isinstance(exc, DeliveryError) or exc.permanent
             error = f"{delivery.channel}: {exc}"
             report.errors.append(error)

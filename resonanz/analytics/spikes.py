@@ -20,7 +20,7 @@ probability is below ``alpha`` (the rule's sensitivity), it holds at least
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 WINDOWS = (1, 3, 15)  # minutes tested at every tick
@@ -124,11 +124,21 @@ def expectation(
         rate = base * level / 60.0
         cv2 = 1.0 / (support + 1.0) + dispersion
         return Expectation(rate, cv2, weeks)
-    hours = [c for c in past]
-    total = sum(hours)
-    rate = total / max(1, len(hours)) / 60.0
+    total = sum(past)
+    rate = total / max(1, len(past)) / 60.0
     cv2 = 1.0 / (total + 1.0) + dispersion
     return Expectation(rate, cv2, 0)
+
+
+def seasonal_expectation(count: Callable[[int], int | None], weeks: int) -> Expectation:
+    """``expectation`` from a lookup of hourly counts, as the detector and the benchmark
+    both read them: ``count(k)`` is the count of the hour ``k`` hours before the current
+    one, None before the topic's data starts."""
+    history = [
+        [c for w in range(1, weeks + 1) if (c := count(i + 168 * w)) is not None] for i in range(25)
+    ]
+    recent = [count(i) or 0 for i in range(25)]
+    return expectation(history, recent, dispersion=measure_dispersion(history))
 
 
 def robust(counts: Sequence[int]) -> Sequence[int]:
@@ -169,53 +179,51 @@ def nb_tail(observed: int, mean: float, cv2: float) -> float:
     """P(X >= observed) for a count with this mean whose rate has relative variance cv2.
 
     Negative binomial with r = 1 / cv2 (Poisson when cv2 is 0). Summed upwards from
-    ``observed`` with the pmf recurrence, which converges fast for the upper tail.
+    ``observed`` with the pmf recurrence, which converges fast for the upper tail; below
+    the mean, 1 - P(X < observed) summed from 0 instead.
     """
     if observed <= 0:
         return 1.0
     if mean <= 0:
         return 0.0
-    poisson = cv2 <= 1e-12
-    r = 0.0 if poisson else 1.0 / cv2
-    p = 0.0 if poisson else mean / (r + mean)
-    if poisson:
-        log_pmf = observed * math.log(mean) - mean - math.lgamma(observed + 1)
-    else:
-        log_pmf = (
-            math.lgamma(observed + r)
-            - math.lgamma(r)
-            - math.lgamma(observed + 1)
-            + r * math.log1p(-p)
-            + observed * math.log(p)
-        )
+    step = _pmf_step(mean, cv2)
     if observed < mean:
-        return 1.0 - _lower_sum(observed, mean, cv2)
-    term = math.exp(log_pmf)
+        term, below = math.exp(_log_pmf(0, mean, cv2)), 0.0
+        for k in range(observed):
+            below += term
+            term *= step(k)
+        return 1.0 - below
+    term = math.exp(_log_pmf(observed, mean, cv2))
     total, k = term, observed
     while term > total * 1e-12 and k < observed + 100_000:
-        term *= mean / (k + 1) if poisson else (k + r) / (k + 1) * p
+        term *= step(k)
         total += term
         k += 1
     return min(1.0, total)
 
 
-def _lower_sum(observed: int, mean: float, cv2: float) -> float:
-    """P(X < observed), for the rare call with observed below the mean."""
+def _log_pmf(k: int, mean: float, cv2: float) -> float:
+    """log P(X = k): Poisson when cv2 is (almost) 0, else negative binomial r = 1 / cv2."""
     if cv2 <= 1e-12:
-        term = math.exp(-mean)
-        total = 0.0
-        for k in range(observed):
-            total += term
-            term *= mean / (k + 1)
-        return total
+        return k * math.log(mean) - mean - math.lgamma(k + 1)
     r = 1.0 / cv2
     p = mean / (r + mean)
-    term = math.exp(r * math.log1p(-p))
-    total = 0.0
-    for k in range(observed):
-        total += term
-        term *= (k + r) / (k + 1) * p
-    return total
+    return (
+        math.lgamma(k + r)
+        - math.lgamma(r)
+        - math.lgamma(k + 1)
+        + r * math.log1p(-p)
+        + k * math.log(p)
+    )
+
+
+def _pmf_step(mean: float, cv2: float) -> Callable[[int], float]:
+    """P(X = k + 1) / P(X = k) as a function of k."""
+    if cv2 <= 1e-12:
+        return lambda k: mean / (k + 1)
+    r = 1.0 / cv2
+    p = mean / (r + mean)
+    return lambda k: (k + r) / (k + 1) * p
 
 
 def minute_dispersion(hours: Sequence[Sequence[int]]) -> float:

@@ -37,10 +37,9 @@ from typing import Any
 from resonanz.alerts.incidents import IncidentState, TrackerPolicy, step
 from resonanz.analytics.spikes import (
     SpikeParams,
-    expectation,
     find_spike,
-    measure_dispersion,
     minute_dispersion,
+    seasonal_expectation,
 )
 from resonanz.errors import ValidationError
 
@@ -202,6 +201,11 @@ class TopicResult:
     alerts: int
 
 
+def _hours_before(hours: Sequence[int], hour: int) -> Callable[[int], int | None]:
+    """The count of the hour ``back`` hours before ``hour`` (None before the stream)."""
+    return lambda back: hours[hour - back] if hour - back >= 0 else None
+
+
 def detect(
     counts: Sequence[int],
     bursts: Sequence[Burst],
@@ -224,18 +228,13 @@ def detect(
         hour = (k - 1) // 60
         if hour != cache_hour:
             cache_hour = hour
-            history = [
-                [hours[h - 168 * w] for w in range(1, params.weeks + 1) if h - 168 * w >= 0]
-                for h in range(hour, hour - 25, -1)
-            ]
-            recent = [hours[h] if h >= 0 else 0 for h in range(hour, hour - 25, -1)]
-            expect = expectation(history, recent, dispersion=measure_dispersion(history))
+            expect = seasonal_expectation(_hours_before(hours, hour), params.weeks)
             rates = {hour: expect.per_minute, hour - 1: rates.get(hour - 1, expect.per_minute)}
             clumping = minute_dispersion(
                 [counts[h * 60 : h * 60 + 60] for h in range(hour - 24, hour) if h >= 0]
             )
         assert expect is not None
-        expected = [rates.get((m) // 60, expect.per_minute) for m in range(k - windows, k)]
+        expected = [rates.get(m // 60, expect.per_minute) for m in range(k - windows, k)]
         finding = find_spike(counts[k - windows : k], expected, expect, params, clumping=clumping)
         now = START + timedelta(minutes=k)
         state, event = step(state, now, finding.ratio if finding else None, policy)
