@@ -12,6 +12,7 @@ from resonanz.cli import (
     bench,
     collecting,
     demo,
+    evaluate,
     reading,
     settings_cmd,
     sources,
@@ -77,6 +78,7 @@ collecting.register(app)
 reading.register(app)
 bench.register(app)
 demo.register(app)
+evaluate.register(app)
 settings_cmd.register(app)
 users.register(app)
 alerts.register(app)

@@ -119,6 +119,33 @@ def register(app: typer.Typer) -> None:
         )
         _print(app_ctx, "bench ingest", figures, as_json)
 
+    @bench.command("enrich")
+    def enrich(
+        ctx: typer.Context,
+        posts: int = typer.Option(10_000, "--posts", help="Posts to enrich."),
+        data: Path | None = typer.Option(
+            None,
+            "--data",
+            help="Folder with SB10k, PotTS, TweetEval, GermEval files (the shared data "
+            "folder); default: the bundled GermEval sample.",
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """All default enrichers over real posts on one core: posts/s, start-up time and
+        peak memory of a fresh process, against the targets (>= 2,000 posts/s, <= 2 s,
+        <= 1 GiB)."""
+        from resonanz.bench.enrich import bench_enrich
+
+        app_ctx = obj(ctx)
+        with app_ctx.err.status("bench enrich: enriching in a fresh process pinned to one CPU"):
+            figures = bench_enrich(
+                app_ctx.settings,
+                n_posts=posts,
+                data_dir=data,
+                batch_size=app_ctx.settings.batch_size,
+            )
+        _print(app_ctx, "bench enrich", figures, as_json)
+
     @bench.command("web")
     def web(
         ctx: typer.Context,
