@@ -320,8 +320,8 @@ def _csv_header(handle: BinaryIO, path: Path) -> tuple[str, list[str], int]:
     names = [str(name).strip().lower() for name in header.value]
     if "text" not in names or not {"label", "relevant"} & set(names):
         raise ParseError(
-            "the header must name a 'text' column and a 'label' column (optional: "
-            f"{', '.join(CSV_COLUMNS[2:])}); found: {', '.join(names)[:200]}",
+            "the header must name a 'text' column and a 'label' or 'relevant' column "
+            f"(optional: lang, aspects); found: {', '.join(names)[:200]}",
             where=f"{path}:1",
         )
     return delimiter, names, header.end
