@@ -66,6 +66,27 @@ class Settings:
         "Comma-separated ISO 639-1 codes the language detector chooses from "
         "(fewer languages: faster and more accurate on short posts).",
     )
+    keyword_extraction: bool = _setting(
+        True,
+        "Extract hashtags, @mentions, links and their domains, emoji, key phrases and the "
+        "matched topic terms (brands) of each mention (the keywords enricher).",
+    )
+    expand_short_links: bool = _setting(
+        False,
+        "Follow the redirects of short links (hosts in short_link_hosts) so their target "
+        "domain is counted; off: no request leaves the server and t.co stays t.co.",
+    )
+    short_link_hosts: str = _setting(
+        "t.co,bit.ly,buff.ly,ow.ly,tinyurl.com,goo.gl,lnkd.in,dlvr.it,ift.tt,is.gd,"
+        "trib.al,fb.me,amzn.to,spoti.fi,tiny.cc,rebrand.ly,shorturl.at,cutt.ly,s.id",
+        "Comma-separated hosts whose links expand_short_links follows.",
+    )
+    short_link_timeout: float = _setting(
+        2.0, "Seconds one short link may take to expand, all its redirects together."
+    )
+    short_link_max: int = _setting(
+        50, "Short links expanded per pipeline batch at most (others keep their short domain)."
+    )
     follow_interval: float = _setting(
         300.0, "Seconds between collection rounds of `resonanz collect --follow`."
     )

@@ -18,6 +18,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.sources.files",
     "resonanz.pipeline.normalise",
     "resonanz.pipeline.language",
+    "resonanz.analysis.keywords",
     "resonanz.alerts.notifiers.email",
     "resonanz.alerts.notifiers.webhook",
     "resonanz.alerts.notifiers.slack",
