@@ -98,9 +98,10 @@ def keywords_of(mention: Mention) -> dict[str, list[str]]:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     bare = URL_RE.sub(" ", text) if "://" in text or "www." in text else text
-    phrases = key_phrases(bare)
+    german = mention.lang in (None, "de")
+    phrases = key_phrases(bare, german=german)
     heads: list[str] = []
-    if mention.lang in (None, "de"):
+    if german:
         for phrase in phrases:
             for word in phrase.split():
                 compound = split_compound(word)

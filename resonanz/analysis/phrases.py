@@ -1,7 +1,8 @@
 """Key phrases of German and English posts, and the heads of German compounds.
 
-Candidates are runs of content words: a stopword, a number, punctuation, an emoji, a URL,
-a hashtag or a @handle ends a run. A run of up to three words is one candidate; a longer
+Candidates are runs of content words: a stopword, laughter, a number, punctuation, an
+emoji, a URL, a hashtag or a @handle ends a run. German runs are cut into noun groups by
+capitalisation (``_noun_groups``). A run of up to three words is one candidate; a longer
 one is cut into near-equal pieces of at most three words. Each candidate is scored by
 
     mean word score x (1 + 0.25 x (words - 1))
@@ -59,7 +60,7 @@ _MORE_WORDS = """
     nen ne nem nix nee jo yo sry thx pls bzw usw ca zb dh wg
     also already always anyone anything back cant couldnt dont doesnt didnt even ever get
     gets getting go goes going gonna got great good hey know let like look make makes many
-    may maybe much must need new next one really right said say says see since still take
+    may maybe much must need next one really right said say says see since still take
     tell thank thanks thats thing things think today u ur us use want way well went yes yet
     youre im ive ill id lot oh please pls ya yeah wow
 """
@@ -121,6 +122,8 @@ unter ver vor weg zer zu zurück"
 _PREFIXES = frozenset(_PREFIX_WORDS.split())
 _LINKED = ("ung", "heit", "keit", "schaft", "ion", "tät", "ling", "tum")  # take a Fugen-s
 _VOWEL_RE = re.compile("[aeiouyäöü]")
+_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
+_LAUGH_RE = re.compile("(?:[hkw][aeiou]){2,}[hk]?")  # haha, hehe, hihihi, wakakak
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ def _word_info(word: str) -> tuple[float, bool] | None:
     if not 1 < len(word) <= _MAX_WORD:
         return None
     key = word.lower().replace("'", "").replace("’", "")
-    if (key if key.isascii() else fold(key)) in _STOPWORDS:
+    if (key if key.isascii() else fold(key)) in _STOPWORDS or _LAUGH_RE.fullmatch(key):
         return None
     score = 1.0 + min(len(word), 20) / 10
     capitalised = word[0].isupper()
@@ -196,11 +199,9 @@ _STOP: Token = ("", "", "", "-")
 def _chunk_tokens(chunk: str) -> Sequence[Token]:
     """The tokens of a whitespace-free chunk, as ``_TOKEN_RE`` finds them.
 
-    Most chunks are a word, a word with a comma or full stop, or one punctuation mark;
-    str methods find those ~5x faster than the regex.
+    Most chunks are a word (see key_phrases), a word with a comma or full stop, or one
+    punctuation mark; str methods find those ~5x faster than the regex.
     """
-    if chunk.isalpha():
-        return (("", chunk, "", ""),)
     if len(chunk) == 1:
         return (_END,) if chunk in ".!?…" else (_STOP,)
     core = chunk.rstrip(".,;:!?")
@@ -209,8 +210,11 @@ def _chunk_tokens(chunk: str) -> Sequence[Token]:
     return _TOKEN_RE.findall(chunk)
 
 
-def key_phrases(text: str, *, limit: int = MAX_PHRASES) -> list[str]:
-    """The best ``limit`` key phrases of text, lower-case, in order of appearance."""
+def key_phrases(text: str, *, limit: int = MAX_PHRASES, german: bool = True) -> list[str]:
+    """The best ``limit`` key phrases of text, lower-case, in order of appearance.
+
+    ``german``: cut runs into noun groups by capitalisation (for German or unknown text).
+    """
     chunks = text[:MAX_CHARS].split()
     total = len(chunks)
     scored: dict[str, list[float]] = {}  # phrase -> [score, occurrences], in order of appearance
@@ -218,13 +222,15 @@ def key_phrases(text: str, *, limit: int = MAX_PHRASES) -> list[str]:
     run_start = 0
     initial = True
     for index, chunk in enumerate(chunks):
-        tokens = _chunk_tokens(chunk)
+        tokens = (("", chunk, "", ""),) if chunk.isalpha() else _chunk_tokens(chunk)
         for skip, word, end, _ in tokens:
             if word:
                 info = _word_info(word)
                 if info is not None:
                     if not run:
                         run_start = index
+                    elif word == run[-1][0]:
+                        continue  # "erste erste erste" is one word said three times
                     # A capital says less at the start of a sentence.
                     run.append((word, info[0] - 0.5 if initial and info[1] else info[0]))
                     initial = False
@@ -233,12 +239,12 @@ def key_phrases(text: str, *, limit: int = MAX_PHRASES) -> list[str]:
             elif skip:
                 continue  # "@DB_Bahn Warum ...": the sentence starts after the handle
             if run:
-                _score_run(run, run_start / total, scored)
+                _score_run(run, run_start / total, scored, german)
                 run = []
             if end:
                 initial = True
     if run:
-        _score_run(run, run_start / total, scored)
+        _score_run(run, run_start / total, scored, german)
     if len(scored) > limit:
         # Stable: of equal scores, the earlier phrase wins.
         ranked = sorted(scored.items(), key=lambda kv: kv[1][0] + 0.5 * kv[1][1], reverse=True)
@@ -247,7 +253,32 @@ def key_phrases(text: str, *, limit: int = MAX_PHRASES) -> list[str]:
     return list(scored)
 
 
-def _score_run(run: Run, place: float, scored: dict[str, list[float]]) -> None:
+def _noun_groups(run: Run) -> list[Run]:
+    """Cut a German run into noun groups: inflected adjectives, then nouns ("rote Zahlen").
+
+    A capitalised word is taken for a noun, a lower-case one ending in -e/-en/-er/-es/-em
+    for an adjective; any other lower-case word (mostly a verb: "schreibt") stands alone,
+    and so does a lower-case word after a noun ("Intershop | schreibt").
+    """
+    groups: list[Run] = []
+    current: Run = []
+    for item in run:
+        word = item[0]
+        if current:
+            previous = current[-1][0]
+            if (
+                (previous[0].isupper() and not word[0].isupper())
+                or not (previous[0].isupper() or previous.endswith(_ADJECTIVE_ENDINGS))
+                or not (word[0].isupper() or word.endswith(_ADJECTIVE_ENDINGS))
+            ):
+                groups.append(current)
+                current = []
+        current.append(item)
+    groups.append(current)
+    return groups
+
+
+def _score_run(run: Run, place: float, scored: dict[str, list[float]], german: bool) -> None:
     """Score a run's candidates (the run, or its pieces of at most three words) into scored."""
     if len(run) == 1:  # the common case
         phrase = run[0][0].lower()
@@ -256,19 +287,28 @@ def _score_run(run: Run, place: float, scored: dict[str, list[float]]) -> None:
         else:
             scored[phrase] = [run[0][1] + 0.5 * (1 - place), 1]
         return
-    pieces = [run]
-    if len(run) > 3:
-        count = math.ceil(len(run) / 3)
-        size, extra = divmod(len(run), count)
-        pieces, start = [], 0
-        for i in range(count):
-            end = start + size + (1 if i < extra else 0)
-            pieces.append(run[start:end])
-            start = end
-    for piece in pieces:
-        phrase = " ".join([w for w, _ in piece]).lower()
-        if phrase in scored:
-            scored[phrase][1] += 1
-            continue
-        mean = sum([s for _, s in piece]) / len(piece)
-        scored[phrase] = [mean * (1 + 0.25 * (len(piece) - 1)) + 0.5 * (1 - place), 1]
+    groups = [run]
+    if german and any(w[0].isupper() for w, _ in run):  # an all lower-case post has no cues
+        groups = _noun_groups(run)
+    for group in groups:
+        for piece in _pieces(group):
+            phrase = " ".join([w for w, _ in piece]).lower()
+            if phrase in scored:
+                scored[phrase][1] += 1
+                continue
+            mean = sum([s for _, s in piece]) / len(piece)
+            scored[phrase] = [mean * (1 + 0.25 * (len(piece) - 1)) + 0.5 * (1 - place), 1]
+
+
+def _pieces(run: Run) -> list[Run]:
+    """A run of up to three words, or near-equal pieces of at most three."""
+    if len(run) <= 3:
+        return [run]
+    count = math.ceil(len(run) / 3)
+    size, extra = divmod(len(run), count)
+    pieces, start = [], 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        pieces.append(run[start:end])
+        start = end
+    return pieces

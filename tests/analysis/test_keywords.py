@@ -107,6 +107,25 @@ def test_long_runs_are_cut_into_pieces_of_at_most_three_words() -> None:
     assert phrases == ["vorstand aufsichtsrat betriebsrat", "gewerkschaft tarifrunde"]
 
 
+def test_german_runs_are_cut_into_noun_groups() -> None:
+    text = "Intershop schreibt rote Zahlen: Google untersucht grosse Probleme"
+    assert key_phrases(text, limit=9) == [
+        "intershop",
+        "schreibt",
+        "rote zahlen",
+        "google",
+        "untersucht",
+        "grosse probleme",
+    ]
+    # English (and all lower-case posts) keep their runs whole.
+    assert key_phrases(text, limit=9, german=False)[:2] == ["intershop schreibt", "rote zahlen"]
+    assert key_phrases("bus erreicht zum glück") == ["bus erreicht", "glück"]
+
+
+def test_laughter_and_repeats_are_no_phrases() -> None:
+    assert key_phrases("hahaha hehe wakakakak Hawaii Urlaub Urlaub Urlaub") == ["hawaii urlaub"]
+
+
 def test_words_are_compared_after_folding_for_stopwords() -> None:
     # "Für", "Über" and "MÜSSEN" are stopwords in every spelling.
     assert key_phrases("Für Pendler: Über Umleitungen MÜSSEN informieren") == [
