@@ -120,6 +120,17 @@ def keywords_of(mention: Mention) -> dict[str, list[str]]:
     }
 
 
+def _expand(expander: ShortLinkExpander, found: list[dict[str, list[str]]]) -> None:
+    """Replace the short links of a batch by their targets, and recompute the domains."""
+    targets = expander.expand(link for kw in found for link in kw["links"])
+    if not targets:
+        return
+    for kw in found:
+        if any(link in targets for link in kw["links"]):
+            kw["links"] = list(dict.fromkeys(targets.get(u, u) for u in kw["links"]))
+            kw["domains"] = domains_of(kw["links"])
+
+
 class KeywordsEnricher:
     """Adds ``enrichments["keywords"]``; short links are expanded only when enabled."""
 
@@ -136,7 +147,7 @@ class KeywordsEnricher:
             return list(mentions)
         found = [self._keywords(m) for m in mentions]
         if self.expander is not None:
-            self._expand([kw for kw in found if kw is not None])
+            _expand(self.expander, [kw for kw in found if kw is not None])
         return [
             m if kw is None else m.with_fields(enrichments={**m.enrichments, "keywords": kw})
             for m, kw in zip(mentions, found, strict=True)
@@ -150,16 +161,6 @@ class KeywordsEnricher:
                 "keywords of %s post %s skipped: %r", mention.platform, mention.native_id, exc
             )
             return None
-
-    def _expand(self, found: list[dict[str, list[str]]]) -> None:
-        assert self.expander is not None
-        targets = self.expander.expand(link for kw in found for link in kw["links"])
-        if not targets:
-            return
-        for kw in found:
-            if any(link in targets for link in kw["links"]):
-                kw["links"] = list(dict.fromkeys(targets.get(u, u) for u in kw["links"]))
-                kw["domains"] = domains_of(kw["links"])
 
 
 @hookimpl

@@ -64,8 +64,14 @@ def _dicts(value: Any) -> Iterator[Mapping[str, Any]]:
 
 
 def _twitter_links(raw: Mapping[str, Any]) -> Iterator[tuple[str | None, str]]:
-    for where in (raw, _get(raw, "extended_tweet")):
-        for entity in _dicts(_get(where, "entities", "urls")):
+    places = (
+        ("entities", "urls"),
+        ("entities", "media"),  # a photo's t.co link points at the post's photo page
+        ("extended_tweet", "entities", "urls"),
+        ("extended_tweet", "entities", "media"),
+    )
+    for place in places:
+        for entity in _dicts(_get(raw, *place)):
             target = entity.get("unwound_url") or entity.get("expanded_url")
             if isinstance(target, str):
                 short = entity.get("url")

@@ -28,6 +28,7 @@ from resonanz.models import Mention, RawItem, TopicMatch
 from resonanz.pipeline import process
 from resonanz.query import Matcher
 from resonanz.runtime import Runtime
+from resonanz.store import SqlStore
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -237,6 +238,14 @@ def test_twitter_payload_expands_t_co_links() -> None:
     assert kw["domains"] == ["bahn.de", "bit.ly", "zdf.de"]
 
 
+def test_twitter_photo_links_point_at_the_photo_page() -> None:
+    photo = "https://x.com/anna/status/1/photo/1"
+    raw = {"entities": {"media": [{"url": "https://t.co/P", "expanded_url": photo}]}}
+    kw = _keywords("Seht euch das an https://t.co/P", raw=raw)
+    assert kw["links"] == [photo]
+    assert kw["domains"] == ["x.com"]
+
+
 def test_bluesky_payload_link_facets_and_embeds() -> None:
     text = "Lesenswert: spiegel.de/wirtschaft/... und mehr"
     start = len(b"Lesenswert: ")
@@ -345,6 +354,19 @@ def test_one_bad_post_does_not_stop_the_batch(caplog: pytest.LogCaptureFixture) 
     assert "keywords" not in out[0].enrichments
     assert out[1].enrichments["keywords"]["phrases"] == ["zugausfall", "köln"]
     assert "twitter post bad" in caplog.text
+
+
+def test_keywords_are_stored_and_read_back(store: SqlStore) -> None:
+    ws = store.create_workspace("acme", "ACME")
+    posts = [
+        _mention("Zugausfall in Köln 😡 #Bahn https://t.co/x\x01rest", native_id="1"),
+        _mention("\x01\x02\x7f\ufffe binär 🏴󠁧󠁢󠁳󠁣󠁴󠁿", native_id="2"),
+    ]
+    enriched = KeywordsEnricher(Settings()).enrich(posts)
+    store.save_batch(ws.id, enriched)
+    by_id = {m.native_id: m.enrichments["keywords"] for m in store.iter_mentions(ws.id)}
+    assert by_id == {m.native_id: m.enrichments["keywords"] for m in enriched}
+    assert by_id["1"]["links"] == ["https://t.co/x"]
 
 
 def test_existing_enrichments_are_kept() -> None:
