@@ -59,7 +59,10 @@ def emoji_in(text: str) -> list[str]:
     if text.isascii():
         return []
     position = 0
-    while len(found) < MAX_EMOJI:
+    # Bounded work: a post of 10,000 flags is read up to its 500th emoji-like character.
+    for _ in range(500):
+        if len(found) >= MAX_EMOJI:
+            break
         candidate = _CANDIDATE_RE.search(text, position)
         if candidate is None:
             break
