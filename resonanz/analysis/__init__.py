@@ -1,0 +1,1 @@
+"""UNDERSTAND: what mentions say (sentiment, keywords, topics), measured by ``resonanz eval``."""
