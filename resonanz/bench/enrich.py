@@ -14,7 +14,8 @@ thread pools of native libraries limited to one thread:
   enrichers (``Runtime.load``, built-in plugins, as `resonanz collect` does) and enriched
   one post;
 - ``posts_per_s``: then all posts, in batches of ``batch_size`` as the pipeline runs them
-  (enrichers marked ``before_match`` first), wall-clock time;
+  (enrichers marked ``before_match`` first), wall-clock time (``posts_per_cpu_s``: per
+  second of CPU time, steadier where other processes share the CPU);
 - ``rss_mib``: the peak resident memory of that process over the whole run
   (``startup_rss_mib``: the peak after the first post).
 """
@@ -254,6 +255,8 @@ def bench_enrich(
         "enrichers": done["enrichers"],
         "seconds": round(seconds, 3),
         "cpu_s": round(done["cpu_s"], 3),
+        # On a busy machine the one CPU is shared: posts per CPU second is the steadier figure.
+        "posts_per_cpu_s": round(n_posts / max(done["cpu_s"], 1e-9), 1),
         "one_cpu": done["cpu"] is not None,
         "per_enricher_posts_per_s": {
             name: round(n_posts / max(s, 1e-9), 1) for name, s in done["spent"].items()

@@ -53,7 +53,7 @@ def _cell(value: Any) -> str:
 def print_report(console: Console, title: str, report: Mapping[str, Any]) -> None:
     """The figures of an eval report as tables: summary, per class, confusion matrix."""
     summary = Table("figure", "value", title=title)
-    for key in (*_SUMMARY_KEYS, "model", "load_s", "dropped"):
+    for key in ("dataset", "format", *_SUMMARY_KEYS, "model", "load_s", "dropped"):
         if key in report:
             summary.add_row(key, _cell(report[key]))
     training = report.get("train")
@@ -123,7 +123,7 @@ def _classifier_command(task: str) -> Callable[..., None]:
                 limit=limit,
                 progress=progress,
             )
-        emit(app_ctx, f"eval {task}: {report['model']} on {dataset.name}", report, as_json)
+        emit(app_ctx, f"eval {task}", report, as_json)
 
     command.__name__ = task
     return command
