@@ -66,6 +66,11 @@ class Settings:
         "Comma-separated ISO 639-1 codes the language detector chooses from "
         "(fewer languages: faster and more accurate on short posts).",
     )
+    sentiment_analysis: bool = _setting(
+        True,
+        "Label German and English mentions negative/neutral/positive with a score (the "
+        "sentiment enricher; the workspace's trained model where one exists, else the default).",
+    )
     keyword_extraction: bool = _setting(
         True,
         "Extract hashtags, @mentions, links and their domains, emoji, key phrases and the "

@@ -19,6 +19,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.pipeline.normalise",
     "resonanz.pipeline.language",
     "resonanz.analysis.keywords",
+    "resonanz.analysis.sentiment",
     "resonanz.alerts.notifiers.email",
     "resonanz.alerts.notifiers.webhook",
     "resonanz.alerts.notifiers.slack",

@@ -69,7 +69,11 @@ def test_builtins_register_through_the_hooks() -> None:
     pm = plugins.create_plugin_manager(load_entry_points=False)
     assert {"rss", "file"} <= set(plugins.source_classes(pm))
     assert {"rss", "jsonl", "csv", "germeval"} <= set(plugins.normalisers(pm))
-    assert [e.__name__ for e in plugins.enrichers(pm)] == ["LanguageEnricher", "KeywordsEnricher"]
+    assert [e.__name__ for e in plugins.enrichers(pm)] == [
+        "LanguageEnricher",
+        "KeywordsEnricher",
+        "SentimentEnricher",
+    ]
 
 
 def test_a_third_party_plugin_is_used_like_a_builtin(monkeypatch: pytest.MonkeyPatch) -> None:

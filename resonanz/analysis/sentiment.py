@@ -1,0 +1,233 @@
+"""Sentiment: the shipped German and English default models, and the enricher that uses them.
+
+The defaults are linear models over ``textfeatures`` (words, bigrams, negation scope,
+lexicon polarity, emoji, elongation, intensifiers), trained by
+``scripts/train_sentiment.py`` on licence-clean data only; see
+``resonanz/data/models/MODEL_CARD.md`` for what they were trained on and how good they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from resonanz.analysis.base import SENTIMENT_LABELS, Prediction
+from resonanz.analysis.linear import LinearModel
+from resonanz.analysis.textfeatures import features
+from resonanz.config import Settings
+from resonanz.hookspecs import hookimpl
+from resonanz.models import Mention
+
+log = logging.getLogger(__name__)
+
+MODEL_LANGUAGES: tuple[str, ...] = ("de", "en")
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_DE_HINTS = frozenset(
+    [
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "nicht",
+        "ich",
+        "ein",
+        "eine",
+        "mit",
+        "auf",
+        "für",
+        "von",
+        "zu",
+        "den",
+        "sich",
+        "auch",
+        "wie",
+        "bei",
+        "noch",
+        "nur",
+        "mal",
+        "schon",
+        "aber",
+        "wenn",
+        "oder",
+        "wir",
+        "sie",
+        "es",
+        "im",
+        "dem",
+        "des",
+    ]
+)
+_EN_HINTS = frozenset(
+    [
+        "the",
+        "and",
+        "is",
+        "not",
+        "to",
+        "of",
+        "a",
+        "in",
+        "that",
+        "it",
+        "for",
+        "you",
+        "with",
+        "on",
+        "this",
+        "be",
+        "are",
+        "was",
+        "have",
+        "just",
+        "my",
+        "so",
+        "but",
+        "at",
+        "what",
+        "when",
+        "or",
+        "we",
+        "they",
+    ]
+)
+
+
+def guess_language(text: str) -> str:
+    """``de`` or ``en`` from function words, for texts whose language nobody stated."""
+    words = _WORD_RE.findall(text[:1000].lower())
+    german = sum(w in _DE_HINTS for w in words)
+    english = sum(w in _EN_HINTS for w in words)
+    return "en" if english > german else "de"
+
+
+def probabilities_to_prediction(labels: Sequence[str], probs: Sequence[float]) -> Prediction:
+    """The label with the highest probability; for sentiment the score is p(pos) - p(neg)."""
+    table = {label: round(float(p), 4) for label, p in zip(labels, probs, strict=True)}
+    best = max(table, key=lambda label: table[label])
+    if set(labels) == set(SENTIMENT_LABELS):
+        score = table["positive"] - table["negative"]
+    else:
+        score = table[best]
+    return Prediction(label=best, score=round(score, 4), probs=table)
+
+
+class LanguageModels:
+    """One linear model per language behind the TextClassifier contract."""
+
+    def __init__(
+        self, task: str, name: str, models: Mapping[str, LinearModel], fallback: str
+    ) -> None:
+        self.task = task
+        self.name = name
+        self.models = dict(models)
+        self.fallback = fallback
+        self.labels = next(iter(self.models.values())).labels
+
+    def model_for(self, lang: str | None, text: str) -> str:
+        """The language whose model reads this text."""
+        if lang in self.models:
+            return lang
+        if lang is None and len(self.models) > 1:
+            return guess_language(text)
+        return self.fallback
+
+    def predict(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[Prediction]:
+        """Predict every text with the model of its language (batched per language)."""
+        chosen = [
+            self.model_for(langs[i] if langs is not None else None, text)
+            for i, text in enumerate(texts)
+        ]
+        out: list[Prediction | None] = [None] * len(texts)
+        for lang, model in self.models.items():
+            rows = [i for i, c in enumerate(chosen) if c == lang]
+            if not rows:
+                continue
+            char_ngrams = bool(model.meta.get("char_ngrams", False))
+            probs = model.predict_proba(
+                [features(texts[i], lang, char_ngrams=char_ngrams) for i in rows]
+            )
+            for i, row in zip(rows, probs, strict=True):
+                out[i] = probabilities_to_prediction(model.labels, row)
+        return [p for p in out if p is not None]
+
+
+def _shipped(lang: str) -> LinearModel:
+    path = resources.files("resonanz").joinpath("data", "models", f"sentiment-{lang}.npz")
+    return LinearModel.from_bytes(path.read_bytes(), f"shipped model sentiment-{lang}.npz")
+
+
+@lru_cache(maxsize=1)
+def default_sentiment() -> LanguageModels:
+    """The shipped German and English sentiment models (loaded once per process)."""
+    models = {lang: _shipped(lang) for lang in MODEL_LANGUAGES}
+    version = models["de"].meta.get("version", "1")
+    return LanguageModels("sentiment", f"resonanz-sentiment-{version}", models, fallback="de")
+
+
+class SentimentEnricher:
+    """Sets ``enrichments["sentiment"] = {label, score, model}`` on German and English
+    mentions (other languages are left without sentiment rather than guessed)."""
+
+    name = "sentiment"
+    before_match = False
+
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.sentiment_analysis
+        self.classifier: Any = None
+
+    def enrich(self, mentions: Sequence[Mention]) -> list[Mention]:
+        """Return the mentions with their sentiment."""
+        out = list(mentions)
+        if not self.enabled:
+            return out
+        if self.classifier is None:
+            self.classifier = default_sentiment()
+        todo = [i for i, m in enumerate(mentions) if m.lang in MODEL_LANGUAGES or m.lang is None]
+        texts = [_text_of(mentions[i]) for i in todo]
+        langs = [mentions[i].lang for i in todo]
+        try:
+            predictions = self.classifier.predict(texts, langs)
+        except Exception:  # one bad post must not stop the batch: retry one by one
+            log.exception("sentiment failed for a batch; retrying mention by mention")
+            predictions = [self._one(text, lang) for text, lang in zip(texts, langs, strict=True)]
+        for i, prediction in zip(todo, predictions, strict=True):
+            if prediction is None:
+                continue
+            mention = out[i]
+            out[i] = mention.with_fields(
+                enrichments={
+                    **mention.enrichments,
+                    "sentiment": {
+                        "label": prediction.label,
+                        "score": prediction.score,
+                        "model": self.classifier.name,
+                    },
+                }
+            )
+        return out
+
+    def _one(self, text: str, lang: str | None) -> Prediction | None:
+        try:
+            found: list[Prediction] = list(self.classifier.predict([text], [lang]))
+            return found[0]
+        except Exception:
+            log.warning("sentiment: skipped one text of %d characters", len(text))
+            return None
+
+
+def _text_of(mention: Mention) -> str:
+    return f"{mention.title}. {mention.text}" if mention.title else mention.text
+
+
+@hookimpl
+def register_enrichers() -> list[Any]:
+    """Register the sentiment enricher class (instantiated with settings by the pipeline)."""
+    return [SentimentEnricher]

@@ -1,0 +1,161 @@
+"""The shipped sentiment models and the sentiment enricher: rules, contract, bad input."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from resonanz.analysis.lexicon import fold, lexicon
+from resonanz.analysis.linear import LinearModel, fit_linear
+from resonanz.analysis.sentiment import SentimentEnricher, default_sentiment, guess_language
+from resonanz.analysis.textfeatures import features
+from resonanz.config import Settings
+from resonanz.errors import ConfigError
+from resonanz.models import Mention, RawItem
+from resonanz.pipeline import build_matcher, process
+from resonanz.runtime import Runtime
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _mention(text: str, lang: str | None = "de", native_id: str | None = None) -> Mention:
+    return Mention(
+        platform="twitter",
+        native_id=native_id or str(abs(hash(text))),
+        text=text,
+        collected_at=NOW,
+        lang=lang,
+    )
+
+
+def _score(text: str, lang: str) -> float:
+    return default_sentiment().predict([text], [lang])[0].score
+
+
+def test_negation_flips_the_lexicon_polarity_within_its_scope() -> None:
+    good = features("Das ist gut", "de")
+    not_good = features("Das ist nicht gut", "de")
+    assert good["lex:pos"] > 0 and good["lex:neg"] == 0
+    assert not_good["lex:neg"] > 0 and not_good["lex:pos"] == 0
+    assert "w:NEG_gut" in not_good and "w:gut" not in not_good
+    # "kein Problem" is not a problem; a comma ends the scope
+    relief = features("kein Problem, schlecht war es trotzdem", "de")
+    assert "w:NEG_problem" in relief and "w:schlecht" in relief
+    assert features("not bad", "en")["lex:pos"] > 0
+
+
+def test_intensifiers_elongation_caps_emoji_and_compounds() -> None:
+    plain = features("gut", "de")["lex:pos"]
+    assert features("sehr gut", "de")["lex:pos"] > plain
+    elongated = features("suuuper guuut", "de")
+    assert "w:gut" in elongated and elongated["x:elong"] > 0
+    assert features("GUT", "de")["lex:pos"] > plain
+    angry = features("Zugverspätung 😡😡 :(", "de")
+    assert "e:😡" in angry and "e::(" in angry and angry["lex:neg"] > 0
+    assert lexicon("de").lookup(fold("Zugverspätung")) is not None  # via its head
+    assert lexicon("de").lookup(fold("schoen")) == lexicon("de").lookup(fold("schön"))
+    tagged = features("#fail", "de")
+    assert "t:fail" in tagged and "w:fail" in tagged
+
+
+def test_default_models_order_clear_cases_in_german_and_english() -> None:
+    assert _score("Super, der Zug war pünktlich und das Personal sehr freundlich! 😊", "de") > 0.3
+    assert _score("Schon wieder Verspätung, totales Chaos, unverschämt 😡", "de") < -0.3
+    assert _score("Der Zug fährt um 10:15 ab Gleis 4.", "de") < _score("Danke, toll! 👍", "de")
+    assert _score("I love this, what a great day :)", "en") > 0.3
+    assert _score("This is awful, worst service ever", "en") < -0.3
+    assert _score("nicht gut", "de") < _score("gut", "de")
+
+
+def test_predictions_keep_the_contract() -> None:
+    model = default_sentiment()
+    assert model.task == "sentiment" and model.labels == ("negative", "neutral", "positive")
+    out = model.predict(["gut", "bad", "x"], ["de", "en", None])
+    assert len(out) == 3
+    for prediction in out:
+        assert prediction.label in model.labels
+        assert abs(sum(prediction.probs.values()) - 1) < 1e-3
+        assert prediction.score == pytest.approx(
+            prediction.probs["positive"] - prediction.probs["negative"], abs=1e-3
+        )
+
+
+def test_language_guess_for_unstated_languages() -> None:
+    assert guess_language("Das ist nicht der Zug, den ich wollte") == "de"
+    assert guess_language("This is not the train I wanted") == "en"
+
+
+def test_enricher_labels_german_and_english_and_leaves_other_languages() -> None:
+    out = SentimentEnricher(Settings()).enrich(
+        [
+            _mention("Das ist wirklich toll, danke!", "de"),
+            _mention("This is terrible :(", "en"),
+            _mention("C'est vraiment génial", "fr"),
+            _mention("Heute ist ein guter Tag", None),
+        ]
+    )
+    assert out[0].enrichments["sentiment"]["label"] == "positive"
+    assert out[0].enrichments["sentiment"]["model"] == default_sentiment().name
+    assert out[1].enrichments["sentiment"]["label"] == "negative"
+    assert "sentiment" not in out[2].enrichments
+    assert "sentiment" in out[3].enrichments
+
+
+def test_enricher_disabled_by_setting() -> None:
+    out = SentimentEnricher(replace(Settings(), sentiment_analysis=False)).enrich(
+        [_mention("toll")]
+    )
+    assert "sentiment" not in out[0].enrichments
+
+
+def test_bad_input_never_stops_a_batch() -> None:
+    junk = bytes(range(256)).decode("latin-1") * 10
+    texts = ["", "   ", "a" * 100_000, junk, "Привет мир 你好 مرحبا", "\ud800 broken", "gut"]
+    out = SentimentEnricher(Settings()).enrich(
+        [_mention(t, "de", native_id=str(i)) for i, t in enumerate(texts)]
+    )
+    assert len(out) == len(texts)
+    assert all(m.enrichments["sentiment"]["label"] for m in out)
+
+
+def test_runs_as_a_registered_plugin_in_the_pipeline() -> None:
+    runtime = Runtime.load(Settings(), load_entry_points=False)
+    assert "sentiment" in [e.name for e in runtime.enrichers]
+    item = RawItem(
+        kind="jsonl",
+        payload={
+            "id_str": "1",
+            "full_text": "Der Zug ist schon wieder ausgefallen, so ein Mist 😡",
+        },
+        fetched_at=NOW,
+        origin="tweets.jsonl:1",
+        context={"mapping": {"id": "id_str", "text": "full_text"}, "platform": "twitter"},
+    )
+    batch = process(
+        [item],
+        normalisers=runtime.normalisers,
+        matcher=build_matcher([]),
+        enrichers=runtime.enrichers,
+    )
+    (mention,) = batch.mentions
+    assert mention.lang == "de"
+    assert mention.enrichments["sentiment"]["label"] == "negative"
+
+
+def test_model_files_round_trip_and_damage_is_a_clear_error(tmp_path: Path) -> None:
+    docs = [features(t, "en") for t in ("good", "great", "bad", "awful", "ok", "fine")]
+    model = fit_linear(docs, ["p", "p", "n", "n", "p", "n"], min_count=1, meta={"k": 1})
+    path = tmp_path / "m.npz"
+    model.save(path)
+    again = LinearModel.load(path)
+    assert again.labels == model.labels and again.meta == {"k": 1}
+    assert np.allclose(again.predict_proba(docs), model.predict_proba(docs), atol=1e-5)
+    path.write_bytes(b"not a model")
+    with pytest.raises(ConfigError, match=r"m\.npz"):
+        LinearModel.load(path)
+    with pytest.raises(ConfigError, match="two labels"):
+        fit_linear(docs[:2], ["p", "p"])
