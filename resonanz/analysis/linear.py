@@ -52,11 +52,16 @@ class LinearModel:
             shape=(len(docs), len(vocab)),
         )
 
-    def predict_proba(self, docs: Sequence[FeatureDict]) -> np.ndarray:
-        """Label probabilities, shape (len(docs), len(labels))."""
+    def predict_proba(
+        self, docs: Sequence[FeatureDict], bias: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Label probabilities, shape (len(docs), len(labels)); ``bias`` (same shape) is
+        added to the scores before the softmax (a prior per document)."""
         if not docs:
             return np.zeros((0, len(self.labels)))
         scores = np.asarray(self.matrix(docs) @ self.coef) + self.intercept
+        if bias is not None:
+            scores += bias
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         return np.asarray(scores / scores.sum(axis=1, keepdims=True))

@@ -15,6 +15,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from resonanz.analysis.base import SENTIMENT_LABELS, Prediction
 from resonanz.analysis.linear import LinearModel
 from resonanz.analysis.textfeatures import features
@@ -25,6 +27,10 @@ from resonanz.models import Mention
 log = logging.getLogger(__name__)
 
 MODEL_LANGUAGES: tuple[str, ...] = ("de", "en")
+# Texts longer than a tweet get LONG_TEXT_PRIOR * ln(1 + (len - 140) / 140) added to the
+# neutral score (chosen on GermEval 2017 dev as a single prior, see MODEL_CARD.md).
+TWEET_LENGTH = 140
+LONG_TEXT_PRIOR = 1.0
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _DE_HINTS = frozenset(
@@ -137,6 +143,17 @@ class LanguageModels:
             return guess_language(text)
         return self.fallback
 
+    def _long_text_prior(self, model: LinearModel, lengths: Sequence[int]) -> np.ndarray | None:
+        """Lean to neutral beyond tweet length: the defaults learnt from tweets, and longer
+        texts (articles, press releases, long comments) carry many polar words while being
+        neutral about the brand far more often."""
+        if self.task != "sentiment" or "neutral" not in model.labels:
+            return None
+        bias = np.zeros((len(lengths), len(model.labels)))
+        over = np.maximum(np.asarray(lengths, dtype=float) - TWEET_LENGTH, 0.0)
+        bias[:, model.labels.index("neutral")] = LONG_TEXT_PRIOR * np.log1p(over / TWEET_LENGTH)
+        return bias
+
     def predict(
         self, texts: Sequence[str], langs: Sequence[str | None] | None = None
     ) -> list[Prediction]:
@@ -152,7 +169,8 @@ class LanguageModels:
                 continue
             char_ngrams = bool(model.meta.get("char_ngrams", False))
             probs = model.predict_proba(
-                [features(texts[i], lang, char_ngrams=char_ngrams) for i in rows]
+                [features(texts[i], lang, char_ngrams=char_ngrams) for i in rows],
+                bias=self._long_text_prior(model, [len(texts[i]) for i in rows]),
             )
             for i, row in zip(rows, probs, strict=True):
                 out[i] = probabilities_to_prediction(model.labels, row)

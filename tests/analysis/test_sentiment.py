@@ -159,3 +159,11 @@ def test_model_files_round_trip_and_damage_is_a_clear_error(tmp_path: Path) -> N
         LinearModel.load(path)
     with pytest.raises(ConfigError, match="two labels"):
         fit_linear(docs[:2], ["p", "p"])
+
+
+def test_texts_longer_than_a_tweet_lean_to_neutral() -> None:
+    short = "Die Bahn ist schlecht."
+    article = short + " Der Bericht nennt Zahlen zum Fahrplan und zu den Bauarbeiten." * 8
+    (alone,) = default_sentiment().predict([short], ["de"])
+    (inside,) = default_sentiment().predict([article], ["de"])
+    assert inside.probs["neutral"] > alone.probs["neutral"]
