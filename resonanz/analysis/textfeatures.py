@@ -17,11 +17,12 @@ import itertools
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from resonanz.analysis.lexicon import INTENSIFIERS, NEGATORS, fold, lexicon
 
 # Long texts say what they say in their first part; this keeps one post's cost bounded.
-MAX_CHARS = 2_000
+MAX_CHARS = 1_000
 NEGATION_SCOPE = 3
 
 _EMOJI = (
@@ -53,6 +54,20 @@ def _block(features: dict[str, float], names: Iterable[str]) -> None:
         features[name] = weight
 
 
+@lru_cache(maxsize=200_000)
+def _word(raw: str, lang: str) -> tuple[str, float | None, bool]:
+    """A word's folded form, its lexicon polarity and whether it was elongated (cached:
+    most words of a stream repeat)."""
+    lex = lexicon(lang)
+    word = fold(raw)
+    elongated = _ELONG_RE.search(word) is not None
+    if elongated:
+        single = _ELONG_RE.sub(r"\1", word)
+        double = _ELONG_RE.sub(r"\1\1", word)
+        word = double if double in lex.polarity and single not in lex.polarity else single
+    return word, lex.lookup(word), elongated
+
+
 def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[str, float]:
     """The feature vector of one text (German rules for ``de``, English otherwise).
 
@@ -81,13 +96,10 @@ def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[
             if len(raw) > 2 and raw.isupper():
                 flags["caps"] += 1
                 boost *= 1.3
-            word = fold(raw)
-            if _ELONG_RE.search(word):
+            word, polarity, elongated = _word(raw, lang)
+            if elongated:
                 flags["elong"] += 1
                 boost *= 1.3
-                single = _ELONG_RE.sub(r"\1", word)
-                double = _ELONG_RE.sub(r"\1\1", word)
-                word = double if double in lex.polarity and single not in lex.polarity else single
             if token.startswith("#"):
                 words.append("t:" + word)
             name = ("NEG_" + word) if negated else word
@@ -98,12 +110,11 @@ def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[
                     grams.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
             if word in negators or word.endswith("n't"):
                 negated = NEGATION_SCOPE + 1
+                polarity = None
             elif word in intensifiers:
                 boost *= intensifiers[word]
                 negated = max(0, negated - 1)
                 continue
-            else:
-                polarity = lex.lookup(word)
         elif kind in ("emo", "emoji"):
             words.append("e:" + token)
             polarity = lex.polarity.get(token)
