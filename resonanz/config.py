@@ -76,6 +76,16 @@ class Settings:
         "Extract hashtags, @mentions, links and their domains, emoji, key phrases and the "
         "matched topic terms (brands) of each mention (the keywords enricher).",
     )
+    aspect_analysis: bool = _setting(
+        True,
+        "Find the aspect categories a mention talks about (punctuality, price, WLAN, …) and "
+        "the polarity of each (the aspects enricher; categories from aspect_categories).",
+    )
+    aspect_categories: str = _setting(
+        "",
+        "Path of the workspace's aspect category file (TOML or JSON: names and term lists, "
+        "see docs/analysis.md); empty: the shipped railway/transport template.",
+    )
     expand_short_links: bool = _setting(
         False,
         "Follow the redirects of short links (hosts in short_link_hosts) so their target "

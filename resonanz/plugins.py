@@ -20,6 +20,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.pipeline.language",
     "resonanz.analysis.keywords",
     "resonanz.analysis.sentiment",
+    "resonanz.analysis.aspects",  # after sentiment: reuses its label for document polarity
     "resonanz.alerts.notifiers.email",
     "resonanz.alerts.notifiers.webhook",
     "resonanz.alerts.notifiers.slack",
