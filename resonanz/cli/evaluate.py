@@ -138,6 +138,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(evaluation, name="eval")
     for task in ("sentiment", "relevance"):
         evaluation.command(task, help=_COMMAND_HELP[task])(_classifier_command(task))
+    from resonanz.cli import eval_aspects  # imports this module's emit: load it after
+
+    eval_aspects.register(evaluation)
     # `eval aspects` and `eval topics` go here: one function each, registered with
     # `evaluation.command("aspects")(...)`, taking --dataset/--format/--limit/--json and
     # printing through `emit` (topics reports `nmi` and `ari` instead of per-class tables).

@@ -1,0 +1,215 @@
+"""`resonanz eval aspects`: aspect categories and their polarity against labelled data.
+
+The measures are those of GermEval 2017 subtask C, over (document, category) pairs at
+the category level (``Zugfahrt#Pünktlichkeit`` counts as ``Zugfahrt``; a category named
+twice in a document counts once):
+
+- "aspect only": a predicted pair is right when the document has the category;
+- "aspect + sentiment": pairs are (document, category, polarity).
+
+``precision``, ``recall`` and ``micro_f1`` sum true positives, false positives and
+false negatives over all documents and categories. Documents without gold aspects
+(GermEval's irrelevant posts) stay in: a category predicted there is a false positive.
+Because "Allgemein" is by far the most frequent GermEval category, the report also
+gives the figures without the most frequent gold category and those of a baseline that
+predicts only that category (with its most frequent polarity) for every document.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from resonanz.analysis.aspectfile import AspectCategory, default_categories, load_categories
+from resonanz.analysis.aspects import AspectAnalyzer
+from resonanz.errors import ValidationError
+from resonanz.evaluation.datasets import Example, load_dataset
+
+__all__ = ["gold_pairs", "pair_figures", "run_aspect_eval"]
+
+Progress = Callable[[str, int, int], None]
+Pair = tuple[str, str]  # (category, polarity)
+BATCH_SIZE = 500
+_DIGITS = 4
+
+
+def gold_pairs(example: Example) -> set[Pair]:
+    """The (category, polarity) pairs of a labelled example, at the category level."""
+    pairs: set[Pair] = set()
+    for item in example.aspects:
+        label, _, polarity = item.rpartition(":")
+        pairs.add((label.split("#", 1)[0], polarity))
+    return pairs
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _scores(tp: int, fp: int, fn: int) -> dict[str, float | int]:
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    total = precision + recall
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / total if total else 0.0,
+        "support": tp + fn,
+        "predicted": tp + fp,
+    }
+
+
+def pair_figures(
+    gold: Sequence[Iterable[Any]], predicted: Sequence[Iterable[Any]], key: Callable[[Any], str]
+) -> dict[str, Any]:
+    """Micro precision/recall/F1 over per-document sets of items, and the figures per
+    category (``key`` gives an item's category)."""
+    if len(gold) != len(predicted):
+        raise ValidationError(f"{len(gold)} gold documents but {len(predicted)} predictions")
+    counts: dict[str, Counter[str]] = {}
+    for gold_items, predicted_items in zip(gold, predicted, strict=True):
+        g, p = set(gold_items), set(predicted_items)
+        for item, outcome in [
+            *((i, "tp") for i in g & p),
+            *((i, "fp") for i in p - g),
+            *((i, "fn") for i in g - p),
+        ]:
+            counts.setdefault(key(item), Counter())[outcome] += 1
+    total: Counter[str] = sum(counts.values(), Counter())
+    micro = _scores(total["tp"], total["fp"], total["fn"])
+    return {
+        "micro_f1": micro["f1"],
+        "precision": micro["precision"],
+        "recall": micro["recall"],
+        "support": micro["support"],
+        "per_category": {
+            name: _scores(c["tp"], c["fp"], c["fn"]) for name, c in sorted(counts.items())
+        },
+    }
+
+
+def _eval_name(category: AspectCategory) -> str:
+    return category.germeval or category.name
+
+
+def _predict(
+    analyzer: AspectAnalyzer, examples: Sequence[Example], progress: Progress | None
+) -> tuple[list[set[Pair]], float]:
+    """Predicted (category, polarity) pairs per example, and the seconds spent analysing."""
+    names = {c.name: _eval_name(c) for c in analyzer.categories}
+    predicted: list[set[Pair]] = []
+    elapsed = 0.0
+    for start in range(0, len(examples), BATCH_SIZE):
+        batch = examples[start : start + BATCH_SIZE]
+        began = time.perf_counter()
+        found = analyzer.analyze([e.text for e in batch], [e.lang for e in batch])
+        elapsed += time.perf_counter() - began
+        predicted.extend({(names[a.category], a.polarity) for a in aspects} for aspects in found)
+        if progress is not None:
+            progress("analyse", len(predicted), len(examples))
+    return predicted, elapsed
+
+
+def _without(pairs: Sequence[set[Pair]], category: str) -> list[set[Pair]]:
+    return [{p for p in items if p[0] != category} for items in pairs]
+
+
+def _figures(gold: list[set[Pair]], predicted: list[set[Pair]]) -> dict[str, Any]:
+    categories = pair_figures(
+        [{c for c, _ in g} for g in gold], [{c for c, _ in p} for p in predicted], str
+    )
+    polarity = pair_figures(gold, predicted, lambda pair: str(pair[0]))
+    return {
+        **{k: categories[k] for k in ("micro_f1", "precision", "recall", "support")},
+        **{f"polarity_{k}": polarity[k] for k in ("micro_f1", "precision", "recall")},
+        "per_category": {
+            name: {
+                **row,
+                "polarity_f1": polarity["per_category"].get(name, {}).get("f1", 0.0),
+            }
+            for name, row in categories["per_category"].items()
+        },
+    }
+
+
+def _summary(figures: dict[str, Any]) -> dict[str, Any]:
+    return {k: figures[k] for k in ("micro_f1", "precision", "recall", "polarity_micro_f1")}
+
+
+def _majority(gold: Sequence[set[Pair]]) -> tuple[str, Pair]:
+    """The most frequent gold category, and it with its most frequent polarity."""
+    categories = Counter(c for pairs in gold for c in {c for c, _ in pairs})
+    majority = categories.most_common(1)[0][0]
+    polarity = Counter(p for pairs in gold for c, p in pairs if c == majority)
+    return majority, (majority, polarity.most_common(1)[0][0])
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, _DIGITS)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+def run_aspect_eval(
+    dataset_path: Path | str,
+    fmt: str,
+    *,
+    categories_path: Path | str | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Load the dataset and the categories (the shipped template by default), find the
+    aspects of every text and return one JSON-ready report."""
+    if limit is not None and limit < 1:
+        raise ValidationError("--limit must be at least 1")
+    dataset = load_dataset(dataset_path, fmt)
+    examples = list(dataset.examples[:limit])
+    if not any(e.aspects for e in examples):
+        raise ValidationError(
+            f"{dataset.path}: no example has aspect labels (the germeval format's fifth "
+            "column, or an 'aspects' column in a CSV file: Category#Sub:polarity ...)"
+        )
+    began = time.perf_counter()
+    categories = load_categories(categories_path) if categories_path else default_categories()
+    analyzer = AspectAnalyzer(categories)
+    analyzer.analyze(["Der Zug ist pünktlich."], ["de"])  # loads the model: load time
+    load_s = time.perf_counter() - began
+    predicted, elapsed = _predict(analyzer, examples, progress)
+    gold = [gold_pairs(e) for e in examples]
+    figures = _figures(gold, predicted)
+    majority, baseline_pair = _majority(gold)
+    rest = _figures(_without(gold, majority), _without(predicted, majority))
+    baseline = _figures(gold, [{baseline_pair} for _ in gold])
+    relevant = [i for i, e in enumerate(examples) if e.relevant]
+    on_relevant = _figures([gold[i] for i in relevant], [predicted[i] for i in relevant])
+    report: dict[str, Any] = _rounded(
+        {
+            "task": "aspects",
+            "dataset": str(dataset.path),
+            "format": dataset.format,
+            **{k: v for k, v in figures.items() if k != "per_category"},
+            "n": len(examples),
+            "n_with_aspects": sum(1 for g in gold if g),
+            "posts_per_s": round(len(examples) / max(elapsed, 1e-9), 1),
+            "seconds": round(elapsed, 3),
+            "load_s": round(load_s, 3),
+            "categories": str(categories_path) if categories_path else "shipped railway template",
+            "majority_category": majority,
+            "without_majority": _summary(rest),
+            "majority_baseline": {
+                "prediction": f"{baseline_pair[0]}:{baseline_pair[1]}",
+                **_summary(baseline),
+            },
+            "relevant_only": {**_summary(on_relevant), "n": len(relevant)} if relevant else None,
+            "per_category": figures["per_category"],
+            "never_in_gold": sorted(
+                {_eval_name(c) for c in categories} - set(figures["per_category"])
+            ),
+            "dropped": dict(dataset.dropped),
+        }
+    )
+    return report
