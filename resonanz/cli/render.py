@@ -34,6 +34,9 @@ def highlight(text: str, terms: Iterable[str], *, limit: int = 280) -> Text:
     return out
 
 
+_SENTIMENT_STYLE = {"negative": "red", "neutral": "dim", "positive": "green"}
+
+
 def mention_line(mention: Mention, terms: Iterable[str] = ()) -> Text:
     """One mention as a block: platform, time, author, text, link."""
     when = mention.created_at or mention.collected_at
@@ -41,6 +44,10 @@ def mention_line(mention: Mention, terms: Iterable[str] = ()) -> Text:
     head = Text(f"[{mention.platform}] {when:%Y-%m-%d %H:%M} {author}", style="dim")
     if mention.lang:
         head.append(f" {mention.lang}", style="dim")
+    sentiment = mention.enrichments.get("sentiment")
+    if isinstance(sentiment, dict) and sentiment.get("label") in _SENTIMENT_STYLE:
+        label = str(sentiment["label"])
+        head.append(f" {label}", style=_SENTIMENT_STYLE[label])
     body = highlight(f"{mention.title}: {mention.text}" if mention.title else mention.text, terms)
     block = Text.assemble(head, "\n  ", body)
     if mention.url:
