@@ -79,8 +79,8 @@ def print_report(console: Console, title: str, report: Mapping[str, Any]) -> Non
         console.print(confusion)
     if training and training.get("overlap"):
         console.print(
-            f"[yellow]warning: {training['overlap']} of the {report['n']} test texts are also "
-            "in the training data; these figures are not held-out.[/yellow]"
+            f"[yellow]warning: {training['overlap']} of the {report['n']} test texts also "
+            "occur in the training data: for them these figures are not held out.[/yellow]"
         )
 
 

@@ -110,11 +110,13 @@ def default_classifier(task: str) -> TextClassifier:
     )
 
 
-def train_on(task: str, gold: GoldSet) -> TextClassifier:
+def train_on(task: str, gold: GoldSet, *, progress: Progress | None = None) -> TextClassifier:
     """A classifier trained on ``gold`` (``resonanz.analysis.training``)."""
     from resonanz.analysis.training import train_classifier
 
-    model: TextClassifier = train_classifier(task, gold.texts, gold.labels, gold.langs)
+    model: TextClassifier = train_classifier(
+        task, gold.texts, gold.labels, gold.langs, progress=progress
+    )
     return model
 
 
@@ -208,9 +210,7 @@ def run_eval(
     else:
         train_data = load_dataset(train_path, train_fmt or fmt)
         train_gold = gold_set(train_data, task)
-        if progress is not None:
-            progress("train", 0, len(train_gold.texts))
-        classifier = train_on(task, train_gold)
+        classifier = train_on(task, train_gold, progress=progress)
         training = {
             "path": str(train_data.path),
             "format": train_data.format,

@@ -153,7 +153,7 @@ def test_eval_relevance_trained(
 ) -> None:
     seen: dict[str, Any] = {}
 
-    def fake_train(task: str, gold: runner.GoldSet) -> ZugRelevanceDouble:
+    def fake_train(task: str, gold: runner.GoldSet, **_: Any) -> ZugRelevanceDouble:
         seen.update(task=task, labels=gold.labels, langs=gold.langs)
         return ZugRelevanceDouble()
 
@@ -185,13 +185,33 @@ def test_eval_relevance_trained(
         ["eval", "relevance", "--dataset", "dev.tsv", "--format", "germeval", "--train", "dev.tsv"],
     )
     assert result.exit_code == 0, result.output
-    assert "are also in the training data" in result.stdout
+    assert "also occur in the training data" in result.stdout
 
 
 def test_wrong_task_model_is_refused(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "default_classifier", lambda task: ZugRelevanceDouble())
     result = cli.invoke(app, ["eval", "sentiment", "--dataset", "dev.tsv", "--format", "germeval"])
     assert result.exit_code == 1 and "is a relevance model, not sentiment" in result.output
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("resonanz.analysis.training") is None,
+    reason="workspace-trained classifiers (resonanz.analysis.training) have not landed",
+)
+def test_eval_relevance_with_a_really_trained_classifier(cli: CliRunner, tmp_path: Path) -> None:
+    rows = [f"Der Zug nach Köln {i} hat Verspätung;true" for i in range(10)]
+    rows += [f"Mein Kaffee {i} schmeckt heute gut;false" for i in range(10)]
+    (tmp_path / "train.csv").write_text("text;relevant\n" + "\n".join(rows), encoding="utf-8")
+    report = _json(
+        cli,
+        "relevance",
+        *("--dataset", "dev.tsv", "--format", "germeval"),
+        *("--train", "train.csv", "--train-format", "csv"),
+    )
+    assert report["n"] == 5 and report["model"].startswith("trained-relevance")
+    assert report["train"]["n"] == 20 and report["train"]["overlap"] == 0
+    assert report["train"]["quality"]["n"] == 20
+    assert sum(map(sum, report["confusion"])) == 5
 
 
 @pytest.mark.skipif(
