@@ -141,6 +141,6 @@ def register(app: typer.Typer) -> None:
     from resonanz.cli import eval_aspects  # imports this module's emit: load it after
 
     eval_aspects.register(evaluation)
-    # `eval aspects` and `eval topics` go here: one function each, registered with
-    # `evaluation.command("aspects")(...)`, taking --dataset/--format/--limit/--json and
-    # printing through `emit` (topics reports `nmi` and `ari` instead of per-class tables).
+    # `eval topics` goes here the same way: its own module with register(evaluation),
+    # taking --dataset/--format/--limit/--json and printing through `emit` (it reports
+    # `nmi` and `ari` instead of per-class tables).
