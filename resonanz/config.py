@@ -71,6 +71,27 @@ class Settings:
         "Label German and English mentions negative/neutral/positive with a score (the "
         "sentiment enricher; the workspace's trained model where one exists, else the default).",
     )
+    sentiment_backend: str = _setting(
+        "default",
+        "Sentiment model: default (shipped, German and English) or transformer (a Hugging Face "
+        "model you downloaded, in sentiment_model_path; needs "
+        "pip install 'resonanz[transformers]').",
+    )
+    sentiment_model_path: str = _setting(
+        "", "Folder of a downloaded Hugging Face model for the transformer backend (never fetched)."
+    )
+    sentiment_batch_size: int = _setting(
+        32, "Texts per forward pass of the transformer backend (memory grows with it)."
+    )
+    sentiment_device: str = _setting(
+        "cpu", "Where the transformer backend runs: cpu, cuda, cuda:1 or mps."
+    )
+    sentiment_label_map: str = _setting(
+        "",
+        "How the transformer model's labels read, e.g. LABEL_0=negative,LABEL_1=neutral,"
+        "LABEL_2=positive; empty: the usual names (negative/negativ, neutral, positive/positiv, "
+        "LABEL_0..2, star ratings) are recognised.",
+    )
     keyword_extraction: bool = _setting(
         True,
         "Extract hashtags, @mentions, links and their domains, emoji, key phrases and the "

@@ -21,6 +21,7 @@ from resonanz.analysis.base import SENTIMENT_LABELS, Prediction
 from resonanz.analysis.linear import LinearModel
 from resonanz.analysis.textfeatures import features
 from resonanz.config import Settings
+from resonanz.errors import ConfigError
 from resonanz.hookspecs import hookimpl
 from resonanz.models import Mention
 
@@ -199,6 +200,7 @@ class SentimentEnricher:
 
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.sentiment_analysis
+        self.settings = settings
         self.classifier: Any = None
 
     def enrich(self, mentions: Sequence[Mention]) -> list[Mention]:
@@ -207,7 +209,7 @@ class SentimentEnricher:
         if not self.enabled:
             return out
         if self.classifier is None:
-            self.classifier = default_sentiment()
+            self.classifier = configured_sentiment(self.settings)
         todo = [i for i, m in enumerate(mentions) if m.lang in MODEL_LANGUAGES or m.lang is None]
         texts = [_text_of(mentions[i]) for i in todo]
         langs = [mentions[i].lang for i in todo]
@@ -239,6 +241,19 @@ class SentimentEnricher:
         except Exception:
             log.warning("sentiment: skipped one text of %d characters", len(text))
             return None
+
+
+def configured_sentiment(settings: Settings) -> Any:
+    """The classifier ``sentiment_backend`` names: the shipped default or a local transformer."""
+    if settings.sentiment_backend == "transformer":
+        # Imported here: the transformer module builds on this one.
+        from resonanz.analysis.transformer import TransformerSentiment
+
+        return TransformerSentiment.from_settings(settings)
+    if settings.sentiment_backend != "default":
+        backend = settings.sentiment_backend
+        raise ConfigError(f"setting 'sentiment_backend': {backend!r} is not default or transformer")
+    return default_sentiment()
 
 
 def _text_of(mention: Mention) -> str:
