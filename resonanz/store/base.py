@@ -16,6 +16,7 @@ from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 if TYPE_CHECKING:
     from resonanz.store.accounts import AccountStore
     from resonanz.store.alerts import AlertStore
+    from resonanz.store.training import TrainingStore
 
 # A backend-neutral full-text prefilter built from a query AST (see query.fts):
 #   ("term", word, is_prefix) | ("phrase", (word, ...), last_is_prefix)
@@ -77,6 +78,7 @@ class Store(Protocol):
     url: str
     accounts: AccountStore
     alerts: AlertStore
+    training: TrainingStore
 
     def close(self) -> None: ...
 

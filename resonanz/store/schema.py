@@ -96,6 +96,9 @@ mentions = sa.Table(
     sa.Column("raw_kind", sa.String(50), nullable=False),
     sa.Column("enrichments", JSONDoc),
     sa.Column("search_text", sa.Text, nullable=False),
+    # enrichments["sentiment"] label and score, kept by the store (migration 0006)
+    sa.Column("sentiment", sa.String(10)),
+    sa.Column("sentiment_score", sa.Float),
     sa.UniqueConstraint("workspace_id", "platform", "native_id"),
 )
 
@@ -292,4 +295,37 @@ alert_deliveries = sa.Table(
     sa.Column("message", JSONDoc, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("sent_at", UTCDateTime),
+)
+
+# -- workspace-trained classifiers (migration 0006)
+
+training_examples = sa.Table(
+    "training_examples",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("task", sa.String(20), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("lang", sa.String(20)),
+    sa.Column("label", sa.String(20), nullable=False),
+    sa.Column("mention_id", sa.ForeignKey("mentions.id", ondelete="SET NULL")),
+    sa.Column("source", sa.String(10), nullable=False),
+    sa.Column("created_by", sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "task", "mention_id"),
+)
+
+workspace_models = sa.Table(
+    "workspace_models",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("task", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("n_examples", sa.Integer, nullable=False),
+    sa.Column("quality", JSONDoc, nullable=False),
+    sa.Column("blob", sa.LargeBinary, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
 )

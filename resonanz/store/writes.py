@@ -6,11 +6,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from math import isfinite
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from resonanz.analysis.base import SENTIMENT_LABELS
 from resonanz.errors import NotFoundError
 from resonanz.models import Author, Mention, TopicMatch
 from resonanz.query.text import search_text
@@ -254,7 +256,20 @@ def _mention_row(
         "raw_kind": m.raw_kind,
         "enrichments": dict(m.enrichments) or None,
         "search_text": _search_text(m),
+        **_sentiment_columns(m.enrichments),
     }
+
+
+def _sentiment_columns(enrichments: Mapping[str, Any]) -> dict[str, Any]:
+    """``sentiment`` and ``sentiment_score`` from ``enrichments["sentiment"]`` (None where
+    it is missing or not a known label / a finite number)."""
+    found = enrichments.get("sentiment")
+    if not isinstance(found, Mapping) or found.get("label") not in SENTIMENT_LABELS:
+        return {"sentiment": None, "sentiment_score": None}
+    score = found.get("score")
+    if isinstance(score, bool) or not isinstance(score, int | float) or not isfinite(score):
+        score = None
+    return {"sentiment": found["label"], "sentiment_score": None if score is None else float(score)}
 
 
 def _search_text(m: Mention) -> str:
@@ -299,6 +314,9 @@ def _upsert_mentions(
             (new.lang.is_not(None), new.lang_score), else_=keep.lang_score
         )
         refreshed["enrichments"] = sa.func.coalesce(new.enrichments, keep.enrichments)
+        # The columns follow the enrichments document they were read from.
+        for name in ("sentiment", "sentiment_score"):
+            refreshed[name] = sa.case((new.enrichments.is_not(None), new[name]), else_=keep[name])
         return refreshed
 
     rows = bulk_upsert(
