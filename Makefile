@@ -12,10 +12,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The transformer backend's tests need torch, whose PyPI build is several GB of CUDA: `make test`
+# installs it only where pip finds a wheel of $(TORCH) on local disk (find-links, as on the CI
+# machines: a 190 MB CPU wheel; 1.1 GB more in the venv, 1-2.5 min with bytecode compiled, which
+# PYTHONDONTWRITEBYTECODE would otherwise redo at every import); elsewhere those tests skip with
+# a reason. huggingface-hub 2 would bring httpx2, which moves starlette's TestClient off httpx.
+TORCH ?= torch==2.13.0
+TRANSFORMERS_STAMP := $(VENV)/.transformers
+
+$(TRANSFORMERS_STAMP): $(STAMP)
+	@if $(BIN)/python -m pip install --quiet --dry-run --no-deps --no-index '$(TORCH)' >/dev/null 2>&1; then \
+		echo "installing $(TORCH) (local CPU wheel) and transformers for the transformer backend's tests"; \
+		$(BIN)/python -m pip install --quiet '$(TORCH)' 'huggingface-hub<2' -e '.[transformers]'; \
+	else \
+		echo "no local wheel of $(TORCH): the transformer backend's tests will be skipped"; \
+	fi
+	touch $(TRANSFORMERS_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/resonanz demo
 
-test: $(STAMP) lint
+test: $(STAMP) $(TRANSFORMERS_STAMP) lint
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
