@@ -34,6 +34,7 @@ from resonanz.analytics.spikes import (
     minute_dispersion,
     seasonal_expectation,
 )
+from resonanz.analytics.surges import SurgeFinding, SurgeParams, find_surge
 from resonanz.config import Settings
 from resonanz.errors import DeliveryError, ResonanzError
 from resonanz.models import Workspace
@@ -92,6 +93,8 @@ def check(
         try:
             if rule.detector == "volume_spike":
                 _volume_spike(store, settings, workspace, rule, now, policy, report)
+            elif rule.detector == "negative_surge":
+                _negative_surge(store, settings, workspace, rule, now, policy, report)
             elif rule.detector == "new_author":
                 _new_authors(store, settings, workspace, rule, now, report)
             store.alerts.set_rule_checked(rule.id, now)
@@ -215,6 +218,81 @@ def _volume_spike(
     )
 
 
+# -- negative-sentiment surges
+
+
+def surge_params(rule: Rule) -> SurgeParams:
+    """The detector settings of a negative-surge rule."""
+    p = rule.params
+    return SurgeParams(
+        alpha=SENSITIVITY[p.get("sensitivity", "normal")],
+        min_negative=int(p.get("min_negative", 10)),
+        min_ratio=float(p.get("min_ratio", 1.5)),
+        window_min=int(p.get("window_minutes", 60)),
+    )
+
+
+def surge_view(
+    store: Store, workspace_id: int, topic_id: int, params: SurgeParams, tick: datetime
+) -> SurgeFinding | None:
+    """Count the window's and the baseline days' negatives and test them."""
+    start = tick - timedelta(minutes=params.window_min)
+    negative, total = store.alerts.sentiment_counts(workspace_id, topic_id, start, tick)
+    base_negative, base_total = store.alerts.sentiment_counts(
+        workspace_id, topic_id, start - timedelta(days=params.baseline_days), start
+    )
+    return find_surge(negative, total, base_negative, base_total, params)
+
+
+def _negative_surge(
+    store: Store,
+    settings: Settings,
+    workspace: Workspace,
+    rule: Rule,
+    now: datetime,
+    policy: TrackerPolicy,
+    report: TickReport,
+) -> None:
+    tick = _floor_minute(now)
+    finding = surge_view(store, workspace.id, rule.topic_id, surge_params(rule), tick)
+    open_ = [i for i in store.alerts.open_incidents(rule.id) if i.subject == ""]
+    incident = open_[0] if open_ else None
+    new_state, event = step(_state(incident), tick, finding.ratio if finding else None, policy)
+    if new_state is None and event is None:
+        return
+    values: dict[str, Any] = {}
+    example_records: list[ExampleMention] = []
+    if finding is not None:
+        since = tick - timedelta(minutes=finding.window_min)
+        examples = store.alerts.newest_mentions(
+            workspace.id, rule.topic_id, since, tick, EXAMPLES, sentiment="negative"
+        )
+        ids = [e[0] for e in examples]
+        if incident is not None:
+            ids = list(dict.fromkeys([*incident.mention_ids, *ids]))[-50:]
+        values = {
+            "observed": finding.negative,
+            "expected": round(finding.total * finding.baseline_share, 2),
+            "explanation": finding.explain(rule.lang),
+            "mention_ids": ids,
+        }
+        example_records = [ExampleMention(a, t[:280], u) for _, a, t, u in examples]
+    _save(
+        store,
+        settings,
+        workspace,
+        rule,
+        incident,
+        new_state,
+        event,
+        values,
+        example_records,
+        now=tick,
+        title=_title("negative_surge", rule.topic, rule.lang),
+        report=report,
+    )
+
+
 def _state(incident: Incident | None) -> IncidentState | None:
     if incident is None:
         return None
@@ -233,6 +311,10 @@ def _title(kind: str, topic: str, lang: str, subject: str = "") -> str:
         if lang == "de":
             return f"Reichweitenstarker Autor über „{topic}“: {subject}"
         return f"High-reach author on “{topic}”: {subject}"
+    if kind == "negative_surge":
+        if lang == "de":
+            return f"Negative Stimmung steigt bei „{topic}“"
+        return f"Negative sentiment surging for “{topic}”"
     return f"Erwähnungsspitze bei „{topic}“" if lang == "de" else f"Volume spike for “{topic}”"
 
 

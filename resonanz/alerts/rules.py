@@ -11,9 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from resonanz.analytics.spikes import SENSITIVITY
 from resonanz.errors import ValidationError
 
-DETECTORS = ("volume_spike", "new_author")
+DETECTORS = ("volume_spike", "negative_surge", "new_author")
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "volume_spike": {"sensitivity": "normal", "min_mentions": 10, "min_ratio": 2.0},
+    "negative_surge": {
+        "sensitivity": "normal",
+        "min_negative": 10,
+        "min_ratio": 1.5,
+        "window_minutes": 60,
+    },
     "new_author": {"min_followers": 10_000},
 }
 _QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -100,19 +106,29 @@ class Delivery:
 def check_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
     """The detector's parameters with defaults filled in; ValidationError for impossible ones."""
     if detector not in DETECTORS:
-        raise ValidationError(
-            f"unknown detector {detector!r}; known: {', '.join(DETECTORS)} "
-            "(the negative-sentiment surge needs the sentiment enricher, not built yet)"
-        )
+        raise ValidationError(f"unknown detector {detector!r}; known: {', '.join(DETECTORS)}")
     merged = {**DEFAULT_PARAMS[detector], **{k: v for k, v in params.items() if v is not None}}
     unknown = set(merged) - set(DEFAULT_PARAMS[detector])
     if unknown:
         raise ValidationError(f"{detector}: unknown setting(s) {', '.join(sorted(unknown))}")
-    if detector == "volume_spike":
-        if (level := merged["sensitivity"]) not in SENSITIVITY:
+    if (
+        detector in ("volume_spike", "negative_surge")
+        and (level := merged["sensitivity"]) not in SENSITIVITY
+    ):
+        raise ValidationError(f"sensitivity must be one of {', '.join(SENSITIVITY)}, not {level!r}")
+    if detector == "negative_surge":
+        if not 1 <= int(merged["min_negative"]) <= 1_000_000:
+            raise ValidationError("min_negative must be between 1 and 1,000,000")
+        if not 1.0 < float(merged["min_ratio"]) <= 100:
             raise ValidationError(
-                f"sensitivity must be one of {', '.join(SENSITIVITY)}, not {level!r}"
+                "min_ratio must be above 1 (a surge is more negative than usual) and at most 100"
             )
+        if not 5 <= int(merged["window_minutes"]) <= 24 * 60:
+            raise ValidationError("window_minutes must be between 5 and 1,440")
+        merged["min_negative"] = int(merged["min_negative"])
+        merged["min_ratio"] = float(merged["min_ratio"])
+        merged["window_minutes"] = int(merged["window_minutes"])
+    elif detector == "volume_spike":
         if not 1 <= int(merged["min_mentions"]) <= 1_000_000:
             raise ValidationError("min_mentions must be between 1 and 1,000,000")
         if not 1.0 < float(merged["min_ratio"]) <= 1000:

@@ -103,16 +103,27 @@ def register(app: typer.Typer) -> None:
         topic: str = typer.Argument(..., help="The topic to watch."),
         channels: list[str] = typer.Option(..., "--channel", help="Channel name (repeat)."),
         detector: str = typer.Option(
-            "volume_spike", "--detector", help="volume_spike or new_author."
+            "volume_spike", "--detector", help="volume_spike, negative_surge or new_author."
         ),
         sensitivity: str | None = typer.Option(
-            None, "--sensitivity", help="volume_spike: low, normal (default) or high."
+            None,
+            "--sensitivity",
+            help="volume_spike, negative_surge: low, normal (default) or high.",
         ),
         min_mentions: int | None = typer.Option(
             None, "--min-mentions", help="volume_spike: fewest mentions in a window (10)."
         ),
         min_ratio: float | None = typer.Option(
-            None, "--min-ratio", help="volume_spike: at least this times the expected (2)."
+            None,
+            "--min-ratio",
+            help="volume_spike: at least this times the expected (2); negative_surge: a "
+            "negative share at least this times the usual (1.5).",
+        ),
+        min_negative: int | None = typer.Option(
+            None, "--min-negative", help="negative_surge: fewest negative mentions (10)."
+        ),
+        window: int | None = typer.Option(
+            None, "--window", help="negative_surge: minutes of the window tested (60)."
         ),
         min_followers: int | None = typer.Option(
             None, "--min-followers", help="new_author: followers from which on (10,000)."
@@ -132,6 +143,8 @@ def register(app: typer.Typer) -> None:
             "min_mentions": min_mentions,
             "min_ratio": min_ratio,
             "min_followers": min_followers,
+            "min_negative": min_negative,
+            "window_minutes": window,
         }
         rule = add_rule(
             app_ctx.store,

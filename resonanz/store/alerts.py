@@ -430,6 +430,23 @@ class AlertStore:
         with self._read("reading hourly counts") as conn:
             return {to_utc(hour): int(n) for hour, n in conn.execute(stmt)}
 
+    def sentiment_counts(
+        self, workspace_id: int, topic_id: int, since: datetime, until: datetime
+    ) -> tuple[int, int]:
+        """(negative, with any sentiment label) among the topic's mentions in [since, until)."""
+        m = mentions.c
+        stmt = (
+            sa.select(
+                sa.func.count(sa.case((m.sentiment == "negative", 1))),
+                sa.func.count(m.sentiment),
+            )
+            .join(matches, sa.and_(matches.c.mention_id == m.id, matches.c.topic_id == topic_id))
+            .where(m.workspace_id == workspace_id, m.posted_at >= since, m.posted_at < until)
+        )
+        with self._read("counting sentiment") as conn:
+            negative, total = conn.execute(stmt).one()
+        return int(negative or 0), int(total or 0)
+
     def posted_times(
         self, workspace_id: int, topic_id: int, since: datetime, until: datetime
     ) -> list[datetime]:
@@ -445,15 +462,24 @@ class AlertStore:
             return [to_utc(t) for (t,) in conn.execute(stmt)]
 
     def newest_mentions(
-        self, workspace_id: int, topic_id: int, since: datetime, until: datetime, limit: int
+        self,
+        workspace_id: int,
+        topic_id: int,
+        since: datetime,
+        until: datetime,
+        limit: int,
+        *,
+        sentiment: str | None = None,
     ) -> list[tuple[int, str, str, str | None]]:
-        """(id, author handle, text, url) of the topic's newest mentions in the range."""
+        """(id, author handle, text, url) of the topic's newest mentions in the range (of
+        one sentiment label when given)."""
         m = mentions.c
         stmt = (
             sa.select(m.id, authors.c.handle, m.text, m.url)
             .join(matches, sa.and_(matches.c.mention_id == m.id, matches.c.topic_id == topic_id))
             .outerjoin(authors, authors.c.id == m.author_id)
             .where(m.workspace_id == workspace_id, m.posted_at >= since, m.posted_at < until)
+            .where(m.sentiment == sentiment if sentiment else sa.true())
             .order_by(m.posted_at.desc())
             .limit(limit)
         )

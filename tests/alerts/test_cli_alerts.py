@@ -98,6 +98,37 @@ def test_alerts_from_the_command_line(cli: CliRunner, tmp_path: Path, hook: Rece
     )
     run(cli, "alerts", "rules", "add", "DB", "--channel", "ops", "--lang", "en")
     assert "volume_spike" in run(cli, "alerts", "rules", "list")
+    assert "window_minutes must be between" in run(
+        cli,
+        "alerts",
+        "rules",
+        "add",
+        "DB",
+        "--channel",
+        "ops",
+        "--detector",
+        "negative_surge",
+        "--window",
+        "2",
+        code=1,
+    )
+    run(
+        cli,
+        "alerts",
+        "rules",
+        "add",
+        "DB",
+        "--channel",
+        "ops",
+        "--detector",
+        "negative_surge",
+        "--min-negative",
+        "5",
+        "--window",
+        "30",
+    )
+    listed = run(cli, "alerts", "rules", "list")
+    assert "negative_surge" in listed and "window_minutes" in listed
 
     # A burst in the last three minutes after a quiet day.
     now = datetime.now(UTC)

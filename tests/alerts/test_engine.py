@@ -219,7 +219,7 @@ def test_rule_settings_are_checked(store: SqlStore, settings: Settings, hook: Re
     with pytest.raises(ValidationError, match="sensitivity must be one of"):
         check_params("volume_spike", {"sensitivity": "extreme"})
     with pytest.raises(ValidationError, match="unknown detector"):
-        check_params("negative_surge", {})
+        check_params("sentiment_drop", {})
     with pytest.raises(ValidationError, match="22:00-07:00"):
         check_quiet_hours("25:00-07:00")
     with pytest.raises(ValidationError, match="IANA"):
