@@ -1,7 +1,7 @@
 """Optional transformer sentiment backend: a Hugging Face model the user downloaded, run locally.
 
 Resonanz never downloads a model (``local_files_only=True``): point ``sentiment_model_path``
-at a folder made by ``save_pretrained`` or ``huggingface-cli download``. ``torch`` and
+at a folder made by ``save_pretrained`` or ``hf download``. ``torch`` and
 ``transformers`` come with ``pip install 'resonanz[transformers]'`` and are imported only
 when this backend is built, so the default install stays small.
 """
@@ -132,9 +132,13 @@ class TransformerSentiment:
         if not (path / "config.json").is_file():
             raise ConfigError(
                 f"{path} is not a Hugging Face model folder (no config.json); save one with "
-                "save_pretrained() or `huggingface-cli download MODEL --local-dir PATH`"
+                "save_pretrained() or `hf download MODEL --local-dir PATH`"
             )
         self.torch, transformers = _import_backend()
+        # transformers draws a progress bar while loading weights; it would cut into the CLI's.
+        progress = transformers.utils.logging
+        bars_were_on = progress.is_progress_bar_enabled()
+        progress.disable_progress_bar()
         try:
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
             model = transformers.AutoModelForSequenceClassification.from_pretrained(
@@ -142,6 +146,9 @@ class TransformerSentiment:
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"sentiment model {path} could not be loaded: {exc}") from exc
+        finally:
+            if bars_were_on:
+                progress.enable_progress_bar()
         self.class_labels = map_labels(model.config.id2label, label_map)
         try:
             self.device = self.torch.device(device)

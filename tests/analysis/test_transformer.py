@@ -257,6 +257,14 @@ def test_a_broken_model_folder_is_a_config_error(tmp_path: Path) -> None:
         TransformerSentiment(tmp_path)
 
 
+def test_loading_draws_no_progress_bar_into_the_cli(
+    model_dir: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    capfd.readouterr()
+    TransformerSentiment(model_dir)
+    assert capfd.readouterr().err == ""
+
+
 def test_an_unusable_device_is_a_config_error(model_dir: Path) -> None:
     with pytest.raises(ConfigError, match="device 'abacus'"):
         TransformerSentiment(model_dir, device="abacus")
