@@ -22,9 +22,7 @@ Online centroid clustering over sparse term vectors (docs/analysis.md, "Topic cl
    frequencies halve every ``df_window`` posts (so they follow the stream), and the
    limits above bound the rest.
 
-Labels are the cluster's most distinctive terms: share of its posts with the term times
-``log(N / df)``, a hashtag standing in for its plain word. Representatives are the posts
-nearest to the centroid among the current ones and the posts that joined since.
+Labels and representatives: ``cluster_labels``.
 """
 
 from __future__ import annotations
@@ -40,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from resonanz.analysis.cluster_labels import centrality, distinctive_terms
 from resonanz.analysis.cluster_state import (
     Cluster,
     ClusterMeta,
@@ -313,7 +312,7 @@ class Clusterer:
         candidates = [(int(row), rep) for row in rows for rep in state.metas[row].reps]
         candidates += joined
         owners = np.asarray([owner for owner, _ in candidates], dtype=np.int64)
-        scores = self._centrality([rep for _, rep in candidates], owners)
+        scores = centrality([rep for _, rep in candidates], owners, state.centroids, state.norms)
         pools: dict[int, list[Representative]] = {int(row): [] for row in rows}
         for (owner, rep), score in zip(candidates, scores, strict=True):
             rep.score = float(score)
@@ -324,28 +323,6 @@ class Clusterer:
             for rep in pool:
                 best.setdefault(rep.item_id, rep)
             state.metas[row].reps = list(best.values())[:keep]
-
-    def _centrality(
-        self, reps: list[Representative], owners: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.float64]:
-        """Cosine of each representative's vector to its owner's centroid."""
-        state = self._state
-        if not reps:
-            return np.zeros(0)
-        matrix, dims = state.centroids, state.params.dims
-        matrix.sort_indices()
-        # Entry keys row * dims + column ascend through a row-sorted CSR matrix, so each
-        # representative entry finds its centroid weight by binary search (no row copies).
-        rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-        keys = rows * dims + matrix.indices
-        widths = np.fromiter((len(r.cols) for r in reps), dtype=np.int64, count=len(reps))
-        wanted = np.repeat(owners, widths) * dims + np.concatenate([r.cols for r in reps])
-        at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
-        found = keys[at] == wanted if keys.size else np.zeros(wanted.size, dtype=bool)
-        weights = np.where(found, matrix.data[at] if keys.size else 0.0, 0.0)
-        products = weights * np.concatenate([r.vals for r in reps])
-        dots = np.bincount(np.repeat(np.arange(len(reps)), widths), products, len(reps))
-        return np.asarray(dots / np.maximum(state.norms[owners], 1e-12), dtype=np.float64)
 
     # -- merging, pruning, closing ----------------------------------------------------------
 
@@ -460,7 +437,13 @@ class Clusterer:
 
     def _summary(self, meta: ClusterMeta) -> Cluster:
         state = self._state
-        terms = self._label(meta)
+        terms = distinctive_terms(
+            meta.terms,
+            meta.size,
+            lambda term: float(state.df[self._bucket(term)]),
+            posts=state.posts,
+            limit=state.params.label_terms,
+        )
         reps = sorted(meta.reps, key=lambda r: -r.score)[: state.params.representatives]
         return Cluster(
             id=meta.id,
@@ -472,29 +455,3 @@ class Clusterer:
             last_seen=meta.last_seen,
             growth=meta.growth if meta.growth_batch == state.batch else 0,
         )
-
-    def _label(self, meta: ClusterMeta) -> list[str]:
-        """The most distinctive terms: share of the cluster's posts x log(N / df)."""
-        state = self._state
-        least = 2 if meta.size >= 3 else 1
-        scored = []
-        for term, count in meta.terms.items():
-            if count < least:
-                continue
-            df = max(float(state.df[self._bucket(term)]), 1.0)
-            idf = math.log(max(state.posts, df) / df)
-            scored.append((count / meta.size * idf, count, term))
-        scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
-        chosen: list[str] = []
-        plain: dict[str, int] = {}  # word -> its place, for a hashtag to take over
-        for _, _, term in scored:
-            word = term.removeprefix("#")
-            if word in plain:
-                if term.startswith("#") and not chosen[plain[word]].startswith("#"):
-                    chosen[plain[word]] = term
-                continue
-            plain[word] = len(chosen)
-            chosen.append(term)
-            if len(chosen) == state.params.label_terms:
-                break
-        return chosen

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from resonanz.analysis.cluster_labels import distinctive_terms
 from resonanz.analysis.cluster_terms import post_terms
 from resonanz.analysis.clusters import Assignment, Cluster, Clusterer, ClusterItem, ClusterParams
 from resonanz.errors import ParseError, ValidationError
@@ -89,6 +90,18 @@ def test_post_terms_fold_drop_function_words_and_keep_hashtags() -> None:
     assert terms == ["zuege", "fallen", "bahnstreik", "#bahnstreik"]
     assert "verspaetung" in post_terms("Wieder eine Zugverspätung in Köln", "de")
     assert "verspaetung" not in post_terms("Wieder eine Zugverspätung in Köln", "en")
+
+
+def test_labels_prefer_distinctive_terms_and_hashtags() -> None:
+    counts = {"flood": 9, "#flood": 6, "calgary": 8, "people": 9, "once": 1}
+    df = {"flood": 50.0, "#flood": 30.0, "calgary": 10.0, "people": 900.0, "once": 1.0}
+    terms = distinctive_terms(counts, 10, df.__getitem__, posts=1000, limit=3)
+    # "people" is everywhere, "once" is in one post only; "#flood" takes "flood"'s place.
+    assert terms == ["calgary", "#flood", "people"]
+    assert distinctive_terms(counts, 10, df.__getitem__, posts=1000, limit=2) == [
+        "calgary",
+        "#flood",
+    ]
 
 
 def test_german_and_english_conversations_end_up_apart() -> None:
