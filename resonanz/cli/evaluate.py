@@ -122,6 +122,7 @@ def _classifier_command(task: str) -> Callable[..., None]:
                 train_fmt=train_format,
                 limit=limit,
                 progress=progress,
+                settings=app_ctx.settings,
             )
         emit(app_ctx, f"eval {task}", report, as_json)
 

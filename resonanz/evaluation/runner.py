@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS, TextClassifier
+from resonanz.config import Settings
 from resonanz.errors import ValidationError
 from resonanz.evaluation.datasets import Dataset, Example, load_dataset
 from resonanz.evaluation.metrics import classification_report
@@ -195,9 +196,11 @@ def run_eval(
     train_fmt: str | None = None,
     limit: int | None = None,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Load the dataset, get the classifier (default or trained on ``train_path``),
-    evaluate it; return one JSON-ready report."""
+    evaluate it; return one JSON-ready report. With ``settings`` naming another sentiment
+    backend (``sentiment_backend = "transformer"``), that backend is evaluated."""
     _check_task(task)
     if limit is not None and limit < 1:
         raise ValidationError("--limit must be at least 1")
@@ -205,7 +208,15 @@ def run_eval(
     gold = gold_set(dataset, task, limit=limit)
     training: dict[str, Any] | None = None
     began = time.perf_counter()
-    if train_path is None:
+    if train_path is None and task == "sentiment" and settings is not None:
+        from resonanz.analysis.sentiment import configured_sentiment
+
+        classifier = (
+            default_classifier(task)
+            if settings.sentiment_backend == "default"
+            else configured_sentiment(settings)
+        )
+    elif train_path is None:
         classifier = default_classifier(task)
     else:
         train_data = load_dataset(train_path, train_fmt or fmt)

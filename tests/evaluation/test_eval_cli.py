@@ -223,3 +223,13 @@ def test_eval_sentiment_with_the_real_default(cli: CliRunner) -> None:
     assert report.keys() >= REQUIRED
     assert report["n"] == 5 and report["model"]
     assert sum(map(sum, report["confusion"])) == 5
+
+
+def test_eval_sentiment_measures_the_configured_backend(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESONANZ_SENTIMENT_BACKEND", "transformer")
+    monkeypatch.setenv("RESONANZ_SENTIMENT_MODEL_PATH", str(tmp_path / "no-such-model"))
+    result = cli.invoke(app, ["eval", "sentiment", "--dataset", "dev.tsv", "--format", "germeval"])
+    assert result.exit_code == 1
+    assert "no-such-model" in result.output
