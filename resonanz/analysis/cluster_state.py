@@ -57,7 +57,7 @@ class ClusterParams:
     """Terms reported per cluster; the label is the first three."""
     representatives: int = 3
     """Most central posts reported per cluster."""
-    dims: int = 1 << 20
+    dims: int = 1 << 18
     """Hash buckets for terms: the vocabulary's bound."""
     step: int = 256
     """Posts compared with each other at once; longer batches are cut into steps."""

@@ -190,11 +190,12 @@ class Clusterer:
         state.step += 1
         members = np.flatnonzero(chosen >= 0)
         if members.size:
+            # Posts without terms have no entries, so every entry's post has a cluster.
+            owners = np.repeat(chosen, np.diff(vectors.indptr))
             grow = sp.csr_matrix(
-                (np.ones(members.size, dtype=np.float32), (chosen[members], members)),
-                shape=(len(state.metas), n),
+                (vectors.data, (owners, vectors.indices)), shape=state.centroids.shape
             )
-            state.centroids = (state.centroids + grow @ vectors).tocsr()
+            state.centroids = (state.centroids + grow).tocsr()
             state.norms = _row_norms(state.centroids)
             for i in members.tolist():
                 self._count(state.metas[chosen[i]], items[i], terms[i])
@@ -263,6 +264,9 @@ class Clusterer:
         if not left.size:
             return
         sub = vectors[left]
+        # The same on the few columns in use: a transpose over all buckets costs more.
+        used, local = np.unique(sub.indices, return_inverse=True)
+        sub = sp.csr_matrix((sub.data, local, sub.indptr), shape=(left.size, used.size))
         sims = (sub @ sub.T).toarray()
         leaders: list[int] = []
         first_new = len(state.metas)
