@@ -16,6 +16,7 @@ from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 if TYPE_CHECKING:
     from resonanz.store.accounts import AccountStore
     from resonanz.store.alerts import AlertStore
+    from resonanz.store.sentiment import SentimentStore
     from resonanz.store.training import TrainingStore
 
 # A backend-neutral full-text prefilter built from a query AST (see query.fts):
@@ -46,6 +47,7 @@ class MentionFilter:
     until: datetime | None = None
     fts: FtsExpr | None = None
     author: str | None = None  # an author handle, case-insensitive, without "@"
+    sentiment: str | None = None  # negative | neutral | positive (mentions.sentiment)
     # Only mentions whose title or text holds one of these characters (the search sets
     # it for queries that need a hashtag or handle; see query.fts.required_marker).
     contains_any: tuple[str, ...] = ()
@@ -78,6 +80,7 @@ class Store(Protocol):
     url: str
     accounts: AccountStore
     alerts: AlertStore
+    sentiment: SentimentStore
     training: TrainingStore
 
     def close(self) -> None: ...

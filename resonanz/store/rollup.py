@@ -1,42 +1,51 @@
 """Mentions per hour (``mention_counts``) and per day (``mention_counts_daily``), topic,
-platform and language.
+platform, language and sentiment.
 
 Every write that changes mentions or matches (``save_batch``, ``replace_matches``,
 removing a topic) applies the difference it makes here in the same transaction: what the
 touched mentions contributed before is subtracted, what they contribute now is added. A
 mention contributes 1 to topic 0 (all mentions), 1 to each topic it matches, or 1 to
-topic -1 when it matches none, in the hour of its ``posted_at`` with its platform and
-language ("und" when unknown).
+topic -1 when it matches none, in the hour of its ``posted_at`` with its platform,
+language ("und" when unknown) and sentiment label ("none" without one; migration 0007).
 
 ``count_mentions``, ``count_by`` (platform, lang, day, topic) and ``volume`` read these
 counts instead of the mentions when the filter allows it (``answers``): no filter but a
 topic and a time range on whole hours (the daily table when on whole days). The overview
 of a year of a busy brand then sums a few thousand rows instead of counting millions of
-mentions.
+mentions. ``sentiment_volume`` and ``sentiment_by_topic`` count the sentiment labels the
+same way.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from resonanz.analysis.base import SENTIMENT_LABELS
 from resonanz.store.base import MentionFilter
 from resonanz.store.bulk import bulk_upsert, chunks
 from resonanz.store.reads import order_counts
-from resonanz.store.schema import matches, mention_counts, mention_counts_daily, mentions, topics
+from resonanz.store.schema import (
+    matches,
+    mention_counts,
+    mention_counts_daily,
+    mentions,
+    topics,
+)
 from resonanz.store.types import to_utc
 
 ALL = 0
 NO_TOPIC = -1
 UNKNOWN_LANG = "und"
+NO_SENTIMENT = "none"
 
-Key = tuple[datetime, int, str, str]  # (hour, topic id, platform, lang)
+Key = tuple[datetime, int, str, str, str]  # (hour, topic id, platform, lang, sentiment)
 _c = mention_counts.c
 _TABLES = ((mention_counts, "hour"), (mention_counts_daily, "day"))
 
@@ -49,6 +58,7 @@ class State:
     platform: str
     lang: str | None
     topics: frozenset[int]
+    sentiment: str | None = None
 
 
 def hour_of(stamp: datetime) -> datetime:
@@ -62,9 +72,10 @@ def contributions(states: Iterable[State]) -> Counter[Key]:
     for state in states:
         hour = hour_of(state.posted_at)
         lang = UNKNOWN_LANG if state.lang is None else state.lang
-        out[(hour, ALL, state.platform, lang)] += 1
+        sentiment = NO_SENTIMENT if state.sentiment is None else state.sentiment
+        out[(hour, ALL, state.platform, lang, sentiment)] += 1
         for topic_id in state.topics or (NO_TOPIC,):
-            out[(hour, topic_id, state.platform, lang)] += 1
+            out[(hour, topic_id, state.platform, lang, sentiment)] += 1
     return out
 
 
@@ -73,9 +84,9 @@ def apply(conn: Connection, workspace_id: int, before: Counter[Key], after: Coun
     hourly: Counter[Key] = Counter(after)
     hourly.subtract(before)
     daily: Counter[Key] = Counter()
-    for (hour, topic_id, platform, lang), n in hourly.items():
+    for (hour, topic_id, platform, lang, sentiment), n in hourly.items():
         if n:
-            daily[(hour.replace(hour=0), topic_id, platform, lang)] += n
+            daily[(hour.replace(hour=0), topic_id, platform, lang, sentiment)] += n
     for (table, column), delta in zip(_TABLES, (hourly, daily), strict=True):
         rows = [
             {
@@ -84,9 +95,10 @@ def apply(conn: Connection, workspace_id: int, before: Counter[Key], after: Coun
                 column: at,
                 "platform": platform,
                 "lang": lang,
+                "sentiment": sentiment,
                 "n": n,
             }
-            for (at, topic_id, platform, lang), n in delta.items()
+            for (at, topic_id, platform, lang, sentiment), n in delta.items()
             if n
         ]
         if rows:
@@ -95,7 +107,14 @@ def apply(conn: Connection, workspace_id: int, before: Counter[Key], after: Coun
                 conn,
                 table,
                 rows,
-                conflict=("workspace_id", "topic_id", column, "platform", "lang"),
+                conflict=(
+                    "workspace_id",
+                    "topic_id",
+                    column,
+                    "platform",
+                    "lang",
+                    "sentiment",
+                ),
                 refresh=lambda new, counted=counted: {"n": counted + new.n},  # type: ignore[misc]
                 returning=(),
             )
@@ -109,7 +128,11 @@ def states_of(conn: Connection, ids: Sequence[int]) -> dict[int, State]:
         rows.extend(
             conn.execute(
                 sa.select(
-                    mentions.c.id, mentions.c.posted_at, mentions.c.platform, mentions.c.lang
+                    mentions.c.id,
+                    mentions.c.posted_at,
+                    mentions.c.platform,
+                    mentions.c.lang,
+                    mentions.c.sentiment,
                 ).where(mentions.c.id.in_(part))
             )
         )
@@ -120,7 +143,8 @@ def states_of(conn: Connection, ids: Sequence[int]) -> dict[int, State]:
         ):
             found.setdefault(mention_id, set()).add(topic_id)
     return {
-        r.id: State(r.posted_at, r.platform, r.lang, frozenset(found.get(r.id, ()))) for r in rows
+        r.id: State(r.posted_at, r.platform, r.lang, frozenset(found.get(r.id, ())), r.sentiment)
+        for r in rows
     }
 
 
@@ -133,9 +157,7 @@ def remove_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
     )
     for part in chunks(ids, 5000):
         before = states_of(conn, part)
-        after = [
-            State(s.posted_at, s.platform, s.lang, s.topics - {topic_id}) for s in before.values()
-        ]
+        after = [replace(s, topics=s.topics - {topic_id}) for s in before.values()]
         apply(conn, workspace_id, contributions(before.values()), contributions(after))
     for table, _ in _TABLES:
         conn.execute(
@@ -168,7 +190,11 @@ def _source(flt: MentionFilter | None, bucket: str) -> tuple[sa.Table, Any]:
 
 
 def _where(
-    table: sa.Table, at: Any, workspace_id: int, flt: MentionFilter | None, topic_ids: Any
+    table: sa.Table,
+    at: Any,
+    workspace_id: int,
+    flt: MentionFilter | None,
+    topic_ids: Any,
 ) -> list[Any]:
     out: list[Any] = [table.c.workspace_id == workspace_id]
     if isinstance(topic_ids, int):
@@ -288,6 +314,53 @@ def volume(
     return sorted(rows, key=lambda row: (row[0], row[1] or ""))
 
 
+def sentiment_volume(
+    conn: Connection,
+    workspace_id: int,
+    flt: MentionFilter | None,
+    *,
+    bucket: Literal["day", "hour"],
+) -> list[tuple[str, str, int]]:
+    """Labelled mentions per bucket and label, as ``store.sentiment.over_time`` gives them."""
+    table, at = _source(flt, bucket)
+    label = _bucket(conn, at, bucket).label("bucket")
+    n = sa.func.sum(table.c.n).label("n")
+    stmt = (
+        sa.select(label, table.c.sentiment, n)
+        .where(
+            *_where(table, at, workspace_id, flt, _topic(flt)),
+            table.c.sentiment.in_(SENTIMENT_LABELS),
+        )
+        .group_by(label, table.c.sentiment)
+    )
+    suffix = ":00" if bucket == "hour" else ""
+    rows = [
+        (_label(r.bucket, bucket) + suffix, str(r.sentiment), int(r.n))
+        for r in conn.execute(stmt)
+        if r.n > 0
+    ]
+    return sorted(rows, key=lambda row: (row[0], SENTIMENT_LABELS.index(row[1])))
+
+
+def sentiment_by_topic(
+    conn: Connection, workspace_id: int, flt: MentionFilter | None
+) -> list[tuple[str, str, int]]:
+    """Labelled mentions per topic name and label, every topic (the filter's is ignored)."""
+    table, at = _source(flt, "day")
+    names = _topic_names(conn, workspace_id)
+    n = sa.func.sum(table.c.n).label("n")
+    stmt = (
+        sa.select(table.c.topic_id, table.c.sentiment, n)
+        .where(
+            *_where(table, at, workspace_id, flt, list(names)),
+            table.c.sentiment.in_(SENTIMENT_LABELS),
+        )
+        .group_by(table.c.topic_id, table.c.sentiment)
+    )
+    rows = [(names[r.topic_id], str(r.sentiment), int(r.n)) for r in conn.execute(stmt) if r.n > 0]
+    return sorted(rows, key=lambda row: (row[0], SENTIMENT_LABELS.index(row[1])))
+
+
 def check(conn: Connection, workspace_id: int, *, daily: bool = False) -> Mapping[Key, int]:
     """The stored non-zero counts of a workspace (for tests and repairs)."""
     table, at = (
@@ -295,7 +368,12 @@ def check(conn: Connection, workspace_id: int, *, daily: bool = False) -> Mappin
     )
     rows = conn.execute(
         sa.select(
-            at.label("at"), table.c.topic_id, table.c.platform, table.c.lang, table.c.n
+            at.label("at"),
+            table.c.topic_id,
+            table.c.platform,
+            table.c.lang,
+            table.c.sentiment,
+            table.c.n,
         ).where(table.c.workspace_id == workspace_id, table.c.n != 0)
     )
-    return {(r.at, r.topic_id, r.platform, r.lang): int(r.n) for r in rows}
+    return {(r.at, r.topic_id, r.platform, r.lang, r.sentiment): int(r.n) for r in rows}

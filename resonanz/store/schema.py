@@ -199,7 +199,7 @@ mention_tags = sa.Table(
     sa.Column("tag", sa.String(100), primary_key=True),
 )
 
-# -- counts per hour and per day (migration 0004, kept by store.rollup)
+# -- counts per hour and per day (migrations 0004 and 0007, kept by store.rollup)
 
 
 def _counts_table(name: str, column: str) -> sa.Table:
@@ -214,6 +214,8 @@ def _counts_table(name: str, column: str) -> sa.Table:
         sa.Column(column, UTCDateTime, primary_key=True),
         sa.Column("platform", sa.String(50), primary_key=True),
         sa.Column("lang", sa.String(20), primary_key=True),
+        # the sentiment label, "none" without one (migration 0007)
+        sa.Column("sentiment", sa.String(10), primary_key=True),
         sa.Column("n", sa.BigInteger, nullable=False),
         sqlite_with_rowid=False,
     )

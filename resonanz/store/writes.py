@@ -102,12 +102,16 @@ def _states_after(batch: list[Mention], before: Mapping[Key, rollup.State]) -> l
     out = []
     for m in batch:
         new_topics = frozenset(tm.topic_id for tm in m.matches)
+        sentiment = _sentiment_columns(m.enrichments)["sentiment"]
         old = before.get((m.platform, m.native_id))
         if old is None:
-            out.append(rollup.State(m.created_at or m.collected_at, m.platform, m.lang, new_topics))
+            posted = m.created_at or m.collected_at
+            out.append(rollup.State(posted, m.platform, m.lang, new_topics, sentiment))
         else:
             lang = old.lang if m.lang is None else m.lang
-            out.append(rollup.State(old.posted_at, m.platform, lang, old.topics | new_topics))
+            # A mention saved without enrichments keeps its sentiment, as its row does.
+            kept = sentiment if m.enrichments else old.sentiment
+            out.append(rollup.State(old.posted_at, m.platform, lang, old.topics | new_topics, kept))
     return out
 
 
@@ -481,9 +485,7 @@ def replace_matches(
     for mention_id, topic_id in rows:
         found_now[mention_id].add(topic_id)
     after = [
-        rollup.State(
-            state.posted_at, state.platform, state.lang, (state.topics - wanted) | found_now[mid]
-        )
+        replace(state, topics=(state.topics - wanted) | found_now[mid])
         for mid, state in before.items()
     ]
     rollup.apply(

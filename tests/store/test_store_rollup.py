@@ -1,9 +1,9 @@
 """mention_counts stays exact: every count read from it equals counting the mentions.
 
-On both backends: random mentions over hours, platforms, languages and topics, saved,
-saved again with new languages and matches, re-matched, a topic removed — after each
-step the counts answer like the mentions table. The migration's backfill gives the same
-counts as the writes kept.
+On both backends: random mentions over hours, platforms, languages, sentiment labels and
+topics, saved, saved again with new languages, labels and matches, re-matched, a topic
+removed — after each step the counts answer like the mentions table. The migrations'
+backfill gives the same counts as the writes kept.
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ from resonanz.store.migrate import alembic_config
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 PLATFORMS = ("bluesky", "mastodon", "rss")
 LANGS = ("de", "en", None)
+SENTIMENTS = ("negative", "neutral", "positive", None)
+
+
+def _sentiment(rng: random.Random) -> dict[str, object]:
+    label = rng.choice(SENTIMENTS)
+    return {} if label is None else {"sentiment": {"label": label, "score": 0.0, "model": "m"}}
 
 
 def _mentions(rng: random.Random, topic_ids: list[int], n: int, prefix: str) -> list[Mention]:
@@ -35,6 +41,7 @@ def _mentions(rng: random.Random, topic_ids: list[int], n: int, prefix: str) -> 
                 collected_at=at + timedelta(hours=1),
                 created_at=at if rng.random() < 0.9 else None,
                 lang=rng.choice(LANGS),
+                enrichments=_sentiment(rng),
                 matches=tuple(TopicMatch(t, ("x",)) for t in chosen),
             )
         )
@@ -60,6 +67,9 @@ def _answers(store: SqlStore, ws: Workspace, flt: MentionFilter | None) -> list[
         out.append(store.count_by(ws.id, dimension, flt, limit=2))  # type: ignore[arg-type]
     out.append(store.volume(ws.id, flt, bucket="day"))
     out.append(store.volume(ws.id, flt, bucket="hour"))
+    out.append(store.sentiment.over_time(ws.id, flt, bucket="day"))
+    out.append(store.sentiment.over_time(ws.id, flt, bucket="hour"))
+    out.append(store.sentiment.by_topic(ws.id, flt))
     return out
 
 
@@ -84,7 +94,8 @@ def test_counts_follow_every_write(store: SqlStore, ws: Workspace) -> None:
     store.save_batch(ws.id, batch[:150])
     store.save_batch(ws.id, batch[100:])  # 50 again, unchanged
     _assert_exact(store, ws)
-    # Known mentions again, with a language where none was and more matches.
+    # Known mentions again, with a language where none was, another sentiment (or, without
+    # enrichments, the one they had) and more matches.
     again = [
         Mention(
             platform=m.platform,
@@ -93,6 +104,7 @@ def test_counts_follow_every_write(store: SqlStore, ws: Workspace) -> None:
             collected_at=m.collected_at,
             created_at=m.created_at,
             lang=rng.choice(("de", "en", None)),
+            enrichments=_sentiment(rng),
             matches=(TopicMatch(topic_ids[1], ("y",)),),
         )
         for m in batch[::3]
@@ -130,10 +142,12 @@ def test_backfill_equals_the_kept_counts(store: SqlStore, ws: Workspace) -> None
     with store.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "0003")
-        command.upgrade(config, "0004")
+        command.upgrade(config, "head")
     with store.engine.connect() as conn:
         assert dict(rollup.check(conn, ws.id)) == kept
         assert dict(rollup.check(conn, ws.id, daily=True)) == kept_daily
-    assert all(at.hour == 0 for at, _, _, _ in kept_daily)
+    assert all(at.hour == 0 for at, *_ in kept_daily)
     assert sum(kept_daily.values()) == sum(kept.values())
-    assert sum(n for (_, topic, _, _), n in kept.items() if topic == rollup.ALL) == 200
+    assert sum(n for (_, topic, *_), n in kept.items() if topic == rollup.ALL) == 200
+    labels = {sentiment for *_, sentiment in kept}
+    assert labels == {"negative", "neutral", "positive", rollup.NO_SENTIMENT}
