@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from resonanz.cli.context import obj
-from resonanz.cli.evaluate import _cell, emit, progress_reporter
+from resonanz.cli.evaluate import cell, emit, progress_reporter
 
 _HELP = (
     "Topic clusters (the shipped default clusterer, fed batch by batch) against the events "
@@ -41,11 +41,11 @@ def print_topic_report(console: Console, report: Mapping[str, Any]) -> None:
     """The report as tables: the figures, then the largest clusters."""
     summary = Table("figure", "value", title="eval topics")
     for key in _ROWS:
-        summary.add_row(key, _cell(report[key]))
+        summary.add_row(key, cell(report[key]))
     console.print(summary)
     largest = Table("label", "size", "main event", "share", title="largest clusters")
     for row in report["largest"]:
-        largest.add_row(row["label"], str(row["size"]), row["event"], _cell(row["event_share"]))
+        largest.add_row(row["label"], str(row["size"]), row["event"], cell(row["event_share"]))
     console.print(largest)
 
 

@@ -42,7 +42,8 @@ def progress_reporter(app_ctx: AppContext, title: str) -> Iterator[Callable[[str
         yield report
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """A figure as a table cell: four decimals below 10, one above."""
     if isinstance(value, float):
         return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.1f}"
     if isinstance(value, Mapping):
@@ -55,13 +56,13 @@ def print_report(console: Console, title: str, report: Mapping[str, Any]) -> Non
     summary = Table("figure", "value", title=title)
     for key in ("dataset", "format", *_SUMMARY_KEYS, "model", "load_s", "dropped"):
         if key in report:
-            summary.add_row(key, _cell(report[key]))
+            summary.add_row(key, cell(report[key]))
     training = report.get("train")
     if training:
         summary.add_row("trained on", f"{training['path']} ({training['n']} examples)")
         for key, value in training.get("quality", {}).items():
             if isinstance(value, int | float | str):
-                summary.add_row(f"cross-validated {key}", _cell(value))
+                summary.add_row(f"cross-validated {key}", cell(value))
     console.print(summary)
     labels: list[str] = list(report.get("labels", []))
     if "per_class" in report:
@@ -69,7 +70,7 @@ def print_report(console: Console, title: str, report: Mapping[str, Any]) -> Non
         for label in labels:
             row = report["per_class"][label]
             per_class.add_row(
-                label, *(_cell(row[k]) for k in ("precision", "recall", "f1")), str(row["support"])
+                label, *(cell(row[k]) for k in ("precision", "recall", "f1")), str(row["support"])
             )
         console.print(per_class)
     if "confusion" in report:
@@ -139,9 +140,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(evaluation, name="eval")
     for task in ("sentiment", "relevance"):
         evaluation.command(task, help=_COMMAND_HELP[task])(_classifier_command(task))
-    from resonanz.cli import eval_aspects  # imports this module's emit: load it after
+    # These import this module's helpers: load them after.
+    from resonanz.cli import eval_aspects, eval_topics
 
     eval_aspects.register(evaluation)
-    # `eval topics` goes here the same way: its own module with register(evaluation),
-    # taking --dataset/--format/--limit/--json and printing through `emit` (it reports
-    # `nmi` and `ari` instead of per-class tables).
+    eval_topics.register(evaluation)

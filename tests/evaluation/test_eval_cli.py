@@ -233,3 +233,10 @@ def test_eval_sentiment_measures_the_configured_backend(
     result = cli.invoke(app, ["eval", "sentiment", "--dataset", "dev.tsv", "--format", "germeval"])
     assert result.exit_code == 1
     assert "no-such-model" in result.output
+
+
+def test_eval_topics_and_aspects_are_in_the_eval_group(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["eval", "--help"])
+    assert "topics" in result.output and "aspects" in result.output
+    missing = cli.invoke(app, ["eval", "topics", "--dataset", "nowhere", "--json"])
+    assert missing.exit_code == 1 and "nowhere" in missing.output
