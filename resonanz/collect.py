@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from resonanz.config import parse_bool
 from resonanz.errors import SourceError
 from resonanz.models import Mention, Skipped, SourceConfig, Topic, TopicMatch
-from resonanz.pipeline import build_matcher, match_mention, process
+from resonanz.pipeline import Enricher, build_matcher, match_mention, process
 from resonanz.query import Matcher
 from resonanz.runtime import Runtime
 from resonanz.store import Store
+from resonanz.workspace_models import workspace_enrichers
 
 
 @dataclass
@@ -52,12 +53,18 @@ def run_source(
     source: SourceConfig,
     *,
     matcher: Matcher | None = None,
+    enrichers: Sequence[Enricher] | None = None,
     on_batch: BatchCallback | None = None,
 ) -> RunReport:
-    """Fetch one source from its cursor, process and store batch by batch."""
+    """Fetch one source from its cursor, process and store batch by batch.
+
+    ``enrichers`` default to the runtime's, bound to the workspace's trained models.
+    """
     report = RunReport(source=source.name)
     if matcher is None:
         matcher = build_matcher(store.list_topics(source.workspace_id, active_only=True))
+    if enrichers is None:
+        enrichers = workspace_enrichers(store, runtime.enrichers, source.workspace_id)
     keep_unmatched = parse_bool(source.config.get("keep_unmatched", True), "keep_unmatched")
     instance = runtime.source_class(source.kind)(source.config, runtime.settings)
     try:
@@ -66,7 +73,7 @@ def run_source(
                 batch.items,
                 normalisers=runtime.normalisers,
                 matcher=matcher,
-                enrichers=runtime.enrichers,
+                enrichers=enrichers,
                 keep_unmatched=keep_unmatched,
             )
             result = store.save_batch(
@@ -107,7 +114,11 @@ def collect(
         wanted = set(names)
         sources = [s for s in sources if s.name in wanted]
     matcher = build_matcher(store.list_topics(workspace_id, active_only=True))
-    return [run_source(store, runtime, s, matcher=matcher, on_batch=on_batch) for s in sources]
+    enrichers = workspace_enrichers(store, runtime.enrichers, workspace_id) if sources else ()
+    return [
+        run_source(store, runtime, s, matcher=matcher, enrichers=enrichers, on_batch=on_batch)
+        for s in sources
+    ]
 
 
 def rematch_topics(

@@ -21,6 +21,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.analysis.keywords",
     "resonanz.analysis.sentiment",
     "resonanz.analysis.aspects",  # after sentiment: reuses its label for document polarity
+    "resonanz.analysis.relevance",  # acts only where the workspace trained a model
     "resonanz.alerts.notifiers.email",
     "resonanz.alerts.notifiers.webhook",
     "resonanz.alerts.notifiers.slack",

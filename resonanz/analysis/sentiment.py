@@ -8,6 +8,7 @@ lexicon polarity, emoji, elongation, intensifiers), trained by
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -233,6 +234,16 @@ class SentimentEnricher:
                 }
             )
         return out
+
+    def for_workspace(self, models: Mapping[str, Any]) -> SentimentEnricher:
+        """A copy that uses the workspace's trained sentiment model (``models["sentiment"]``,
+        see ``resonanz train sentiment``); this enricher itself where there is none."""
+        trained = models.get("sentiment")
+        if trained is None or not self.enabled:
+            return self
+        bound = copy.copy(self)
+        bound.classifier = trained
+        return bound
 
     def _one(self, text: str, lang: str | None) -> Prediction | None:
         try:

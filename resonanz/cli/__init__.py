@@ -17,6 +17,7 @@ from resonanz.cli import (
     settings_cmd,
     sources,
     topics,
+    training,
     users,
     workspaces,
 )
@@ -82,6 +83,7 @@ evaluate.register(app)
 settings_cmd.register(app)
 users.register(app)
 alerts.register(app)
+training.register(app)
 
 
 def main() -> None:

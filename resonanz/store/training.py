@@ -19,10 +19,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS
+from resonanz.analysis.labelfiles import NewExample
 from resonanz.errors import NotFoundError, ValidationError
 from resonanz.store.bulk import chunks
 from resonanz.store.schema import mentions, training_examples, workspace_models
 from resonanz.store.writes import workspace_slug
+
+__all__ = [
+    "SOURCES",
+    "AddResult",
+    "ModelInfo",
+    "NewExample",
+    "StoredModel",
+    "TrainingExample",
+    "TrainingStore",
+]
 
 Tx = Callable[[str], AbstractContextManager[Connection]]
 SOURCES: tuple[str, ...] = ("csv", "ui", "api")
@@ -31,18 +42,6 @@ TASK_LABELS: Mapping[str, tuple[str, ...]] = {
     "relevance": RELEVANCE_LABELS,
 }
 _ex, _mo = training_examples.c, workspace_models.c
-
-
-@dataclass(frozen=True)
-class NewExample:
-    """A label to store: for a ``mention_id`` (its text is read from the mention) or for
-    a bare ``text``. ``where`` (file:line) names it in error messages."""
-
-    label: str
-    text: str | None = None
-    mention_id: int | None = None
-    lang: str | None = None
-    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -291,6 +290,20 @@ class TrainingStore:
             query = query.where(_ex.label == label)
         with self._read(f"reading {task} labels") as conn:
             return [_example(row) for row in conn.execute(query.order_by(_ex.id))]
+
+    def labels_of(self, workspace_id: int, mention_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        """{mention id: {task: label}} of those mentions that carry a label."""
+        out: dict[int, dict[str, str]] = {}
+        with self._read("reading mention labels") as conn:
+            for part in chunks(sorted(set(mention_ids))):
+                rows = conn.execute(
+                    sa.select(_ex.mention_id, _ex.task, _ex.label).where(
+                        _ex.workspace_id == workspace_id, _ex.mention_id.in_(part)
+                    )
+                )
+                for mention_id, task, label in rows:
+                    out.setdefault(int(mention_id), {})[task] = label
+        return out
 
     def count_examples(self, workspace_id: int) -> dict[str, dict[str, int]]:
         """{task: {label: examples}} of the workspace."""

@@ -170,6 +170,9 @@ def test_examples_are_added_once_and_relabelled(
     assert [
         e.label for e in store.training.list_examples(ws.id, "sentiment", label="positive")
     ] == ["positive"]
+    assert store.training.labels_of(ws.id, [mention_id, 12345]) == {
+        mention_id: {"sentiment": "neutral", "relevance": "true"}
+    }
     # A deleted mention keeps its labelled text for training.
     with store.engine.begin() as conn:
         conn.exec_driver_sql(f"DELETE FROM mentions WHERE id = {mention_id}")

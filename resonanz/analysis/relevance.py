@@ -1,0 +1,94 @@
+"""Relevance: is a mention really about the brand? Only a workspace's own trained model
+answers that (``resonanz train relevance``); without one this enricher does nothing.
+
+It sets ``enrichments["relevance"] = {"relevant": bool, "score": p(relevant), "model":
+name}``. The score is the probability of "true" whatever the label, so mentions can be
+sorted or filtered by it at any threshold.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from resonanz.analysis.base import Prediction, TextClassifier
+from resonanz.config import Settings
+from resonanz.hookspecs import hookimpl
+from resonanz.models import Mention
+
+__all__ = ["RelevanceEnricher"]
+
+log = logging.getLogger(__name__)
+
+
+def _text_of(mention: Mention) -> str:
+    # What the labels of stored mentions were trained on (store.training): title, then text.
+    return f"{mention.title}. {mention.text}" if mention.title else mention.text
+
+
+class RelevanceEnricher:
+    """Labels mentions relevant or not with the workspace's relevance model, if any."""
+
+    name = "relevance"
+    before_match = False
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.classifier: TextClassifier | None = None
+
+    def for_workspace(self, models: Mapping[str, TextClassifier]) -> RelevanceEnricher:
+        """A copy bound to ``models["relevance"]``; this (inactive) enricher without one."""
+        trained = models.get("relevance")
+        if trained is None:
+            return self
+        bound = copy.copy(self)
+        bound.classifier = trained
+        return bound
+
+    def enrich(self, mentions: Sequence[Mention]) -> list[Mention]:
+        """Return the mentions with their relevance (unchanged without a model)."""
+        out = list(mentions)
+        classifier = self.classifier
+        if classifier is None or not out:
+            return out
+        texts = [_text_of(m) for m in out]
+        langs = [m.lang for m in out]
+        predictions: list[Prediction | None]
+        try:
+            predictions = list(classifier.predict(texts, langs))
+        except Exception:  # one bad post must not stop the batch: retry one by one
+            log.exception("relevance failed for a batch; retrying mention by mention")
+            predictions = [
+                self._one(classifier, t, lang) for t, lang in zip(texts, langs, strict=True)
+            ]
+        for i, prediction in enumerate(predictions):
+            if prediction is None:
+                continue
+            mention = out[i]
+            out[i] = mention.with_fields(
+                enrichments={
+                    **mention.enrichments,
+                    "relevance": {
+                        "relevant": prediction.label == "true",
+                        "score": round(float(prediction.probs.get("true", 0.0)), 4),
+                        "model": classifier.name,
+                    },
+                }
+            )
+        return out
+
+    @staticmethod
+    def _one(classifier: TextClassifier, text: str, lang: str | None) -> Prediction | None:
+        try:
+            return classifier.predict([text], [lang])[0]
+        except Exception:
+            log.warning("relevance: skipped one text of %d characters", len(text))
+            return None
+
+
+@hookimpl
+def register_enrichers() -> list[Any]:
+    """Register the relevance enricher class (acts only with a workspace relevance model)."""
+    return [RelevanceEnricher]

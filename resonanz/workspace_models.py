@@ -1,0 +1,103 @@
+"""A workspace's own classifiers: train them on its labels, load the active ones for
+collecting (``collect`` binds them to the enrichers that have ``for_workspace``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from resonanz.analysis.base import TextClassifier
+from resonanz.errors import ConfigError, ValidationError
+from resonanz.pipeline import Enricher
+
+if TYPE_CHECKING:
+    from resonanz.analysis.training import TrainedClassifier
+    from resonanz.store import Store
+    from resonanz.store.training import ModelInfo
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+TASKS: tuple[str, ...] = ("sentiment", "relevance")
+
+
+def train_workspace_model(
+    store: Store,
+    workspace_id: int,
+    task: str,
+    *,
+    folds: int = 5,
+    progress: Progress | None = None,
+) -> tuple[TrainedClassifier, ModelInfo]:
+    """Train ``task`` on the workspace's labelled examples, store the model as the active
+    one and return it with what was stored. ValidationError when the labels cannot train
+    a model (too few, a single label), naming how to add more."""
+    from resonanz.analysis.training import train_classifier
+
+    if task not in TASKS:
+        raise ValidationError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
+    examples = store.training.list_examples(workspace_id, task)
+    if not examples:
+        raise ValidationError(
+            f"this workspace has no {task} labels yet: import some with "
+            f"`resonanz labels import FILE --task {task}` (a CSV with text,label columns)"
+        )
+    classifier = train_classifier(
+        task,
+        [e.text for e in examples],
+        [e.label for e in examples],
+        [e.lang for e in examples],
+        folds=folds,
+        progress=progress,
+    )
+    info = store.training.save_model(
+        workspace_id,
+        task,
+        classifier.name,
+        classifier.to_bytes(),
+        n_examples=len(examples),
+        quality=classifier.quality,
+    )
+    return classifier, info
+
+
+def load_workspace_models(store: Store, workspace_id: int) -> dict[str, TextClassifier]:
+    """{task: classifier} of the workspace's active models. A model that no longer loads
+    (written by another version) is logged and left out: collecting goes on with the
+    default."""
+    stored = store.training.active_models(workspace_id)
+    if not stored:
+        return {}
+    from resonanz.analysis.training import TrainedClassifier
+
+    models: dict[str, TextClassifier] = {}
+    for task, model in stored.items():
+        where = f"workspace model {model.info.name!r} ({task})"
+        try:
+            models[task] = TrainedClassifier.from_bytes(model.blob, where)
+        except ConfigError as exc:
+            log.error("%s; collecting without it (train it again)", exc)
+    return models
+
+
+def bind_enrichers(
+    enrichers: Sequence[Enricher], models: Mapping[str, TextClassifier]
+) -> tuple[Enricher, ...]:
+    """The enrichers with the workspace's models: each that has ``for_workspace(models)``
+    is replaced by what that returns (a bound copy); the others are kept as they are."""
+    bound: list[Enricher] = []
+    for enricher in enrichers:
+        for_workspace = getattr(enricher, "for_workspace", None)
+        bound.append(for_workspace(models) if callable(for_workspace) else enricher)
+    return tuple(bound)
+
+
+def workspace_enrichers(
+    store: Store, enrichers: Sequence[Enricher], workspace_id: int
+) -> tuple[Enricher, ...]:
+    """The enrichers bound to the workspace's active models (read only where an enricher
+    can use them)."""
+    if not any(callable(getattr(e, "for_workspace", None)) for e in enrichers):
+        return tuple(enrichers)
+    return bind_enrichers(enrichers, load_workspace_models(store, workspace_id))
