@@ -3,8 +3,9 @@
 Texts are the rows of the bundled GermEval 2017 sample (``bench.match.load_rows``), each
 matched once against the demo topics of ``resonanz.demo`` so that millions of mentions
 carry real topic matches without re-running the matcher per mention. Authors get
-follower counts from a Pareto distribution (a few with very many), platforms and
-languages a fixed skewed mix; posting times are uniform over the 365 days before ``END``.
+follower counts from a Pareto distribution (a few with very many), platforms, languages
+and sentiment labels a fixed skewed mix; posting times are uniform over the 365 days
+before ``END``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ PLATFORMS = ("twitter", "mastodon", "bluesky", "facebook", "web", "youtube", "re
 PLATFORM_WEIGHTS = (40, 15, 12, 12, 10, 6, 5)
 LANGS = ("de", "en", "fr", None)
 LANG_WEIGHTS = (78, 15, 2, 5)
+# Roughly the GermEval 2017 mix of brand feedback; None: not analysed (another language).
+SENTIMENTS = ("negative", "neutral", "positive", None)
+SENTIMENT_WEIGHTS = (30, 55, 8, 7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,12 @@ def _authors(rng: random.Random, n: int) -> list[tuple[str, int]]:
     return [(f"user{i}", min(int(50 * rng.paretovariate(1.1)), 20_000_000)) for i in range(n)]
 
 
+def _sentiment(label: str | None) -> dict[str, object]:
+    if label is None:
+        return {}
+    return {"sentiment": {"label": label, "score": 0.0, "model": "bench"}}
+
+
 def generate(
     store: Store, slug: str, n: int, *, seed: int = 0, progress: Progress | None = None
 ) -> Generated:
@@ -82,6 +92,7 @@ def generate(
         size = min(BATCH, n - done)
         platforms = rng.choices(PLATFORMS, PLATFORM_WEIGHTS, k=size)
         langs = rng.choices(LANGS, LANG_WEIGHTS, k=size)
+        labels = rng.choices(SENTIMENTS, SENTIMENT_WEIGHTS, k=size)
         batch = []
         for k in range(size):
             i = done + k
@@ -100,6 +111,7 @@ def generate(
                     lang=langs[k],
                     engagement=Engagement(likes=rng.randrange(200)),
                     raw_kind="bench",
+                    enrichments=_sentiment(labels[k]),
                     matches=source.matches,
                     search_hint=(None, source.text, source.words),
                 )

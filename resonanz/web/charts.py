@@ -7,10 +7,12 @@ for copying. Labels arrive translated; this module does no i18n itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from resonanz.analysis.base import SENTIMENT_LABELS
 from resonanz.store.base import AuthorReach
 
 Spec = dict[str, Any]
@@ -18,6 +20,9 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 # Brand in the accent colour, competitors in a contrasting one, everything else grey.
 KIND_COLOURS = {"brand": "#1e88e5", "competitor": "#e53935"}
 OTHER_COLOUR = "#9e9e9e"
+# Okabe-Ito orange and blue stay apart for red-green colour blindness; legends, tooltips
+# and tables name the labels too, so no chart relies on colour alone.
+SENTIMENT_COLOURS = {"negative": "#d55e00", "neutral": "#999999", "positive": "#0072b2"}
 
 
 @dataclass(frozen=True)
@@ -136,3 +141,117 @@ def authors(top: Sequence[AuthorReach], *, labels: dict[str, str]) -> Chart:
         ),
     )
     return Chart(spec, table)
+
+
+def net_sentiment(counts: Mapping[str, int]) -> int | None:
+    """Positive minus negative mentions, per hundred labelled ones (None: none labelled)."""
+    labelled = sum(counts.get(label, 0) for label in SENTIMENT_LABELS)
+    if not labelled:
+        return None
+    return round(100 * (counts.get("positive", 0) - counts.get("negative", 0)) / labelled)
+
+
+def signed(net: int | None) -> str:
+    """A net sentiment as table text: +12, -5, 0, or empty."""
+    return "" if net is None else f"{net:+d}" if net else "0"
+
+
+def _by_label(rows: Sequence[tuple[str, str, int]]) -> dict[str, Counter[str]]:
+    """Counts per label of each key (bucket or topic), keys in their first order."""
+    grouped: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, label, n in rows:
+        grouped[key][label] += n
+    return grouped
+
+
+def _sentiment_scale(labels: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "field": "sentiment",
+        "type": "nominal",
+        "title": labels["sentiment"],
+        "scale": {
+            "domain": [labels[label] for label in SENTIMENT_LABELS],
+            "range": [SENTIMENT_COLOURS[label] for label in SENTIMENT_LABELS],
+        },
+    }
+
+
+def _sentiment_values(
+    rows: Sequence[tuple[str, str, int]], key: str, labels: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    return [
+        {key: name, "sentiment": labels[label], "order": SENTIMENT_LABELS.index(label), "n": n}
+        for name, label, n in rows
+    ]
+
+
+def _sentiment_table(
+    rows: Sequence[tuple[str, str, int]], first: str, labels: Mapping[str, str]
+) -> ChartTable:
+    return ChartTable(
+        (first, *(labels[label] for label in SENTIMENT_LABELS), labels["net"]),
+        tuple(
+            (key, *(counts[label] for label in SENTIMENT_LABELS), signed(net_sentiment(counts)))
+            for key, counts in _by_label(rows).items()
+        ),
+    )
+
+
+def sentiment_over_time(
+    rows: Sequence[tuple[str, str, int]], *, hourly: bool, labels: Mapping[str, str]
+) -> Chart:
+    """Labelled mentions per day (or hour) stacked negative, neutral, positive.
+
+    labels: time, sentiment, mentions, net and the three sentiment labels, translated.
+    """
+    values = [
+        dict(value, t=value["t"].replace(" ", "T"))
+        for value in _sentiment_values(rows, "t", labels)
+    ]
+    spec = _base(values)
+    x = {
+        "field": "t",
+        "type": "temporal",
+        "timeUnit": "yearmonthdatehours" if hourly else "yearmonthdate",
+        "title": labels["time"],
+    }
+    y = {"field": "n", "type": "quantitative", "title": labels["mentions"]}
+    colour = _sentiment_scale(labels)
+    spec["mark"] = {"type": "bar"}
+    spec["encoding"] = {
+        "x": x,
+        "y": dict(y, stack=True),
+        "color": colour,
+        "order": {"field": "order", "type": "ordinal"},
+        "tooltip": [x, {"field": "sentiment", "title": labels["sentiment"]}, y],
+    }
+    return Chart(spec, _sentiment_table(rows, labels["time"], labels))
+
+
+def sentiment_by_topic(rows: Sequence[tuple[str, str, int]], *, labels: Mapping[str, str]) -> Chart:
+    """Each topic's labelled mentions as one bar split by share (negative to positive).
+
+    labels: topic, sentiment, share, mentions, net and the three sentiment labels.
+    """
+    values = _sentiment_values(rows, "topic", labels)
+    spec = _base(values, height=max(80, 28 * len({name for name, _, _ in rows})))
+    topic = {"field": "topic", "type": "nominal", "title": labels["topic"]}
+    spec["mark"] = {"type": "bar"}
+    spec["encoding"] = {
+        "y": topic,
+        "x": {
+            "field": "n",
+            "type": "quantitative",
+            "stack": "normalize",
+            "title": labels["share"],
+            "axis": {"format": "%"},
+        },
+        "color": _sentiment_scale(labels),
+        "order": {"field": "order", "type": "ordinal"},
+        "tooltip": [
+            topic,
+            {"field": "sentiment", "title": labels["sentiment"]},
+            {"field": "n", "type": "quantitative", "title": labels["mentions"]},
+        ],
+    }
+    return Chart(spec, _sentiment_table(rows, labels["topic"], labels))

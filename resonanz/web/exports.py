@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from resonanz.search import Hit
 from resonanz.store import Store
+from resonanz.web.enrichments import sentiment_of
 
 COLUMNS = (
     "id",
@@ -29,6 +30,8 @@ COLUMNS = (
     "url",
     "text",
     "lang",
+    "sentiment",
+    "sentiment_score",
     "topics",
     "matched_terms",
     "tags",
@@ -47,6 +50,7 @@ def record(hit: Hit, topic_names: Mapping[int, str], tags: list[str]) -> dict[st
     """The exported fields of one hit."""
     m = hit.mention
     author = m.author
+    sentiment = sentiment_of(m.enrichments)
     return {
         "id": m.id,
         "posted_at": (m.created_at or m.collected_at).isoformat(),
@@ -57,6 +61,8 @@ def record(hit: Hit, topic_names: Mapping[int, str], tags: list[str]) -> dict[st
         "url": m.url,
         "text": m.text,
         "lang": m.lang,
+        "sentiment": sentiment.label if sentiment else None,
+        "sentiment_score": sentiment.score if sentiment else None,
         "topics": [topic_names.get(t.topic_id, str(t.topic_id)) for t in m.matches],
         "matched_terms": list(hit.terms),
         "tags": tags,
@@ -80,9 +86,12 @@ def records(
 
 
 def safe_cell(value: Any) -> str:
-    """A CSV cell: lists joined with "; ", and text that a spreadsheet would run defused."""
+    """A CSV cell: lists joined with "; ", numbers as they are, and text that a spreadsheet
+    would run defused."""
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # a number (a negative score too) is no formula
     text = "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 

@@ -17,8 +17,10 @@ from resonanz.web.api.models import (
     MentionPageOut,
     MentionTagIn,
     MentionTagOut,
+    SentimentOut,
 )
 from resonanz.web.deps import Analyst, StoreDep, Viewer
+from resonanz.web.enrichments import sentiment_of
 from resonanz.web.exports import export_response
 from resonanz.web.mention_search import SearchForm, build_search, hits, page
 
@@ -33,9 +35,10 @@ def api_search(
     author: Annotated[str, Query(description="An author handle")] = "",
     since: Annotated[str, Query(description="YYYY-MM-DD or ISO time, inclusive")] = "",
     until: Annotated[str, Query(description="YYYY-MM-DD (whole day) or ISO time, exclusive")] = "",
+    sentiment: Annotated[str, Query(description="negative, neutral or positive")] = "",
 ) -> SearchForm:
     """The search filters of the query string."""
-    return SearchForm(q, topic, platform, lang, author, since, until)
+    return SearchForm(q, topic, platform, lang, author, since, until, sentiment)
 
 
 SearchDep = Annotated[SearchForm, Depends(api_search)]
@@ -48,6 +51,7 @@ def _out(store: Store, workspace_id: int, found: list[Hit]) -> list[MentionOut]:
     for hit in found:
         m = hit.mention
         a, e = m.author, m.engagement
+        sentiment = sentiment_of(m.enrichments)
         out.append(
             MentionOut(
                 id=m.id or 0,
@@ -58,6 +62,7 @@ def _out(store: Store, workspace_id: int, found: list[Hit]) -> list[MentionOut]:
                 title=m.title,
                 text=m.text,
                 lang=m.lang,
+                sentiment=SentimentOut(**vars(sentiment)) if sentiment else None,
                 author=MentionAuthorOut(
                     handle=a.handle, name=a.name, followers=a.followers, url=a.url
                 )

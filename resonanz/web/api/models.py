@@ -59,6 +59,12 @@ class EngagementOut(BaseModel):
     views: int | None
 
 
+class SentimentOut(BaseModel):
+    label: str = Field(description="negative, neutral or positive")
+    score: float | None = Field(description="p(positive) - p(negative), from -1 to 1")
+    model: str | None
+
+
 class MentionOut(BaseModel):
     id: int
     platform: str
@@ -68,6 +74,7 @@ class MentionOut(BaseModel):
     title: str | None
     text: str
     lang: str | None
+    sentiment: SentimentOut | None
     author: MentionAuthorOut | None
     engagement: EngagementOut
     topics: list[str]

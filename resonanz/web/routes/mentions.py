@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from resonanz.errors import QueryError, ValidationError
 from resonanz.search import Hit
 from resonanz.store import Store
-from resonanz.web.deps import Analyst, StoreDep, Viewer, check_csrf
+from resonanz.web.deps import Access, Analyst, StoreDep, Viewer, check_csrf
+from resonanz.web.enrichments import aspects_of, keywords_of, sentiment_names, sentiment_of
 from resonanz.web.exports import export_response
 from resonanz.web.highlight import highlight, safe_url
 from resonanz.web.mention_search import SearchForm, build_search, hits, page
@@ -29,9 +30,10 @@ def search_form(
     author: str = "",
     since: str = "",
     until: str = "",
+    sentiment: str = "",
 ) -> SearchForm:
     """The explorer's filters from the query string, as typed (``?lang=`` is the UI's)."""
-    return SearchForm(q, topic, platform, language, author, since, until)
+    return SearchForm(q, topic, platform, language, author, since, until, sentiment)
 
 
 FormDep = Annotated[SearchForm, Depends(search_form)]
@@ -50,6 +52,9 @@ def _rows(store: Store, workspace_id: int, found: list[Hit]) -> list[dict[str, A
             "terms": h.terms,
             "tags": tags.get(h.mention.id or 0, []),
             "posted": h.mention.created_at or h.mention.collected_at,
+            "sentiment": sentiment_of(h.mention.enrichments),
+            "keywords": keywords_of(h.mention.enrichments),
+            "aspects": aspects_of(h.mention.enrichments),
         }
         for h in found
     ]
@@ -77,6 +82,7 @@ def mentions_page(
         "topics": store.list_topics(ws.id),
         "platforms": [name for name, _ in store.count_by(ws.id, "platform", limit=0)],
         "langs": [name for name, _ in store.count_by(ws.id, "lang", limit=0)],
+        "sentiments": sentiment_names(),
         "query_string": urlencode(form.as_query()),
         "base": f"/w/{ws.slug}/mentions",
         "rows": [],
@@ -117,7 +123,11 @@ async def tag_mentions(request: Request, access: Analyst, store: StoreDep) -> Re
     store.accounts.audit(
         access.workspace.id, access.user.id, "mentions.tag", tag_text.strip(), {"count": count}
     )
-    back = form.get("back")
+    return _back(access, form.get("back"))
+
+
+def _back(access: Access, back: object) -> RedirectResponse:
+    """To the explorer with the search the form came from (a query string, never a URL)."""
     query = back if isinstance(back, str) and not back.startswith(("/", "\\")) else ""
     target = f"/w/{access.workspace.slug}/mentions" + (f"?{query}" if query else "")
     return RedirectResponse(target, status_code=303)

@@ -1,4 +1,5 @@
-"""The workspace's overview page: volume, share of voice, platforms, languages, authors, terms.
+"""The workspace's overview page: volume, sentiment, share of voice, platforms, languages,
+authors, terms.
 
 ``GET /w/{slug}`` takes ``from``/``to`` (YYYY-MM-DD), ``days`` (a preset) and ``topic`` (a
 topic id). An HTMX request (``HX-Request``) gets only the filters and charts section.
@@ -7,6 +8,7 @@ Invalid filters answer 422 with the message next to the field.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -18,6 +20,7 @@ from resonanz.models import Topic
 from resonanz.store import MentionFilter, Store
 from resonanz.web import charts
 from resonanz.web.deps import StoreDep, Viewer
+from resonanz.web.enrichments import sentiment_names
 from resonanz.web.i18n import gettext as _
 from resonanz.web.period import PRESETS, Period, parse_period
 from resonanz.web.templating import render
@@ -35,6 +38,45 @@ def _topic(value: str | None, topics: list[Topic], errors: dict[str, str]) -> To
     if chosen is None:
         errors["topic"] = _("Choose one of the workspace's topics.")
     return chosen
+
+
+def sentiment_labels() -> dict[str, str]:
+    """The sentiment charts' labels in the request's language."""
+    return {
+        **sentiment_names(),
+        "sentiment": _("Sentiment"),
+        "net": _("Net sentiment"),
+        "mentions": _("Mentions"),
+        "topic": _("Topic"),
+        "share": _("Share"),
+    }
+
+
+def _sentiment(
+    store: Store, workspace_id: int, flt: MentionFilter, period: Period
+) -> dict[str, Any]:
+    """Sentiment over time and per topic, the period's counts per label and net sentiment."""
+    labels = sentiment_labels()
+    over_time = store.sentiment.over_time(
+        workspace_id, flt, bucket="hour" if period.hourly else "day"
+    )
+    counts: Counter[str] = Counter()
+    for _bucket, label, n in over_time:
+        counts[label] += n
+    return {
+        "counts": counts,
+        "labelled": sum(counts.values()),
+        "net": charts.signed(charts.net_sentiment(counts)),
+        "over_time": charts.sentiment_over_time(
+            over_time,
+            hourly=period.hourly,
+            labels=dict(labels, time=_("Hour") if period.hourly else _("Day")),
+        ),
+        # Like share of voice: every topic of the period, whichever topic is chosen.
+        "by_topic": charts.sentiment_by_topic(
+            store.sentiment.by_topic(workspace_id, flt), labels=labels
+        ),
+    }
 
 
 def _charts(store: Store, workspace_id: int, flt: MentionFilter, period: Period) -> dict[str, Any]:
@@ -106,6 +148,7 @@ def overview(request: Request, access: Viewer, store: StoreDep) -> Response:
         },
         "total": store.count_mentions(ws.id, flt),
         "charts": _charts(store, ws.id, flt, period),
+        "sentiment": _sentiment(store, ws.id, flt, period),
     }
     status = 422 if errors else 200
     if request.headers.get("hx-request") == "true":
