@@ -302,6 +302,7 @@ def snapshot(world: World, slug: str = "other") -> str:
         [(u.id, m) for u, m in store.accounts.members(ws.id)],
         store.accounts.list_tokens(ws.id),
         store.accounts.list_invitations(ws.id),
+        [store.training.list_examples(ws.id, task) for task in ("sentiment", "relevance")],
     ]
     return repr(parts)
 

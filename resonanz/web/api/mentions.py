@@ -13,15 +13,18 @@ from resonanz.web.api.models import (
     ERRORS,
     EngagementOut,
     MentionAuthorOut,
+    MentionLabelsIn,
+    MentionLabelsOut,
     MentionOut,
     MentionPageOut,
     MentionTagIn,
     MentionTagOut,
     SentimentOut,
 )
-from resonanz.web.deps import Analyst, StoreDep, Viewer
+from resonanz.web.deps import Analyst, Editor, StoreDep, Viewer
 from resonanz.web.enrichments import sentiment_of
 from resonanz.web.exports import export_response
+from resonanz.web.labelling import Labels, save_labels
 from resonanz.web.mention_search import SearchForm, build_search, hits, page
 
 router = APIRouter(tags=["mentions"], responses=ERRORS)
@@ -126,3 +129,16 @@ def get_mention(mention_id: int, access: Viewer, store: StoreDep) -> MentionOut:
     ws = access.workspace
     mention = store.get_mention(ws.id, mention_id)
     return _out(store, ws.id, [Hit(mention)])[0]
+
+
+@router.put("/workspaces/{slug}/mentions/{mention_id}/labels", response_model=MentionLabelsOut)
+def label_mention(
+    mention_id: int, body: MentionLabelsIn, access: Editor, store: StoreDep
+) -> MentionLabelsOut:
+    """Set the mention's training labels for the workspace's own classifiers (editor and
+    above); both are replaced, a null removes one."""
+    labels = Labels(sentiment=body.sentiment, relevant=body.relevant)
+    save_labels(store, access, mention_id, labels, source="api")
+    return MentionLabelsOut(
+        mention_id=mention_id, sentiment=labels.sentiment, relevant=labels.relevant
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -80,6 +80,21 @@ class MentionOut(BaseModel):
     topics: list[str]
     matched_terms: list[str]
     tags: list[str]
+
+
+class MentionLabelsIn(BaseModel):
+    sentiment: Literal["negative", "neutral", "positive"] | None = Field(
+        default=None, description="The mention's sentiment label; null: none (removes one)"
+    )
+    relevant: bool | None = Field(
+        default=None, description="Whether it is about the workspace's brand; null: no label"
+    )
+
+
+class MentionLabelsOut(BaseModel):
+    mention_id: int
+    sentiment: str | None
+    relevant: bool | None
 
 
 class MentionPageOut(BaseModel):

@@ -11,10 +11,17 @@ from fastapi.responses import RedirectResponse, Response
 from resonanz.errors import QueryError, ValidationError
 from resonanz.search import Hit
 from resonanz.store import Store
-from resonanz.web.deps import Access, Analyst, StoreDep, Viewer, check_csrf
-from resonanz.web.enrichments import aspects_of, keywords_of, sentiment_names, sentiment_of
+from resonanz.web.deps import Access, Analyst, Editor, StoreDep, Viewer, check_csrf
+from resonanz.web.enrichments import (
+    aspects_of,
+    keywords_of,
+    parse_sentiment,
+    sentiment_names,
+    sentiment_of,
+)
 from resonanz.web.exports import export_response
 from resonanz.web.highlight import highlight, safe_url
+from resonanz.web.labelling import Labels, labels_of, parse_relevant, save_labels
 from resonanz.web.mention_search import SearchForm, build_search, hits, page
 from resonanz.web.templating import render
 
@@ -39,10 +46,13 @@ def search_form(
 FormDep = Annotated[SearchForm, Depends(search_form)]
 
 
-def _rows(store: Store, workspace_id: int, found: list[Hit]) -> list[dict[str, Any]]:
-    """What the template shows of each hit."""
+def _rows(store: Store, access: Access, found: list[Hit]) -> list[dict[str, Any]]:
+    """What the template shows of each hit (with the training labels for editors)."""
+    workspace_id = access.workspace.id
     names = {t.id: t.name for t in store.list_topics(workspace_id)}
-    tags = store.accounts.tags_of([h.mention.id for h in found if h.mention.id is not None])
+    ids = [h.mention.id for h in found if h.mention.id is not None]
+    tags = store.accounts.tags_of(ids)
+    labels = labels_of(store, workspace_id, ids) if access.can("editor") else {}
     return [
         {
             "mention": h.mention,
@@ -55,6 +65,7 @@ def _rows(store: Store, workspace_id: int, found: list[Hit]) -> list[dict[str, A
             "sentiment": sentiment_of(h.mention.enrichments),
             "keywords": keywords_of(h.mention.enrichments),
             "aspects": aspects_of(h.mention.enrichments),
+            "labels": labels.get(h.mention.id or 0, Labels()),
         }
         for h in found
     ]
@@ -100,7 +111,7 @@ def mentions_page(
     except ValidationError as exc:
         context["filter_error"] = str(exc)
         return render(request, template, context, status=422)
-    context["rows"] = _rows(store, ws.id, found)
+    context["rows"] = _rows(store, access, found)
     context["next_cursor"] = next_cursor
     response = render(request, template, context)
     response.headers["Vary"] = "HX-Request"
@@ -131,6 +142,34 @@ def _back(access: Access, back: object) -> RedirectResponse:
     query = back if isinstance(back, str) and not back.startswith(("/", "\\")) else ""
     target = f"/w/{access.workspace.slug}/mentions" + (f"?{query}" if query else "")
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/w/{slug}/mentions/{mention_id}/labels", dependencies=[Depends(check_csrf)])
+async def label_mention(
+    request: Request, mention_id: int, access: Editor, store: StoreDep
+) -> Response:
+    """Set the mention's training labels (sentiment, relevance); an empty choice removes one.
+
+    HTMX requests get the mention's label form back; others go back to the explorer.
+    """
+    form = await request.form()
+    sentiment, relevant, back = (form.get(name) for name in ("sentiment", "relevant", "back"))
+    labels = Labels(
+        sentiment=parse_sentiment(sentiment if isinstance(sentiment, str) else ""),
+        relevant=parse_relevant(relevant if isinstance(relevant, str) else ""),
+    )
+    save_labels(store, access, mention_id, labels, source="ui")
+    if request.headers.get("hx-request") != "true":
+        return _back(access, back)
+    context = {
+        "mention_id": mention_id,
+        "labels": labels,
+        "saved": True,
+        "base": f"/w/{access.workspace.slug}/mentions",
+        "query_string": back if isinstance(back, str) else "",
+        "sentiments": sentiment_names(),
+    }
+    return render(request, "_mention_labels.html", context)
 
 
 def _export(access: Analyst, store: Store, form: SearchForm, fmt: str) -> Response:

@@ -1,0 +1,74 @@
+"""Labelling mentions for the workspace's own classifiers (page and REST API alike).
+
+An editor sets a mention's sentiment label and whether it is relevant; each is stored as
+a training example of its task (``store.training``: one label per mention and task, the
+mention's text copied). An empty value removes the mention's label of that task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from resonanz.errors import ValidationError
+from resonanz.store import Store
+from resonanz.store.training import NewExample
+from resonanz.web.deps import Access
+
+RELEVANT = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """A mention's labels: sentiment (None: none) and relevance (None: not labelled)."""
+
+    sentiment: str | None = None
+    relevant: bool | None = None
+
+
+def parse_relevant(value: str) -> bool | None:
+    """'true' or 'false' as a bool, '' as None; ValidationError for anything else."""
+    value = value.strip().lower()
+    if not value:
+        return None
+    if value not in RELEVANT:
+        raise ValidationError(f"relevant: {value!r} is not true or false")
+    return RELEVANT[value]
+
+
+def save_labels(
+    store: Store, access: Access, mention_id: int, labels: Labels, *, source: str
+) -> None:
+    """Store (or remove) the mention's two labels; NotFoundError for another's mention."""
+    ws = access.workspace
+    store.get_mention(ws.id, mention_id)  # 404 before anything is written
+    values = {
+        "sentiment": labels.sentiment,
+        "relevance": None if labels.relevant is None else str(labels.relevant).lower(),
+    }
+    for task, label in values.items():
+        if label is None:
+            store.training.delete_examples(ws.id, task, mention_ids=[mention_id])
+        else:
+            store.training.add_examples(
+                ws.id,
+                task,
+                [NewExample(label=label, mention_id=mention_id)],
+                source=source,
+                created_by=access.user.id,
+            )
+    store.accounts.audit(
+        ws.id, access.user.id, "mentions.label", str(mention_id), {**values, "source": source}
+    )
+
+
+def labels_of(store: Store, workspace_id: int, mention_ids: Sequence[int]) -> dict[int, Labels]:
+    """The labels of these mentions (those without any are left out)."""
+    found = store.training.labels_of(workspace_id, mention_ids)
+    return {
+        mention_id: Labels(
+            sentiment=tasks.get("sentiment"),
+            relevant=RELEVANT.get(tasks.get("relevance", "")),
+        )
+        for mention_id, tasks in found.items()
+    }
