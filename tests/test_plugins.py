@@ -74,6 +74,7 @@ def test_builtins_register_through_the_hooks() -> None:
         "KeywordsEnricher",
         "SentimentEnricher",
         "AspectsEnricher",
+        "RelevanceEnricher",
     ]
 
 
