@@ -98,9 +98,10 @@ class Settings:
         "matched topic terms (brands) of each mention (the keywords enricher).",
     )
     aspect_analysis: bool = _setting(
-        True,
+        False,
         "Find the aspect categories a mention talks about (punctuality, price, WLAN, …) and "
-        "the polarity of each (the aspects enricher; categories from aspect_categories).",
+        "the polarity of each (the aspects enricher; categories from aspect_categories). Off "
+        "by default: the shipped template fits a railway brand only; `resonanz demo` turns it on.",
     )
     aspect_categories: str = _setting(
         "",

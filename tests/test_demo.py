@@ -28,3 +28,13 @@ def test_demo_builds_the_workspace_and_prints_a_login(tmp_path: Path) -> None:
         membership = store.accounts.membership(workspace.id, user.id)
         assert membership is not None and membership.role == "owner"
         assert store.count_mentions(workspace.id) > 1000
+    # The demo's railway brand gets sentiment and the railway aspect template.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "demo.db") as conn:
+        labelled = conn.execute("SELECT count(*) FROM mentions WHERE sentiment IS NOT NULL")
+        assert labelled.fetchone()[0] > 1000
+        with_aspects = conn.execute(
+            "SELECT count(*) FROM mentions WHERE enrichments LIKE '%\"aspects\"%'"
+        )
+        assert with_aspects.fetchone()[0] > 100

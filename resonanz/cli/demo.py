@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from contextlib import suppress
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
@@ -49,6 +50,8 @@ def register(app: typer.Typer) -> None:
                 leftover.unlink(missing_ok=True)
             app_ctx.flags["database_url"] = f"sqlite:///{db}"
             app_ctx._settings = None
+        # The demo brand is a railway: the shipped aspect template fits it.
+        app_ctx._settings = replace(app_ctx.settings, aspect_analysis=True)
         console = app_ctx.console
         store = app_ctx.store
         with suppress(NotFoundError):

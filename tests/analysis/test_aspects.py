@@ -249,7 +249,7 @@ def _mention(text: str, native_id: str = "1", **fields: object) -> Mention:
 def test_the_enricher_sets_aspects_and_can_be_turned_off(tmp_path: Path) -> None:
     path = tmp_path / "aspects.toml"
     path.write_text(TOML, encoding="utf-8")
-    enricher = AspectsEnricher(Settings(aspect_categories=str(path)))
+    enricher = AspectsEnricher(Settings(aspect_analysis=True, aspect_categories=str(path)))
     assert enricher.name == "aspects" and enricher.before_match is False
     post = _mention("Die Bahn hat Verspätung", enrichments={"sentiment": {"label": "negative"}})
     (done,) = enricher.enrich([post, _mention("Nichts", "2")])[:1]
@@ -266,11 +266,11 @@ def test_a_broken_category_setting_stops_start_up(tmp_path: Path) -> None:
     path = tmp_path / "aspects.toml"
     path.write_text("[[category]]\nname = 5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"aspects\.toml:1: .*'name'"):
-        AspectsEnricher(Settings(aspect_categories=str(path)))
+        AspectsEnricher(Settings(aspect_analysis=True, aspect_categories=str(path)))
 
 
 def test_bad_input_never_fails_a_batch() -> None:
-    enricher = AspectsEnricher(Settings())
+    enricher = AspectsEnricher(Settings(aspect_analysis=True))
     texts = [
         "",
         "Zug verspätet. " * 7_000,  # ~100,000 characters
@@ -285,7 +285,7 @@ def test_bad_input_never_fails_a_batch() -> None:
 
 
 def test_one_failing_post_leaves_the_rest_enriched(monkeypatch: pytest.MonkeyPatch) -> None:
-    enricher = AspectsEnricher(Settings())
+    enricher = AspectsEnricher(Settings(aspect_analysis=True))
     assert enricher.analyzer is not None
     original = enricher.analyzer.find
 
@@ -301,7 +301,9 @@ def test_one_failing_post_leaves_the_rest_enriched(monkeypatch: pytest.MonkeyPat
 
 
 def test_the_pipeline_runs_the_aspects_enricher() -> None:
-    runtime = Runtime.load(Settings(language_detection=False), load_entry_points=False)
+    runtime = Runtime.load(
+        Settings(language_detection=False, aspect_analysis=True), load_entry_points=False
+    )
     assert "aspects" in [e.name for e in runtime.enrichers]
     item = RawItem(
         kind="jsonl",
