@@ -113,6 +113,12 @@ class Mention:
 _MENTION_FIELDS = frozenset(f.name for f in fields(Mention))
 
 
+def titled_text(title: str | None, text: str) -> str:
+    """What the classifiers read of a post: its title, then its text (also what stored
+    labels are trained on)."""
+    return f"{title}. {text}" if title else text
+
+
 def check_workspace_slug(slug: str) -> str:
     """A workspace slug (lower-case letters, digits, hyphens); ValidationError otherwise."""
     if not WORKSPACE_SLUG_RE.fullmatch(slug):

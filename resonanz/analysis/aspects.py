@@ -16,22 +16,21 @@ shipped template fits a railway brand). A category is found when one of its term
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from resonanz.analysis.aspectfile import AspectCategory, default_categories, load_categories
 from resonanz.analysis.base import SENTIMENT_LABELS, TextClassifier
+from resonanz.analysis.batch import each_or_skip
 from resonanz.analysis.clauses import TextLayout, clause_tone
 from resonanz.analysis.terms import TermMatcher
 from resonanz.config import Settings
 from resonanz.hookspecs import hookimpl
-from resonanz.models import Mention
+from resonanz.models import Mention, titled_text
 
 __all__ = ["Aspect", "AspectAnalyzer", "AspectsEnricher", "register_enrichers"]
 
-log = logging.getLogger(__name__)
 
 # Posts are searched in their first 10,000 characters: a 100,000-character post costs
 # what a long article does.
@@ -197,19 +196,8 @@ class AspectsEnricher:
         out = list(mentions)
         if self.analyzer is None or not out:
             return out
-        texts = [_text_of(m) for m in out]
-        langs = [m.lang for m in out]
-        labels = [_sentiment_label(m) for m in out]
-        try:
-            found: list[list[Aspect] | None] = list(
-                self.analyzer.analyze(texts, langs, document_labels=labels)
-            )
-        except Exception:  # one bad post must not stop the batch: retry one by one
-            log.exception("aspects failed for a batch; retrying mention by mention")
-            found = [
-                self._one(t, lang, label)
-                for t, lang, label in zip(texts, langs, labels, strict=True)
-            ]
+        rows = [(titled_text(m.title, m.text), m.lang, _sentiment_label(m)) for m in out]
+        found = each_or_skip("aspects", rows, self._analyze)
         return [
             m
             if aspects is None
@@ -219,17 +207,11 @@ class AspectsEnricher:
             for m, aspects in zip(out, found, strict=True)
         ]
 
-    def _one(self, text: str, lang: str | None, label: str | None) -> list[Aspect] | None:
+    def _analyze(self, rows: Sequence[tuple[str, str | None, str | None]]) -> list[list[Aspect]]:
         assert self.analyzer is not None
-        try:
-            return self.analyzer.analyze([text], [lang], document_labels=[label])[0]
-        except Exception:
-            log.warning("aspects: skipped one text of %d characters", len(text))
-            return None
-
-
-def _text_of(mention: Mention) -> str:
-    return f"{mention.title}. {mention.text}" if mention.title else mention.text
+        return self.analyzer.analyze(
+            [r[0] for r in rows], [r[1] for r in rows], document_labels=[r[2] for r in rows]
+        )
 
 
 def _sentiment_label(mention: Mention) -> str | None:

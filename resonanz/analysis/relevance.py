@@ -9,23 +9,16 @@ sorted or filtered by it at any threshold.
 from __future__ import annotations
 
 import copy
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from resonanz.analysis.base import Prediction, TextClassifier
+from resonanz.analysis.base import TextClassifier
+from resonanz.analysis.batch import each_or_skip
 from resonanz.config import Settings
 from resonanz.hookspecs import hookimpl
-from resonanz.models import Mention
+from resonanz.models import Mention, titled_text
 
 __all__ = ["RelevanceEnricher"]
-
-log = logging.getLogger(__name__)
-
-
-def _text_of(mention: Mention) -> str:
-    # What the labels of stored mentions were trained on (store.training): title, then text.
-    return f"{mention.title}. {mention.text}" if mention.title else mention.text
 
 
 class RelevanceEnricher:
@@ -53,16 +46,12 @@ class RelevanceEnricher:
         classifier = self.classifier
         if classifier is None or not out:
             return out
-        texts = [_text_of(m) for m in out]
-        langs = [m.lang for m in out]
-        predictions: list[Prediction | None]
-        try:
-            predictions = list(classifier.predict(texts, langs))
-        except Exception:  # one bad post must not stop the batch: retry one by one
-            log.exception("relevance failed for a batch; retrying mention by mention")
-            predictions = [
-                self._one(classifier, t, lang) for t, lang in zip(texts, langs, strict=True)
-            ]
+        rows = [(titled_text(m.title, m.text), m.lang) for m in out]
+        predictions = each_or_skip(
+            "relevance",
+            rows,
+            lambda batch: classifier.predict([r[0] for r in batch], [r[1] for r in batch]),
+        )
         for i, prediction in enumerate(predictions):
             if prediction is None:
                 continue
@@ -78,14 +67,6 @@ class RelevanceEnricher:
                 }
             )
         return out
-
-    @staticmethod
-    def _one(classifier: TextClassifier, text: str, lang: str | None) -> Prediction | None:
-        try:
-            return classifier.predict([text], [lang])[0]
-        except Exception:
-            log.warning("relevance: skipped one text of %d characters", len(text))
-            return None
 
 
 @hookimpl

@@ -9,7 +9,6 @@ lexicon polarity, emoji, elongation, intensifiers), trained by
 from __future__ import annotations
 
 import copy
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -19,14 +18,13 @@ from typing import Any
 import numpy as np
 
 from resonanz.analysis.base import SENTIMENT_LABELS, Prediction
+from resonanz.analysis.batch import each_or_skip
 from resonanz.analysis.linear import LinearModel
 from resonanz.analysis.textfeatures import features
 from resonanz.config import Settings
 from resonanz.errors import ConfigError
 from resonanz.hookspecs import hookimpl
-from resonanz.models import Mention
-
-log = logging.getLogger(__name__)
+from resonanz.models import Mention, titled_text
 
 MODEL_LANGUAGES: tuple[str, ...] = ("de", "en")
 # Texts longer than a tweet get LONG_TEXT_PRIOR * ln(1 + (len - 140) / 140) added to the
@@ -212,13 +210,8 @@ class SentimentEnricher:
         if self.classifier is None:
             self.classifier = configured_sentiment(self.settings)
         todo = [i for i, m in enumerate(mentions) if m.lang in MODEL_LANGUAGES or m.lang is None]
-        texts = [_text_of(mentions[i]) for i in todo]
-        langs = [mentions[i].lang for i in todo]
-        try:
-            predictions = self.classifier.predict(texts, langs)
-        except Exception:  # one bad post must not stop the batch: retry one by one
-            log.exception("sentiment failed for a batch; retrying mention by mention")
-            predictions = [self._one(text, lang) for text, lang in zip(texts, langs, strict=True)]
+        rows = [(titled_text(mentions[i].title, mentions[i].text), mentions[i].lang) for i in todo]
+        predictions = each_or_skip("sentiment", rows, self._predict)
         for i, prediction in zip(todo, predictions, strict=True):
             if prediction is None:
                 continue
@@ -245,13 +238,8 @@ class SentimentEnricher:
         bound.classifier = trained
         return bound
 
-    def _one(self, text: str, lang: str | None) -> Prediction | None:
-        try:
-            found: list[Prediction] = list(self.classifier.predict([text], [lang]))
-            return found[0]
-        except Exception:
-            log.warning("sentiment: skipped one text of %d characters", len(text))
-            return None
+    def _predict(self, rows: Sequence[tuple[str, str | None]]) -> list[Prediction]:
+        return list(self.classifier.predict([r[0] for r in rows], [r[1] for r in rows]))
 
 
 def configured_sentiment(settings: Settings) -> Any:
@@ -265,10 +253,6 @@ def configured_sentiment(settings: Settings) -> Any:
         backend = settings.sentiment_backend
         raise ConfigError(f"setting 'sentiment_backend': {backend!r} is not default or transformer")
     return default_sentiment()
-
-
-def _text_of(mention: Mention) -> str:
-    return f"{mention.title}. {mention.text}" if mention.title else mention.text
 
 
 @hookimpl

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Row
 from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS
 from resonanz.analysis.labelfiles import NewExample
 from resonanz.errors import NotFoundError, ValidationError
+from resonanz.models import titled_text
 from resonanz.store.bulk import chunks
 from resonanz.store.schema import mentions, training_examples, workspace_models
 from resonanz.store.writes import workspace_slug
@@ -243,7 +244,7 @@ class TrainingStore:
             )
             for id_, title, text, lang in rows:
                 # What the sentiment enricher reads: the title, then the text.
-                found[id_] = (f"{title}. {text}" if title else text, lang)
+                found[id_] = (titled_text(title, text), lang)
         missing = [
             ex for ex in examples if ex.mention_id is not None and ex.mention_id not in found
         ]
