@@ -178,30 +178,65 @@ def _volume_spike(
 ) -> None:
     view = volume_view(store, workspace.id, rule.topic_id, spike_params(rule), now)
     finding = view.finding
+    signal = None
+    if finding is not None:
+        signal = _Signal(
+            finding.ratio,
+            finding.window_min,
+            finding.observed,
+            finding.expected,
+            finding.explain(rule.lang),
+        )
+    _track(store, settings, workspace, rule, view.tick, signal, policy, report)
+
+
+@dataclass(frozen=True)
+class _Signal:
+    """What a rate detector found at a tick, as its incident needs it."""
+
+    ratio: float  # observed / expected: how the incident grows
+    window_min: int
+    observed: int
+    expected: float
+    explanation: str
+
+
+def _track(
+    store: Store,
+    settings: Settings,
+    workspace: Workspace,
+    rule: Rule,
+    tick: datetime,
+    signal: _Signal | None,
+    policy: TrackerPolicy,
+    report: TickReport,
+    *,
+    sentiment: str | None = None,
+) -> None:
+    """Open, update or resolve the rule's one incident from this tick's signal; examples
+    are the newest mentions of the signal's window (of one sentiment label when given)."""
     open_ = [i for i in store.alerts.open_incidents(rule.id) if i.subject == ""]
     incident = open_[0] if open_ else None
-    state = _state(incident)
-    new_state, event = step(state, view.tick, finding.ratio if finding else None, policy)
+    new_state, event = step(_state(incident), tick, signal.ratio if signal else None, policy)
     if new_state is None and event is None:
         return
-    values: dict[str, Any]
-    if finding is not None:
-        since = view.tick - timedelta(minutes=finding.window_min)
+    values: dict[str, Any] = {}
+    example_records: list[ExampleMention] = []
+    if signal is not None:
+        since = tick - timedelta(minutes=signal.window_min)
         examples = store.alerts.newest_mentions(
-            workspace.id, rule.topic_id, since, view.tick, EXAMPLES
+            workspace.id, rule.topic_id, since, tick, EXAMPLES, sentiment=sentiment
         )
-        values = {
-            "observed": finding.observed,
-            "expected": finding.expected,
-            "explanation": finding.explain(rule.lang),
-        }
         ids = [e[0] for e in examples]
         if incident is not None:
             ids = list(dict.fromkeys([*incident.mention_ids, *ids]))[-50:]
-        values["mention_ids"] = ids
+        values = {
+            "observed": signal.observed,
+            "expected": signal.expected,
+            "explanation": signal.explanation,
+            "mention_ids": ids,
+        }
         example_records = [ExampleMention(a, t[:280], u) for _, a, t, u in examples]
-    else:
-        values, example_records = {}, []
     _save(
         store,
         settings,
@@ -212,8 +247,8 @@ def _volume_spike(
         event,
         values,
         example_records,
-        now=view.tick,
-        title=_title("volume_spike", rule.topic, rule.lang),
+        now=tick,
+        title=_title(rule.detector, rule.topic, rule.lang),
         report=report,
     )
 
@@ -255,42 +290,16 @@ def _negative_surge(
 ) -> None:
     tick = _floor_minute(now)
     finding = surge_view(store, workspace.id, rule.topic_id, surge_params(rule), tick)
-    open_ = [i for i in store.alerts.open_incidents(rule.id) if i.subject == ""]
-    incident = open_[0] if open_ else None
-    new_state, event = step(_state(incident), tick, finding.ratio if finding else None, policy)
-    if new_state is None and event is None:
-        return
-    values: dict[str, Any] = {}
-    example_records: list[ExampleMention] = []
+    signal = None
     if finding is not None:
-        since = tick - timedelta(minutes=finding.window_min)
-        examples = store.alerts.newest_mentions(
-            workspace.id, rule.topic_id, since, tick, EXAMPLES, sentiment="negative"
+        signal = _Signal(
+            finding.ratio,
+            finding.window_min,
+            finding.negative,
+            round(finding.total * finding.baseline_share, 2),
+            finding.explain(rule.lang),
         )
-        ids = [e[0] for e in examples]
-        if incident is not None:
-            ids = list(dict.fromkeys([*incident.mention_ids, *ids]))[-50:]
-        values = {
-            "observed": finding.negative,
-            "expected": round(finding.total * finding.baseline_share, 2),
-            "explanation": finding.explain(rule.lang),
-            "mention_ids": ids,
-        }
-        example_records = [ExampleMention(a, t[:280], u) for _, a, t, u in examples]
-    _save(
-        store,
-        settings,
-        workspace,
-        rule,
-        incident,
-        new_state,
-        event,
-        values,
-        example_records,
-        now=tick,
-        title=_title("negative_surge", rule.topic, rule.lang),
-        report=report,
-    )
+    _track(store, settings, workspace, rule, tick, signal, policy, report, sentiment="negative")
 
 
 def _state(incident: Incident | None) -> IncidentState | None:
