@@ -31,13 +31,16 @@ PARAMS: dict[str, dict[str, float]] = {
 }
 
 
+def _figures(report: dict) -> dict:
+    figures = {k: round(report[k], 4) for k in ("accuracy", "macro_f1", "macro_recall")}
+    return figures | {"n": report["n"]}
+
+
 def _report(model: LinearModel, texts: Sequence[str], gold: Sequence[str], lang: str) -> dict:
     probs = model.predict_proba([features(t, lang) for t in texts])
     predicted = [model.labels[i] for i in probs.argmax(axis=1)]
     report = classification_report(list(gold), predicted, list(model.labels))
-    return {k: round(report[k], 4) for k in ("accuracy", "macro_f1", "macro_recall")} | {
-        "n": report["n"]
-    }
+    return _figures(report)
 
 
 def _cross_validated(texts: list[str], gold: list[str], lang: str, folds: int = 5) -> dict:
@@ -56,9 +59,7 @@ def _cross_validated(texts: list[str], gold: list[str], lang: str, folds: int = 
         for i, row in zip(test, probs.argmax(axis=1), strict=True):
             predicted[i] = model.labels[row]
     report = classification_report(gold, predicted, sorted(set(gold)))
-    return {k: round(report[k], 4) for k in ("accuracy", "macro_f1", "macro_recall")} | {
-        "n": report["n"]
-    }
+    return _figures(report)
 
 
 def _labelled(path: Path, fmt: str) -> tuple[list[str], list[str]]:
