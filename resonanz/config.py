@@ -52,6 +52,16 @@ class Settings:
         20_000_000, "Largest response body the fetcher accepts, in bytes."
     )
     http_max_redirects: int = _setting(5, "Redirects the fetcher follows before giving up.")
+    http_retries: int = _setting(
+        3,
+        "Retries of a platform call after a transient failure (429, 5xx, timeout), with "
+        "exponential backoff and jitter.",
+    )
+    http_backoff_max: float = _setting(
+        60.0,
+        "Longest wait in seconds before a retry; a platform asking to wait longer ends the "
+        "run (the next run resumes from the cursor).",
+    )
     user_agent: str = _setting(
         "Resonanz/0.1 (+https://github.com/resonanz)", "User-Agent header sent to sites."
     )
