@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from resonanz.config import parse_bool
-from resonanz.errors import SourceError
+from resonanz.errors import AuthError, ConfigError, SourceError
 from resonanz.models import Mention, Skipped, SourceConfig, Topic, TopicMatch
 from resonanz.pipeline import Enricher, build_matcher, match_mention, process
 from resonanz.query import Matcher
 from resonanz.runtime import Runtime
+from resonanz.sources.configure import decrypted_config
 from resonanz.store import Store
 from resonanz.workspace_models import workspace_enrichers
 
@@ -66,7 +67,13 @@ def run_source(
     if enrichers is None:
         enrichers = workspace_enrichers(store, runtime.enrichers, source.workspace_id)
     keep_unmatched = parse_bool(source.config.get("keep_unmatched", True), "keep_unmatched")
-    instance = runtime.source_class(source.kind)(source.config, runtime.settings)
+    try:
+        config = decrypted_config(runtime.settings, source.config)
+        instance = runtime.source_class(source.kind)(config, runtime.settings)
+    except ConfigError as exc:
+        report.error = f"the source's settings cannot be used: {exc}"
+        store.record_source_run(source.id, at=_now(), error=report.error)
+        return report
     try:
         for batch in instance.fetch(source.cursor):
             processed = process(
@@ -92,11 +99,21 @@ def run_source(
             report.skipped.extend(processed.skipped)
             if on_batch is not None:
                 on_batch(report)
+    except AuthError as exc:
+        # Retrying revoked or expired credentials cannot help: stop until the user acts.
+        report.error = (
+            f"{exc} — the source is paused; renew its credentials with "
+            f"`resonanz source update {source.name} -o <option>=<value>`"
+        )
+        store.record_source_run(
+            source.id, at=_now(), error=report.error, items=report.inserted, attention=True
+        )
+        return report
     except SourceError as exc:
         report.error = str(exc)
-        store.record_source_run(source.id, at=_now(), error=report.error)
+        store.record_source_run(source.id, at=_now(), error=report.error, items=report.inserted)
         return report
-    store.record_source_run(source.id, at=_now())
+    store.record_source_run(source.id, at=_now(), items=report.inserted)
     return report
 
 
@@ -108,17 +125,25 @@ def collect(
     names: Sequence[str] = (),
     on_batch: BatchCallback | None = None,
 ) -> list[RunReport]:
-    """Run every enabled source of a workspace (or only those named) once."""
+    """Run every enabled source of a workspace (or only those named) once.
+
+    A source paused for its credentials is not run; its report repeats why.
+    """
     sources = [s for s in store.list_sources(workspace_id) if s.enabled]
     if names:
         wanted = set(names)
         sources = [s for s in sources if s.name in wanted]
     matcher = build_matcher(store.list_topics(workspace_id, active_only=True))
     enrichers = workspace_enrichers(store, runtime.enrichers, workspace_id) if sources else ()
-    return [
-        run_source(store, runtime, s, matcher=matcher, enrichers=enrichers, on_batch=on_batch)
-        for s in sources
-    ]
+    reports = []
+    for s in sources:
+        if s.health.attention:
+            reports.append(RunReport(source=s.name, error=f"paused: {s.health.attention}"))
+            continue
+        reports.append(
+            run_source(store, runtime, s, matcher=matcher, enrichers=enrichers, on_batch=on_batch)
+        )
+    return reports
 
 
 def rematch_topics(

@@ -160,6 +160,26 @@ class SourceHealth:
     last_error: str | None = None
     last_error_at: datetime | None = None
     items_total: int = 0
+    newest_item_at: datetime | None = None
+    newest_item_seen_at: datetime | None = None
+    previous_run_at: datetime | None = None
+    last_run_items: int = 0
+    attention: str | None = None
+
+    @property
+    def lag_seconds(self) -> float | None:
+        """How late the newest item was stored after it was posted (None: not known)."""
+        if self.newest_item_at is None or self.newest_item_seen_at is None:
+            return None
+        return max(0.0, (self.newest_item_seen_at - self.newest_item_at).total_seconds())
+
+    @property
+    def items_per_minute(self) -> float | None:
+        """New items of the last run per minute since the run before (None: one run only)."""
+        if self.last_run_at is None or self.previous_run_at is None:
+            return None
+        minutes = (self.last_run_at - self.previous_run_at).total_seconds() / 60
+        return self.last_run_items / minutes if minutes > 0 else None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,13 @@ from rich.table import Table
 
 from resonanz.cli.context import obj
 from resonanz.errors import ConfigError
-from resonanz.sources.configure import new_source_config, source_state, source_target
+from resonanz.models import SourceHealth
+from resonanz.sources.configure import (
+    new_source_config,
+    source_state,
+    source_target,
+    updated_source_config,
+)
 
 
 def parse_options(options: list[str]) -> dict[str, str]:
@@ -34,6 +40,25 @@ def _ago(when: datetime | None) -> str:
     if seconds < 172800:
         return f"{seconds / 3600:.0f} h ago"
     return f"{seconds / 86400:.0f} days ago"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def _rate(health: SourceHealth) -> str:
+    rate = health.items_per_minute
+    if rate is None:
+        return "–"
+    return f"{rate:.1f}" if rate < 10 else f"{rate:.0f}"
 
 
 def register(app: typer.Typer) -> None:
@@ -69,7 +94,9 @@ def register(app: typer.Typer) -> None:
     def status(ctx: typer.Context) -> None:
         """Health of each source: last run, last success, last error, items."""
         app_ctx = obj(ctx)
-        table = Table("name", "state", "last run", "last success", "items", "last error")
+        table = Table(
+            "name", "state", "last run", "last success", "lag", "items/min", "items", "last error"
+        )
         for s in app_ctx.store.list_sources(app_ctx.workspace().id):
             h = s.health
             table.add_row(
@@ -77,10 +104,49 @@ def register(app: typer.Typer) -> None:
                 source_state(s),
                 _ago(h.last_run_at),
                 _ago(h.last_success_at),
+                _duration(h.lag_seconds),
+                _rate(h),
                 str(h.items_total),
-                h.last_error or "",
+                h.attention or h.last_error or "",
             )
         app_ctx.console.print(table)
+        app_ctx.console.print(
+            "lag: how late the newest item was stored after it was posted; items/min: new "
+            "items of the last run per minute since the run before."
+        )
+
+    @src.command("update")
+    def update(
+        ctx: typer.Context,
+        name: str,
+        option: list[str] = typer.Option(
+            [], "--option", "-o", help="key=value to change (key= removes it), repeatable."
+        ),
+    ) -> None:
+        """Change a source's options or credentials (checked again; a paused source resumes)."""
+        app_ctx = obj(ctx)
+        source = app_ctx.store.get_source(app_ctx.workspace().id, name)
+        if not option:
+            raise ConfigError("nothing to change: give at least one -o key=value")
+        config = updated_source_config(app_ctx.runtime, source, parse_options(option))
+        app_ctx.store.update_source(source.id, config=config, clear_attention=True)
+        app_ctx.console.print(f"Source '{name}' updated.")
+
+    def set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
+        app_ctx = obj(ctx)
+        source = app_ctx.store.get_source(app_ctx.workspace().id, name)
+        app_ctx.store.update_source(source.id, enabled=enabled)
+        app_ctx.console.print(f"Source '{name}' {'enabled' if enabled else 'disabled'}.")
+
+    @src.command("enable")
+    def enable(ctx: typer.Context, name: str) -> None:
+        """Let `resonanz collect` run the source again."""
+        set_enabled(ctx, name, True)
+
+    @src.command("disable")
+    def disable(ctx: typer.Context, name: str) -> None:
+        """Keep the source (and its cursor) but stop collecting from it."""
+        set_enabled(ctx, name, False)
 
     @src.command("remove")
     def remove(ctx: typer.Context, name: str) -> None:

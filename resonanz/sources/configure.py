@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from resonanz import secrets
+from resonanz.config import Settings
 from resonanz.models import SourceConfig
 
 if TYPE_CHECKING:
@@ -24,11 +26,59 @@ MASK = "••••••"
 def new_source_config(
     runtime: Runtime, kind: str, target: str, options: Mapping[str, Any] | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """(default name, validated config) for a new source; ConfigError when it is unusable."""
+    """(default name, validated config with its credentials encrypted) for a new source;
+    ConfigError when it is unusable."""
     cls = runtime.source_class(kind)
     key = getattr(cls, "target_key", None) or TARGET_KEYS.get(kind, "url")
     config: dict[str, Any] = cls.validate_config({key: target, **(options or {})}, runtime.settings)
-    return str(cls.default_name(config)), config
+    return str(cls.default_name(config)), encrypted_config(runtime.settings, config)
+
+
+def updated_source_config(
+    runtime: Runtime, source: SourceConfig, options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The source's config with ``options`` changed (an empty value removes an option),
+    validated again, credentials encrypted; ConfigError when it is unusable."""
+    config = decrypted_config(runtime.settings, source.config)
+    for key, value in options.items():
+        if value == "":
+            config.pop(key, None)
+        else:
+            config[key] = value
+    cls = runtime.source_class(source.kind)
+    return encrypted_config(runtime.settings, cls.validate_config(config, runtime.settings))
+
+
+def encrypted_config(settings: Settings, config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with every credential (a string under a secret key) encrypted at rest."""
+    result: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            result[key] = encrypted_config(settings, value)
+        elif (
+            is_secret_key(str(key))
+            and isinstance(value, str)
+            and value
+            and not secrets.is_encrypted(value)
+        ):
+            result[key] = secrets.encrypt(settings, value)
+        else:
+            result[key] = value
+    return result
+
+
+def decrypted_config(settings: Settings, config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config as the connector needs it: credentials decrypted (ConfigError when the
+    key that encrypted them is gone)."""
+    result: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            result[key] = decrypted_config(settings, value)
+        elif is_secret_key(str(key)) and isinstance(value, str) and secrets.is_encrypted(value):
+            result[key] = secrets.decrypt(settings, value)
+        else:
+            result[key] = value
+    return result
 
 
 def is_secret_key(key: str) -> bool:
@@ -67,10 +117,13 @@ def source_target(source: SourceConfig) -> str:
 
 
 def source_state(source: SourceConfig) -> str:
-    """One of "disabled", "failing", "ok" or "new"."""
+    """One of "disabled", "attention" (stopped until the user renews its credentials),
+    "failing", "ok" or "new"."""
     health = source.health
     if not source.enabled:
         return "disabled"
+    if health.attention:
+        return "attention"
     if health.last_error and (
         health.last_success_at is None
         or (health.last_error_at and health.last_error_at >= health.last_success_at)

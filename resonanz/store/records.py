@@ -45,5 +45,10 @@ def source_record(row: Row[Any]) -> SourceConfig:
             last_error=row.last_error,
             last_error_at=row.last_error_at,
             items_total=row.items_total,
+            newest_item_at=row.newest_item_at,
+            newest_item_seen_at=row.newest_item_seen_at,
+            previous_run_at=row.previous_run_at,
+            last_run_items=row.last_run_items or 0,
+            attention=row.attention,
         ),
     )

@@ -46,6 +46,14 @@ sources = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("last_error_at", UTCDateTime),
     sa.Column("items_total", sa.BigInteger, nullable=False),
+    # posting time of the newest item stored, and when it was stored: the lag
+    sa.Column("newest_item_at", UTCDateTime),
+    sa.Column("newest_item_seen_at", UTCDateTime),
+    # the run before the last, and the last run's items: items per minute
+    sa.Column("previous_run_at", UTCDateTime),
+    sa.Column("last_run_items", sa.Integer, nullable=False, server_default="0"),
+    # why the source stopped until the user acts (revoked or expired credentials)
+    sa.Column("attention", sa.Text),
     sa.UniqueConstraint("workspace_id", "name"),
 )
 

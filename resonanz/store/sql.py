@@ -269,13 +269,17 @@ class SqlStore:
         *,
         config: Mapping[str, Any] | None = None,
         enabled: bool | None = None,
+        clear_attention: bool = False,
     ) -> SourceConfig:
-        """Change a source's config or enabled flag (cursor and health stay)."""
+        """Change a source's config or enabled flag (cursor and health stay);
+        ``clear_attention`` lets a source stopped for its credentials run again."""
         values: dict[str, Any] = {}
         if config is not None:
             values["config"] = dict(config)
         if enabled is not None:
             values["enabled"] = enabled
+        if clear_attention:
+            values["attention"] = None
         if values:
             with self._write(f"updating source {source_id}") as conn:
                 result = conn.execute(
@@ -328,13 +332,30 @@ class SqlStore:
                 slug = writes.workspace_slug(conn, workspace_id)
                 raise NotFoundError(f"source '{name}' does not exist in workspace '{slug}'")
 
-    def record_source_run(self, source_id: int, *, at: datetime, error: str | None = None) -> None:
-        """Record a run: success clears last_error; an error sets last_error(_at)."""
-        values: dict[str, Any] = {"last_run_at": at}
+    def record_source_run(
+        self,
+        source_id: int,
+        *,
+        at: datetime,
+        error: str | None = None,
+        items: int = 0,
+        attention: bool = False,
+    ) -> None:
+        """Record the end of a run that stored ``items`` new items (the rate is items per
+        minute since the previous run's end): success clears last_error; an error sets
+        last_error(_at), and with ``attention`` also marks the source as stopped until the
+        user acts (``update_source(clear_attention=True)``)."""
+        values: dict[str, Any] = {
+            "last_run_at": at,
+            "last_run_items": items,
+            "previous_run_at": sources.c.last_run_at,
+        }
         if error is None:
             values.update(last_success_at=at, last_error=None)
         else:
             values.update(last_error=error, last_error_at=at)
+            if attention:
+                values["attention"] = error
         self._update_source(source_id, values, "recording a run of")
 
     def set_source_cursor(self, source_id: int, cursor: Mapping[str, Any]) -> None:

@@ -20,6 +20,7 @@ from resonanz.store import rollup
 from resonanz.store.base import SaveResult
 from resonanz.store.bulk import bulk_upsert, chunks
 from resonanz.store.schema import LINKS, authors, matches, mentions, sources, topics, workspaces
+from resonanz.store.types import UTCDateTime
 
 Key = tuple[str, str]
 _SQLITE_MAX_ROWID = 2**63 - 1
@@ -86,7 +87,9 @@ def save_batch(
     )
     _resolve_links(conn, workspace_id, unique, ids, inserted)
     if source_id is not None:
-        _record_success(conn, workspace_id, source_id, cursor, at, len(inserted))
+        posted = [m.created_at for m in unique if m.created_at is not None]
+        newest = min(max(posted), at) if posted else None  # a clock ahead is not "newer"
+        _record_success(conn, workspace_id, source_id, cursor, at, len(inserted), newest)
     return SaveResult(
         inserted=len(inserted),
         updated=len(ids) - len(inserted),
@@ -419,13 +422,26 @@ def _record_success(
     cursor: Mapping[str, Any] | None,
     at: datetime,
     inserted: int,
+    newest: datetime | None,
 ) -> None:
+    # last_run_at stays the previous run's end until record_source_run: the rate's window
     values: dict[str, Any] = {
-        "last_run_at": at,
         "last_success_at": at,
         "last_error": None,
         "items_total": sources.c.items_total + inserted,
     }
+    if newest is not None:
+        # The newest posting time seen so far, and when it was first stored (the lag).
+        is_newer = sa.or_(
+            sources.c.newest_item_at.is_(None),
+            sources.c.newest_item_at < sa.literal(newest, UTCDateTime),
+        )
+        values["newest_item_seen_at"] = sa.case(
+            (is_newer, sa.literal(at, UTCDateTime)), else_=sources.c.newest_item_seen_at
+        )
+        values["newest_item_at"] = sa.case(
+            (is_newer, sa.literal(newest, UTCDateTime)), else_=sources.c.newest_item_at
+        )
     if cursor is not None:
         values["cursor"] = dict(cursor)
     result = conn.execute(

@@ -21,7 +21,9 @@ def _number(value: int | float | None) -> str:
     if value is None:
         return ""
     text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
-    return text.replace(",", ".") if i18n.current_locale() == "de" else text
+    if i18n.current_locale() == "de":  # 1,234.5 -> 1.234,5
+        return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
 
 
 def _lang_url(request: Request, code: str) -> str:

@@ -171,12 +171,21 @@ class PreviewOut(BaseModel):
 
 
 class SourceHealthOut(BaseModel):
-    state: str = Field(description="ok, new, failing or disabled")
+    state: str = Field(description="ok, new, failing, attention or disabled")
     last_run_at: datetime | None
     last_success_at: datetime | None
     last_error: str | None
     last_error_at: datetime | None
     items_total: int
+    attention: str | None = Field(
+        None, description="why the source is paused until its credentials are renewed"
+    )
+    lag_seconds: float | None = Field(
+        None, description="how late the newest item was stored after it was posted"
+    )
+    items_per_minute: float | None = Field(
+        None, description="new items of the last run per minute since the run before"
+    )
 
 
 class SourceOut(BaseModel):

@@ -30,6 +30,9 @@ def _out(source: SourceConfig) -> SourceOut:
             last_error=h.last_error,
             last_error_at=h.last_error_at,
             items_total=h.items_total,
+            attention=h.attention,
+            lag_seconds=h.lag_seconds,
+            items_per_minute=h.items_per_minute,
         ),
     )
 
