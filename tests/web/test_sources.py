@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from resonanz import secrets
 from resonanz.config import Settings
-from resonanz.sources.configure import masked_config
+from resonanz.errors import ConfigError
+from resonanz.runtime import Runtime
+from resonanz.sources.configure import decrypted_config, masked_config
 from resonanz.web import create_app
 from tests.web.conftest import World, csrf_of, log_in
 
@@ -127,3 +132,100 @@ def test_api_crud_and_other_workspace(login: Login, world: World) -> None:
     viewer = login("viewer")
     vh = {"X-CSRF-Token": csrf_of(viewer)}
     assert viewer.post(base, json={"url": PUBLIC_FEED}, headers=vh).status_code == 403
+
+
+class TokenSource:
+    """Test double of a platform connector (named as such): needs a 'tag' and an
+    'access_token', fetches nothing. Lets the web's generic adding be tested alone."""
+
+    kind = "tokened"
+    target_key = "tag"
+
+    def __init__(self, config: Mapping[str, Any], settings: Settings) -> None:
+        self.config = config
+
+    @classmethod
+    def validate_config(cls, config: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+        unknown = set(config) - {"tag", "access_token"}
+        if unknown:
+            raise ConfigError(f"unknown tokened option(s) {', '.join(sorted(unknown))}")
+        if not config.get("access_token"):
+            raise ConfigError("a tokened source needs an 'access_token'")
+        return dict(config)
+
+    @classmethod
+    def default_name(cls, config: Mapping[str, Any]) -> str:
+        return f"#{config['tag']}"
+
+
+def _with_connector(app: FastAPI, settings: Settings) -> None:
+    base = Runtime.load(settings, load_entry_points=False)
+    app.state.runtime = replace(base, sources={**base.sources, "tokened": TokenSource})
+
+
+def test_editor_adds_a_connector_with_encrypted_credentials(
+    app: FastAPI, web_settings: Settings, world: World
+) -> None:
+    _with_connector(app, web_settings)
+    with TestClient(app) as client:
+        log_in(client, world.users["editor"].email)
+        page = client.get("/w/acme/sources")
+        assert 'value="tokened"' in page.text and 'value="file"' not in page.text
+        form = {
+            "csrf_token": csrf_of(client),
+            "kind": "tokened",
+            "target": "bahn",
+            "options": "# the app's token\naccess_token = tok-SECRET\n",
+        }
+        assert client.post("/w/acme/sources", data=form, follow_redirects=False).status_code == 303
+        added = world.store.get_source(world.ids["acme.workspace"], "#bahn")
+        assert secrets.is_encrypted(added.config["access_token"])
+        entry = world.store.accounts.audit_entries(world.ids["acme.workspace"])[0]
+        assert entry.detail == {"kind": "tokened", "options": ["access_token"]}
+        listing = (
+            client.get("/w/acme/sources").text + client.get("/api/v1/workspaces/acme/sources").text
+        )
+        assert "tok-SECRET" not in listing and added.config["access_token"] not in listing
+
+        bad = dict(form, options="access_token tok")
+        answer = client.post("/w/acme/sources", data=bad)
+        assert answer.status_code == 422 and "Line 1 is not of the form key=value" in answer.text
+        missing = dict(form, options="", target="x")
+        answer = client.post("/w/acme/sources", data=missing)
+        assert answer.status_code == 422 and "needs an &#39;access_token&#39;" in answer.text
+        unknown = {"csrf_token": csrf_of(client), "kind": "file", "target": "/etc/passwd"}
+        assert client.post("/w/acme/sources", data=unknown).status_code == 422
+
+
+def test_paused_source_is_shown_and_renewed_in_the_page_and_api(
+    app: FastAPI, web_settings: Settings, world: World
+) -> None:
+    _with_connector(app, web_settings)
+    ws = world.ids["acme.workspace"]
+    with TestClient(app) as client:
+        log_in(client, world.users["editor"].email)
+        headers = {"X-CSRF-Token": csrf_of(client)}
+        base = "/api/v1/workspaces/acme/sources"
+        body = {"kind": "tokened", "target": "oebb", "options": {"access_token": "old"}}
+        created = client.post(base, json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        sid = created.json()["id"]
+        world.store.record_source_run(
+            sid, at=datetime.now(UTC), error="401: token revoked", attention=True
+        )
+        page = client.get("/w/acme/sources").text
+        assert "needs attention" in page and "Renew credentials" in page
+        assert client.get(f"{base}/{sid}").json()["health"]["attention"] == "401: token revoked"
+
+        form = {"csrf_token": headers["X-CSRF-Token"], "options": "access_token=new"}
+        answer = client.post(f"/w/acme/sources/{sid}/options", data=form, follow_redirects=False)
+        assert answer.status_code == 303
+        renewed = world.store.get_source_by_id(sid)
+        assert renewed.health.attention is None
+        assert decrypted_config(web_settings, renewed.config)["access_token"] == "new"
+
+        patched = client.patch(
+            f"{base}/{sid}", json={"options": {"colour": "red"}}, headers=headers
+        )
+        assert patched.status_code == 422 and "colour" in patched.json()["error"]["message"]
+        assert world.store.get_source(ws, "#oebb").config == renewed.config

@@ -198,13 +198,22 @@ class SourceOut(BaseModel):
 
 
 class SourceIn(BaseModel):
-    kind: str = Field(default="rss", description="Only rss (RSS/Atom feeds) for now")
-    url: str = Field(min_length=1, max_length=2000)
+    kind: str = Field(default="rss", description="connector kind: rss, mastodon, bluesky, ...")
+    url: str = Field(default="", max_length=2000, description="the feed address (kind rss)")
+    target: str = Field(
+        default="", max_length=2000, description="what to listen to (other kinds; see docs)"
+    )
+    options: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="connector options; credentials are stored encrypted"
+    )
     name: str = Field(default="", max_length=200)
 
 
 class SourcePatch(BaseModel):
-    enabled: bool
+    enabled: bool | None = None
+    options: dict[str, str | int | float | bool] | None = Field(
+        None, description='options to change ("" removes one); renews credentials, resumes'
+    )
 
 
 class MemberOut(BaseModel):

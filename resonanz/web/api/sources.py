@@ -1,4 +1,5 @@
-"""REST: the workspace's sources with their health; adding RSS/Atom feeds."""
+"""REST: the workspace's sources with their health; adding feeds and platform connectors,
+changing options (renewing credentials), enabling, disabling, removing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from resonanz.models import SourceConfig
 from resonanz.sources.configure import masked_config, source_state
 from resonanz.web.api.models import ERRORS, SourceHealthOut, SourceIn, SourceOut, SourcePatch
 from resonanz.web.deps import Editor, StoreDep, Viewer
-from resonanz.web.sources_admin import SourceInputError, add_feed, source_by_id
+from resonanz.web.sources_admin import SourceInputError, add_source, source_by_id, update_options
 
 router = APIRouter(tags=["sources"], responses=ERRORS)
 PREFIX = "/workspaces/{slug}/sources"
@@ -45,16 +46,17 @@ def list_sources(access: Viewer, store: StoreDep) -> list[SourceOut]:
 
 @router.post(PREFIX, response_model=SourceOut, status_code=201)
 def create_source(body: SourceIn, request: Request, access: Editor, store: StoreDep) -> SourceOut:
-    """Add an RSS/Atom feed; private-network addresses are refused unless the server allows them."""
-    if body.kind != "rss":
-        raise ValidationError("only 'rss' sources can be added over the API")
+    """Add a source of any connector kind but ``file``, checked as the CLI checks it;
+    private-network addresses are refused unless the server allows them."""
+    target = body.url if body.kind == "rss" else body.target
     try:
-        source = add_feed(request, store, access.workspace.id, body.url, body.name)
+        source = add_source(
+            request, store, access.workspace.id, body.kind, target, body.options, body.name
+        )
     except SourceInputError as exc:
         raise ValidationError(f"{exc.field}: {exc}") from None
-    store.accounts.audit(
-        access.workspace.id, access.user.id, "source.create", source.name, {"kind": source.kind}
-    )
+    details = {"kind": source.kind, "options": sorted(body.options)}
+    store.accounts.audit(access.workspace.id, access.user.id, "source.create", source.name, details)
     return _out(source)
 
 
@@ -65,13 +67,26 @@ def get_source(source_id: int, access: Viewer, store: StoreDep) -> SourceOut:
 
 
 @router.patch(PREFIX + "/{source_id}", response_model=SourceOut)
-def patch_source(source_id: int, body: SourcePatch, access: Editor, store: StoreDep) -> SourceOut:
-    """Enable or disable a source."""
+def patch_source(
+    source_id: int, body: SourcePatch, request: Request, access: Editor, store: StoreDep
+) -> SourceOut:
+    """Enable or disable a source, or change its options (renewing credentials resumes a
+    paused source)."""
     source = source_by_id(store, access.workspace.id, source_id)
-    updated = store.update_source(source.id, enabled=body.enabled)
-    action = "source.enable" if body.enabled else "source.disable"
-    store.accounts.audit(access.workspace.id, access.user.id, action, source.name)
-    return _out(updated)
+    if body.options is not None:
+        try:
+            source = update_options(request, store, source, body.options)
+        except SourceInputError as exc:
+            raise ValidationError(f"{exc.field}: {exc}") from None
+        details = {"options": sorted(body.options)}
+        store.accounts.audit(
+            access.workspace.id, access.user.id, "source.update", source.name, details
+        )
+    if body.enabled is not None:
+        source = store.update_source(source.id, enabled=body.enabled)
+        action = "source.enable" if body.enabled else "source.disable"
+        store.accounts.audit(access.workspace.id, access.user.id, action, source.name)
+    return _out(source)
 
 
 @router.delete(PREFIX + "/{source_id}", status_code=204)

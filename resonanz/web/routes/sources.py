@@ -1,4 +1,5 @@
-"""Sources page: health at a glance, adding RSS/Atom feeds, enabling, disabling, removing."""
+"""Sources page: health at a glance, adding feeds and platform connectors, renewing options
+(credentials), enabling, disabling, removing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from resonanz.sources.configure import masked_config, source_state, source_target
 from resonanz.store import Store
 from resonanz.web.deps import Access, Editor, StoreDep, Viewer
-from resonanz.web.sources_admin import SourceInputError, add_feed, source_by_id
+from resonanz.web.sources_admin import (
+    SourceInputError,
+    add_source,
+    parse_option_lines,
+    source_by_id,
+    update_options,
+    web_kinds,
+)
 from resonanz.web.templating import render
 
 router = APIRouter()
@@ -39,7 +47,8 @@ def _page(
     context = {
         "nav": "sources",
         "rows": rows,
-        "form": form or {"url": "", "name": ""},
+        "kinds": [k for k in web_kinds(request) if k != "rss"],
+        "form": form or {"url": "", "name": "", "kind": "", "target": "", "options": ""},
         "errors": errors or {},
     }
     return render(request, "sources.html", context, status=status)
@@ -57,16 +66,52 @@ def source_list(request: Request, access: Viewer, store: StoreDep) -> Response:
 
 @router.post("/w/{slug}/sources")
 def source_add(
-    request: Request, access: Editor, store: StoreDep, url: FormStr = "", name: FormStr = ""
+    request: Request,
+    access: Editor,
+    store: StoreDep,
+    url: FormStr = "",
+    name: FormStr = "",
+    kind: FormStr = "rss",
+    target: FormStr = "",
+    options: FormStr = "",
 ) -> Response:
-    """Add an RSS/Atom feed (checked like ``resonanz source add rss URL``)."""
+    """Add a feed (``url``) or a platform connector (``kind``, ``target``, ``options`` as
+    key=value lines), checked like ``resonanz source add KIND TARGET -o ...``."""
+    form = {"url": url, "name": name, "kind": kind, "target": target, "options": options}
     try:
-        source = add_feed(request, store, access.workspace.id, url, name)
+        parsed = parse_option_lines(options)
+        what = url if kind == "rss" else target
+        source = add_source(request, store, access.workspace.id, kind, what, parsed, name)
     except SourceInputError as exc:
-        form = {"url": url, "name": name}
         return _page(request, access, store, form=form, errors={exc.field: str(exc)}, status=422)
     store.accounts.audit(
-        access.workspace.id, access.user.id, "source.create", source.name, {"kind": source.kind}
+        access.workspace.id,
+        access.user.id,
+        "source.create",
+        source.name,
+        {"kind": source.kind, "options": sorted(parsed)},  # names only: values may be secrets
+    )
+    return _to_list(access)
+
+
+@router.post("/w/{slug}/sources/{source_id}/options")
+def source_options(
+    request: Request, access: Editor, store: StoreDep, source_id: int, options: FormStr = ""
+) -> Response:
+    """Change a source's options or renew its credentials (a paused source resumes)."""
+    source = source_by_id(store, access.workspace.id, source_id)
+    try:
+        parsed = parse_option_lines(options)
+        update_options(request, store, source, parsed)
+    except SourceInputError as exc:
+        errors = {f"options-{source.id}": str(exc)}
+        return _page(request, access, store, errors=errors, status=422)
+    store.accounts.audit(
+        access.workspace.id,
+        access.user.id,
+        "source.update",
+        source.name,
+        {"options": sorted(parsed)},
     )
     return _to_list(access)
 
