@@ -16,7 +16,6 @@ ENTRY_POINT_GROUP = "resonanz"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.sources.rss",
     "resonanz.sources.files",
-    "resonanz.sources.reddit",
     "resonanz.sources.youtube",
     "resonanz.sources.x",
     "resonanz.pipeline.normalise",

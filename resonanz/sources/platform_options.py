@@ -9,8 +9,9 @@ from typing import Any
 from resonanz.config import Settings
 from resonanz.errors import ConfigError
 from resonanz.fetcher import validate_url
+from resonanz.sources.options import keep_unmatched_option
 
-__all__ = ["api_url_option", "text_option"]
+__all__ = ["api_options", "api_url_option", "text_option"]
 
 
 def text_option(kind: str, config: Mapping[str, Any], name: str, hint: str) -> str:
@@ -30,3 +31,14 @@ def api_url_option(config: Mapping[str, Any], default: str, settings: Settings) 
     if not isinstance(value, str) or not value.strip():
         raise ConfigError("api_url: expected the API's base URL, e.g. " + default)
     return validate_url(value.strip(), settings).rstrip("/")
+
+
+def api_options(
+    config: Mapping[str, Any], result: dict[str, Any], default_url: str, settings: Settings
+) -> dict[str, Any]:
+    """Add ``api_url`` (only when not the default) and ``keep_unmatched`` to ``result``."""
+    url = api_url_option(config, default_url, settings)
+    if url != default_url:
+        result["api_url"] = url
+    keep_unmatched_option(config, result)
+    return result

@@ -29,8 +29,8 @@ from resonanz.hookspecs import hookimpl
 from resonanz.models import RawItem, Skipped
 from resonanz.sources import FetchedBatch
 from resonanz.sources.api import ApiClient
-from resonanz.sources.options import check_known, int_option, keep_unmatched_option
-from resonanz.sources.platform_options import api_url_option, text_option
+from resonanz.sources.options import check_known, int_option
+from resonanz.sources.platform_options import api_options, text_option
 from resonanz.sources.quota import Budget, utc_month
 from resonanz.sources.retry import RetryPolicy
 from resonanz.sources.x_normalise import normalise_x
@@ -106,11 +106,7 @@ class XSource:
                 cls.kind, config, "monthly_read_budget", 10_000, MIN_RESULTS, 10**9
             ),
         }
-        url = api_url_option(config, API_URL, settings)
-        if url != API_URL:
-            result["api_url"] = url
-        keep_unmatched_option(config, result)
-        return result
+        return api_options(config, result, API_URL, settings)
 
     @classmethod
     def default_name(cls, config: Mapping[str, Any]) -> str:

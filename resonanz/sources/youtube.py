@@ -33,8 +33,8 @@ from resonanz.models import RawItem, Skipped
 from resonanz.pipeline.normalise import parse_date
 from resonanz.sources import FetchedBatch
 from resonanz.sources.api import ApiClient
-from resonanz.sources.options import check_known, int_option, keep_unmatched_option
-from resonanz.sources.platform_options import api_url_option, text_option
+from resonanz.sources.options import check_known, int_option
+from resonanz.sources.platform_options import api_options, text_option
 from resonanz.sources.quota import Budget, MeteredTransport, pacific_day
 from resonanz.sources.retry import RetryPolicy
 from resonanz.sources.youtube_normalise import normalise_youtube
@@ -192,11 +192,7 @@ class YouTubeSource:
                 f"daily_quota {result['daily_quota']} cannot pay for one search "
                 f"({SEARCH_COST} units) and its videos' comments"
             )
-        url = api_url_option(config, API_URL, settings)
-        if url != API_URL:
-            result["api_url"] = url
-        keep_unmatched_option(config, result)
-        return result
+        return api_options(config, result, API_URL, settings)
 
     @classmethod
     def default_name(cls, config: Mapping[str, Any]) -> str:
