@@ -16,8 +16,10 @@ ENTRY_POINT_GROUP = "resonanz"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.sources.rss",
     "resonanz.sources.files",
+    "resonanz.sources.reddit",
     "resonanz.sources.youtube",
     "resonanz.sources.x",
+    "resonanz.sources.graph",
     "resonanz.pipeline.normalise",
     "resonanz.pipeline.language",
     "resonanz.analysis.keywords",
