@@ -29,10 +29,17 @@ $(TRANSFORMERS_STAMP): $(STAMP)
 	fi
 	touch $(TRANSFORMERS_STAMP)
 
+# The Bluesky connector's tests run against a real PDS from npm (node 22, @atproto/pds) in
+# .peers/pds/; where it cannot be installed (no npm, no compiler) they skip with the reason.
+PDS_STAMP := .peers/pds/.installed
+
+$(PDS_STAMP): scripts/install_pds_peer.sh
+	@bash scripts/install_pds_peer.sh || echo "the Bluesky peer tests will be skipped"
+
 demo: $(STAMP)
 	$(BIN)/resonanz demo
 
-test: $(STAMP) $(TRANSFORMERS_STAMP) lint
+test: $(STAMP) $(TRANSFORMERS_STAMP) $(PDS_STAMP) lint
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
