@@ -25,6 +25,7 @@ from resonanz.alerts.incidents import IncidentState, TrackerPolicy, step
 from resonanz.alerts.message import AlertMessage, ExampleMention
 from resonanz.alerts.notifiers import make_notifier
 from resonanz.alerts.rules import Incident, Rule, in_quiet_hours
+from resonanz.analytics.emerging import EmergingParams, emerging_terms, mention_terms
 from resonanz.analytics.spikes import (
     SENSITIVITY,
     Expectation,
@@ -38,7 +39,8 @@ from resonanz.analytics.surges import SurgeFinding, SurgeParams, find_surge
 from resonanz.config import Settings
 from resonanz.errors import DeliveryError, ResonanzError
 from resonanz.models import Workspace
-from resonanz.store import Store
+from resonanz.query.text import search_text
+from resonanz.store import MentionFilter, Store
 
 HOUR = timedelta(hours=1)
 WEEK = timedelta(weeks=1)
@@ -97,6 +99,8 @@ def check(
                 _negative_surge(store, settings, workspace, rule, now, policy, report)
             elif rule.detector == "new_author":
                 _new_authors(store, settings, workspace, rule, now, report)
+            elif rule.detector == "emerging_terms":
+                _emerging(store, settings, workspace, rule, now, policy, report)
             store.alerts.set_rule_checked(rule.id, now)
         except ResonanzError as exc:
             report.errors.append(f"rule {rule.detector} on topic {rule.topic!r}: {exc}")
@@ -316,6 +320,10 @@ def _state(incident: Incident | None) -> IncidentState | None:
 
 
 def _title(kind: str, topic: str, lang: str, subject: str = "") -> str:
+    if kind == "emerging_terms":
+        if lang == "de":
+            return f"Neu im Gespräch über „{topic}“: {subject}"
+        return f"Emerging in “{topic}”: {subject}"
     if kind == "new_author":
         if lang == "de":
             return f"Reichweitenstarker Autor über „{topic}“: {subject}"
@@ -475,6 +483,99 @@ def _new_authors(
             send_at=now,
             at=now,
         )
+
+
+# -- emerging terms, hashtags and links
+
+# Texts read per tick and period; beyond this the newest are a fair sample.
+EMERGING_SAMPLE = 20_000
+_EXAMPLE_SCAN = 500
+
+
+def _emerging(
+    store: Store,
+    settings: Settings,
+    workspace: Workspace,
+    rule: Rule,
+    now: datetime,
+    policy: TrackerPolicy,
+    report: TickReport,
+) -> None:
+    """One incident per rising term (its subject), tracked like the rate detectors."""
+    p = rule.params
+    window = timedelta(minutes=int(p["window_minutes"]))
+    start = now - window
+    recent = MentionFilter(topic_id=rule.topic_id, since=start, until=now)
+    before = MentionFilter(
+        topic_id=rule.topic_id, since=start - timedelta(days=int(p["baseline_days"])), until=start
+    )
+    params = EmergingParams(
+        alpha=SENSITIVITY[str(p["sensitivity"])],
+        min_count=int(p["min_count"]),
+        min_ratio=float(p["min_ratio"]),
+    )
+    window_texts = store.recent_texts(workspace.id, recent, limit=EMERGING_SAMPLE)
+    found = {
+        t.term: t
+        for t in emerging_terms(
+            window_texts,
+            store.recent_texts(workspace.id, before, limit=EMERGING_SAMPLE) if window_texts else (),
+            params,
+        )
+    }
+    incidents = {i.subject: i for i in store.alerts.open_incidents(rule.id)}
+    for term in sorted(found.keys() | incidents.keys()):
+        incident = incidents.get(term)
+        hit = found.get(term)
+        state, event = step(_state(incident), now, hit.ratio if hit else None, policy)
+        values: dict[str, Any] = {}
+        examples: list[ExampleMention] = []
+        if hit is not None:
+            ids, examples = _term_examples(store, workspace.id, recent, term)
+            values = {
+                "observed": hit.count,
+                "expected": hit.expected,
+                "explanation": hit.explain(
+                    rule.lang, int(p["window_minutes"]), int(p["baseline_days"])
+                ),
+                "mention_ids": ids,
+            }
+        if state is None and event is None:
+            continue
+        _save(
+            store,
+            settings,
+            workspace,
+            rule,
+            incident,
+            state,
+            event,
+            values,
+            examples,
+            now=now,
+            title=_title("emerging_terms", rule.topic, rule.lang, term),
+            report=report,
+            subject=term,
+        )
+
+
+def _term_examples(
+    store: Store, workspace_id: int, flt: MentionFilter, term: str
+) -> tuple[list[int], list[ExampleMention]]:
+    """Ids of (up to 20) and examples from (up to 3) the window's mentions with the term."""
+    ids: list[int] = []
+    examples: list[ExampleMention] = []
+    for scanned, mention in enumerate(store.iter_mentions(workspace_id, flt, chunk_size=200)):
+        if scanned >= _EXAMPLE_SCAN or len(ids) >= 20:
+            break
+        if term not in mention_terms(search_text([mention.title, mention.text]), mention.text):
+            continue
+        assert mention.id is not None
+        ids.append(mention.id)
+        if len(examples) < 3:
+            author = mention.author.handle if mention.author else "?"
+            examples.append(ExampleMention(author, mention.text[:280], mention.url))
+    return ids, examples
 
 
 # -- messages and delivery

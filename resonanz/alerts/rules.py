@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from resonanz.analytics.spikes import SENSITIVITY
 from resonanz.errors import ValidationError
 
-DETECTORS = ("volume_spike", "negative_surge", "new_author")
+DETECTORS = ("volume_spike", "negative_surge", "new_author", "emerging_terms")
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "volume_spike": {"sensitivity": "normal", "min_mentions": 10, "min_ratio": 2.0},
     "negative_surge": {
@@ -21,6 +21,13 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
         "window_minutes": 60,
     },
     "new_author": {"min_followers": 10_000},
+    "emerging_terms": {
+        "sensitivity": "normal",
+        "min_count": 5,
+        "min_ratio": 3.0,
+        "window_minutes": 60,
+        "baseline_days": 7,
+    },
 }
 _QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -112,7 +119,7 @@ def check_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValidationError(f"{detector}: unknown setting(s) {', '.join(sorted(unknown))}")
     if (
-        detector in ("volume_spike", "negative_surge")
+        detector in ("volume_spike", "negative_surge", "emerging_terms")
         and (level := merged["sensitivity"]) not in SENSITIVITY
     ):
         raise ValidationError(f"sensitivity must be one of {', '.join(SENSITIVITY)}, not {level!r}")
@@ -136,6 +143,20 @@ def check_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
                 "min_ratio must be above 1 (a spike is more than expected) and at most 1000"
             )
         merged["min_mentions"] = int(merged["min_mentions"])
+        merged["min_ratio"] = float(merged["min_ratio"])
+    elif detector == "emerging_terms":
+        if not 2 <= int(merged["min_count"]) <= 1_000_000:
+            raise ValidationError("min_count must be between 2 and 1,000,000")
+        if not 1.0 < float(merged["min_ratio"]) <= 1000:
+            raise ValidationError(
+                "min_ratio must be above 1 (a term rises above its usual share) and at most 1000"
+            )
+        if not 5 <= int(merged["window_minutes"]) <= 24 * 60:
+            raise ValidationError("window_minutes must be between 5 and 1,440")
+        if not 1 <= int(merged["baseline_days"]) <= 90:
+            raise ValidationError("baseline_days must be between 1 and 90")
+        for name in ("min_count", "window_minutes", "baseline_days"):
+            merged[name] = int(merged[name])
         merged["min_ratio"] = float(merged["min_ratio"])
     else:
         if not 1 <= int(merged["min_followers"]) <= 10_000_000_000:

@@ -12,6 +12,15 @@ from resonanz.store import MentionFilter, Store
 SAMPLE_LIMIT = 20_000
 
 
+def content_words(folded: str) -> set[str]:
+    """The distinct content words of a folded text: 3+ letters, no numbers, no stop words."""
+    return {
+        word
+        for word in folded.split()
+        if len(word) >= 3 and not word.isdigit() and not is_stopword(word)
+    }
+
+
 def top_terms(
     store: Store,
     workspace_id: int,
@@ -24,11 +33,7 @@ def top_terms(
     counts: Counter[str] = Counter()
     # search_text holds the folded words of title and text (query.text.search_text).
     for folded, text in store.recent_texts(workspace_id, flt, limit=sample):
-        seen = {
-            word
-            for word in folded.split()
-            if len(word) >= 3 and not word.isdigit() and not is_stopword(word)
-        }
+        seen = content_words(folded)
         seen.update(f"#{tag}" for tag in hashtags(text))
         counts.update(seen)
     return counts.most_common(limit)

@@ -103,12 +103,14 @@ def register(app: typer.Typer) -> None:
         topic: str = typer.Argument(..., help="The topic to watch."),
         channels: list[str] = typer.Option(..., "--channel", help="Channel name (repeat)."),
         detector: str = typer.Option(
-            "volume_spike", "--detector", help="volume_spike, negative_surge or new_author."
+            "volume_spike",
+            "--detector",
+            help="volume_spike, negative_surge, new_author or emerging_terms.",
         ),
         sensitivity: str | None = typer.Option(
             None,
             "--sensitivity",
-            help="volume_spike, negative_surge: low, normal (default) or high.",
+            help="volume_spike, negative_surge, emerging_terms: low, normal (default) or high.",
         ),
         min_mentions: int | None = typer.Option(
             None, "--min-mentions", help="volume_spike: fewest mentions in a window (10)."
@@ -117,13 +119,22 @@ def register(app: typer.Typer) -> None:
             None,
             "--min-ratio",
             help="volume_spike: at least this times the expected (2); negative_surge: a "
-            "negative share at least this times the usual (1.5).",
+            "negative share at least this times the usual (1.5); emerging_terms: a term's "
+            "share at least this times its usual (3).",
         ),
         min_negative: int | None = typer.Option(
             None, "--min-negative", help="negative_surge: fewest negative mentions (10)."
         ),
         window: int | None = typer.Option(
-            None, "--window", help="negative_surge: minutes of the window tested (60)."
+            None,
+            "--window",
+            help="negative_surge, emerging_terms: minutes of the window tested (60).",
+        ),
+        min_count: int | None = typer.Option(
+            None, "--min-count", help="emerging_terms: fewest mentions with the term (5)."
+        ),
+        baseline_days: int | None = typer.Option(
+            None, "--baseline-days", help="emerging_terms: days the baseline covers (7)."
         ),
         min_followers: int | None = typer.Option(
             None, "--min-followers", help="new_author: followers from which on (10,000)."
@@ -145,6 +156,8 @@ def register(app: typer.Typer) -> None:
             "min_followers": min_followers,
             "min_negative": min_negative,
             "window_minutes": window,
+            "min_count": min_count,
+            "baseline_days": baseline_days,
         }
         rule = add_rule(
             app_ctx.store,
