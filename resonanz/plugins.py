@@ -16,6 +16,7 @@ ENTRY_POINT_GROUP = "resonanz"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.sources.rss",
     "resonanz.sources.files",
+    "resonanz.sources.bluesky",
     "resonanz.sources.reddit",
     "resonanz.sources.youtube",
     "resonanz.sources.x",
