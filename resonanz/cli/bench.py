@@ -98,6 +98,31 @@ def register(app: typer.Typer) -> None:
             )
         _print(app_ctx, "bench alerts", figures, as_json)
 
+    @bench.command("connectors")
+    def connectors(
+        ctx: typer.Context,
+        events: int = typer.Option(
+            100_000, "--events", min=1, help="Firehose events to replay (ignored with --minutes)."
+        ),
+        minutes: float | None = typer.Option(
+            None, "--minutes", min=0.01, help="Replay for this long instead (memory soak)."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """Bluesky firehose consumer on a recorded real stream: decode + normalise + match,
+        events/s on one core and RSS growth over the replay."""
+        from resonanz.bench.connectors import bench_connectors
+
+        app_ctx = obj(ctx)
+        with Progress(console=app_ctx.err, transient=True) as progress:
+            task = progress.add_task("bench connectors", total=None)
+
+            def report(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=stage, completed=done, total=total or None)
+
+            figures = bench_connectors(events=events, minutes=minutes, progress=report)
+        _print(app_ctx, "bench connectors", figures, as_json)
+
     @bench.command("ingest")
     def ingest(
         ctx: typer.Context,
