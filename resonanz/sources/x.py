@@ -111,7 +111,7 @@ class XSource:
     @classmethod
     def default_name(cls, config: Mapping[str, Any]) -> str:
         """``x-<query>``."""
-        return f"x-{config.get('query') or 'search'}"
+        return f"x-{config.get('query') or 'search'}"[:80]
 
     def fetch(self, cursor: Mapping[str, Any]) -> Iterator[FetchedBatch]:
         """Posts newer than the cursor's ``since_id``, one batch per page."""

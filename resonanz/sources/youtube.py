@@ -30,7 +30,7 @@ from resonanz.config import Settings
 from resonanz.errors import AuthError, ConfigError, FetchError, RateLimited, SourceError
 from resonanz.hookspecs import hookimpl
 from resonanz.models import RawItem, Skipped
-from resonanz.pipeline.normalise import parse_date
+from resonanz.pipeline.normalise import html_to_text, parse_date
 from resonanz.sources import FetchedBatch
 from resonanz.sources.api import ApiClient
 from resonanz.sources.options import check_known, int_option
@@ -90,6 +90,7 @@ def _reasons(body: Any) -> list[tuple[str, str]]:
 def _error_for(status: int, body: Any, message: str) -> Exception | None:
     """Map Google's error reasons: quota -> RateLimited until the Pacific midnight,
     key problems -> AuthError, an unreadable video or channel -> skipped, not fatal."""
+    message = html_to_text(message)  # Google's messages carry links and <code> markup
     said = f"YouTube Data API answered {status}: {message}"
     for reason, domain in _reasons(body):
         if reason in _QUOTA_REASONS:
@@ -197,7 +198,7 @@ class YouTubeSource:
     @classmethod
     def default_name(cls, config: Mapping[str, Any]) -> str:
         """``youtube-<channel id>`` or ``youtube-<query>``."""
-        return f"youtube-{config.get('channel_id') or config.get('query') or 'comments'}"
+        return f"youtube-{config.get('channel_id') or config.get('query') or 'comments'}"[:80]
 
     def fetch(self, cursor: Mapping[str, Any]) -> Iterator[FetchedBatch]:
         """Comments newer than the cursor, a batch per page of comment threads."""

@@ -50,7 +50,7 @@ def normalise_youtube(item: RawItem) -> Mention:
     if display_name or channel:
         author = Author(
             platform="youtube",
-            handle=str(display_name or channel),
+            handle=str(display_name or channel).removeprefix("@"),
             name=str(display_name) if display_name else None,
             url=snippet.get("authorChannelUrl")
             or (f"https://www.youtube.com/channel/{channel}" if channel else None),

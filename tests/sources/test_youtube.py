@@ -69,12 +69,14 @@ def test_channel_comments_resume_without_gaps_and_count_quota(
     report = run.run()
     assert report.ok and report.inserted == 4  # T1 with both replies, T2; first page only
     assert [s.where for s in report.skipped] == ["YouTube video vidBBBBBBBB"]
-    assert "commentsDisabled" in report.skipped[0].reason
+    assert report.skipped[0].reason == (
+        "commentsDisabled: The video identified by the videoId parameter has disabled comments."
+    )
     stored = run.mentions()
     top, reply = stored[T1], stored[R2]
     assert top.platform == "youtube" and top.text.startswith("Der ICE nach München")
     assert top.url == f"https://www.youtube.com/watch?v=vidAAAAAAAA&lc={T1}"
-    assert top.author and top.author.handle == "@reisender42"
+    assert top.author and top.author.handle == "reisender42"
     assert top.author.url == "http://www.youtube.com/@reisender42"
     assert (top.engagement.likes, top.engagement.replies) == (17, 2)
     assert top.created_at == datetime(2026, 11, 22, 10, tzinfo=UTC)
