@@ -17,6 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import praw
 import prawcore
@@ -132,10 +133,11 @@ class RedditClient:
         session = requests.Session()
         # No proxies, .netrc or CA bundle from the environment: requests go where we say.
         session.trust_env = False
-        login: dict[str, str] = {}
-        if credentials.username and credentials.password:
-            login = {"username": credentials.username, "password": credentials.password}
+        login = bool(credentials.username and credentials.password)
+        # Every setting is passed, so no praw.ini or praw_* environment variable of the
+        # machine (a refresh token, another site) changes what this source does.
         self._reddit = praw.Reddit(
+            "DEFAULT",
             client_id=credentials.client_id,
             client_secret=credentials.client_secret,
             user_agent=credentials.user_agent,
@@ -143,6 +145,8 @@ class RedditClient:
             reddit_url=reddit_url,
             check_for_updates=False,
             check_for_async=False,
+            redirect_uri=None,
+            refresh_token=None,
             timeout=max(1, math.ceil(settings.http_timeout)),
             requestor_class=_ObservingRequestor,
             requestor_kwargs={
@@ -150,7 +154,8 @@ class RedditClient:
                 "budget": self._budget,
                 "timeout": settings.http_timeout,
             },
-            **login,
+            username=credentials.username if login else None,
+            password=credentials.password if login else None,
         )
         self._reddit.read_only = not login
         for core in (self._reddit._read_only_core, self._reddit._authorized_core):
@@ -236,7 +241,7 @@ def _translate(exc: PrawcoreException, path: str) -> Exception:
             "(the account that owns the script app)"
         )
     if isinstance(exc, RequestException):
-        return FetchError(f"reddit could not be reached: {exc.original_exception}", url=where)
+        return FetchError(f"reddit could not be reached: {_unreachable(exc)}", url=where)
     if not isinstance(exc, ResponseException):
         return FetchError(f"reddit: {exc}", url=where)
     status = exc.response.status_code
@@ -258,6 +263,7 @@ def _translate(exc: PrawcoreException, path: str) -> Exception:
             "private": "the subreddit is private: only its approved members may read it "
             "(set username/password of a member)",
             "quarantined": "the subreddit is quarantined: the account must opt in on reddit",
+            "gated": "the subreddit is gated: the account must opt in on reddit",
             "banned": "the subreddit is banned",
         }.get(str(reason), f"access denied ({_said(exc)})")
         return AuthError(f"reddit answered 403 for {where}: {why}")
@@ -297,3 +303,18 @@ def _retry_after(exc: TooManyRequests) -> float | None:
         except ValueError:
             continue
     return None
+
+
+def _unreachable(exc: RequestException) -> str:
+    """A short reason for a failed connection (requests' own text runs to five lines)."""
+    original = exc.original_exception
+    url = next((a for a in exc.request_args if isinstance(a, str) and "://" in a), "")
+    host = urlsplit(url).netloc or "the server"
+    text = str(original)
+    if isinstance(original, requests.Timeout):
+        return f"{host} did not answer in time"
+    if "NameResolution" in text or "Name or service not known" in text:
+        return f"the name {urlsplit(url).hostname or host} could not be resolved"
+    if "Connection refused" in text:
+        return f"{host} refused the connection"
+    return f"{type(original).__name__} talking to {host}"
