@@ -22,6 +22,7 @@ from resonanz.errors import AuthError, ConfigError, FetchError, RateLimited
 from resonanz.runtime import Runtime
 from resonanz.sources.configure import is_secret_key
 from resonanz.sources.reddit import RedditSource
+from resonanz.sources.reddit_normalise import normalise_reddit
 from resonanz.sources.retry import RetryPolicy
 from resonanz.store import SqlStore, open_store
 
@@ -79,10 +80,14 @@ def _source(replay: RedditReplay, sleeps: list[float], *, settings: Settings = S
 def env(replay: RedditReplay, _runtime: Runtime, tmp_path: Path) -> Iterator[Env]:
     store = open_store(f"sqlite:///{tmp_path / 'resonanz.db'}")
     sleeps: list[float] = []
+    # The reddit kind pointed at the replay; its normaliser set here too, so these tests do
+    # not depend on the plugin list (test_reddit_is_a_registered_... checks that).
     sources = {**_runtime.sources, "reddit": _source(replay, sleeps)}
+    normalisers = {**_runtime.normalisers, "reddit": normalise_reddit}
+    runtime = replace(_runtime, sources=sources, normalisers=normalisers)
     try:
         workspace = store.create_workspace("acme", "ACME")
-        yield Env(store, replace(_runtime, sources=sources), workspace.id, sleeps)
+        yield Env(store, runtime, workspace.id, sleeps)
     finally:
         store.close()
 
