@@ -112,8 +112,20 @@ def _masked_url(url: str) -> str:
 
 
 def source_target(source: SourceConfig) -> str:
-    """What the source listens to (its URL or path, never a password), for lists."""
-    return _masked_url(str(source.config.get("url") or source.config.get("path") or ""))
+    """What the source listens to, for lists: its URL or path, else its first plain text
+    option (a query, hashtag, channel or page id); never a credential."""
+    config = source.config
+    target = config.get("url") or config.get("path")
+    if not target:
+        target = next(
+            (
+                value
+                for key, value in config.items()
+                if isinstance(value, str) and value and not is_secret_key(str(key))
+            ),
+            "",
+        )
+    return _masked_url(str(target))
 
 
 def source_state(source: SourceConfig) -> str:
