@@ -305,3 +305,47 @@ def test_defaults_per_mode() -> None:
     account = BlueskySource.validate_config({"mode": "account", "actor": "@bsky.app"}, settings)
     assert account["url"] == "https://bsky.social" and account["keep_unmatched"] is True
     assert BlueskySource.default_name(account) == "bluesky @bsky.app"
+
+
+def test_account_mentions_come_from_notifications_down_to_the_last_seen(
+    api_server: ApiServer,
+) -> None:
+    replies = {
+        "/xrpc/com.atproto.identity.resolveHandle": "resolveHandle.json",
+        "/xrpc/com.atproto.repo.listRecords": "listRecords_empty.json",
+        "/xrpc/app.bsky.notification.listNotifications": "listNotifications.json",
+    }
+    for path, name in replies.items():
+        api_server.script("GET", path, [JsonReply(_payload(name))])
+    api_server.script(
+        "POST",
+        "/xrpc/com.atproto.server.createSession",
+        [JsonReply(_payload("createSession.json"))],
+    )
+    settings = _settings()
+    config = BlueskySource.validate_config(
+        {
+            "mode": "account",
+            "url": api_server.base_url,
+            "handle": "bsky.app",
+            "app_password": "abcd-efgh-ijkl-mnop",
+        },
+        settings,
+    )
+    cursor = {"rkey": "3l6oveex3ii2l", "notified": "2024-10-16T17:30:00.000Z"}
+    batches = list(BlueskySource(config, settings, policy=NO_WAIT).fetch(cursor))
+    listed = api_server.calls("/xrpc/com.atproto.repo.listRecords")[0]
+    assert listed.param("repo") == "did:plc:z72i7hdynmk6r22z27h6tvur"
+    assert listed.param("cursor") == "3l6oveex3ii2l" and listed.param("reverse") == "true"
+    notified = api_server.calls("/xrpc/app.bsky.notification.listNotifications")[0]
+    assert notified.query["reasons"] == ["mention", "reply", "quote"]
+    # The like is not a post; the reply is older than the last run's newest: caught up.
+    (batch,) = batches
+    assert [i.origin for i in batch.items] == [
+        "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3l6ox2ffhh22c"
+    ]
+    assert batch.cursor == {"rkey": "3l6oveex3ii2l", "notified": "2024-10-16T18:10:01.000Z"}
+    runtime = Runtime.load(settings, load_entry_points=False)
+    (mention,), _ = normalise_batch(batch.items, runtime.normalisers)
+    assert mention.text == "@bsky.app the ICE was on time"
+    assert mention.author is not None and mention.author.handle == "atproto.com"
