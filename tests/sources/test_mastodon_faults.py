@@ -7,6 +7,7 @@ import re
 import socket
 import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +21,14 @@ from mastodon_peer import (  # noqa: F401 (the fixtures)
 
 from resonanz.collect import run_source
 from resonanz.config import Settings
-from resonanz.errors import AuthError, ConfigError, FetchError, ParseError, UnsafeURLError
+from resonanz.errors import (
+    AuthError,
+    ConfigError,
+    FetchError,
+    ParseError,
+    RateLimited,
+    UnsafeURLError,
+)
 from resonanz.runtime import Runtime
 from resonanz.sources import FetchedBatch
 from resonanz.sources.mastodon import MastodonSource
@@ -170,3 +178,27 @@ def test_config_is_normalised_and_named() -> None:
         "max_pages": 25,
     }
     assert MastodonSource.default_name(config) == "mastodon.social #ÖPNV"
+
+
+def test_a_used_up_limit_stops_before_the_next_request(api_server: ApiServer) -> None:
+    # Status shape after docs.joinmastodon.org/entities/Status (fields the connector reads).
+    status = {"id": "103270115826048975", "uri": "https://m.example/users/a/statuses/1"}
+    reset = datetime.now(UTC) + timedelta(minutes=5)
+    headers = {
+        "X-RateLimit-Limit": "300",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+    api_server.script("GET", TAG_PATH, JsonReply([status], headers=headers))
+    config = MastodonSource.validate_config(
+        {"instance": api_server.base_url, "hashtag": "bahn", "page_size": 1}, SETTINGS
+    )
+    batches = MastodonSource(config, SETTINGS).fetch({"stream": "tag:bahn", "newest_id": "1"})
+    first = next(batches)
+    assert first.cursor == {"stream": "tag:bahn", "newest_id": status["id"]}
+    with pytest.raises(RateLimited, match="rate limit used up before hashtag timeline") as err:
+        next(batches)
+    assert (
+        err.value.retry_after is not None and 290 < err.value.retry_after <= 302
+    )  # Date header: whole seconds
+    assert len(api_server.calls(TAG_PATH)) == 1
