@@ -8,7 +8,7 @@ from typing import Any
 from resonanz.config import parse_bool
 from resonanz.errors import ConfigError
 
-__all__ = ["check_known", "int_option", "keep_unmatched_option"]
+__all__ = ["check_known", "choices_option", "int_option", "keep_unmatched_option"]
 
 
 def check_known(kind: str, config: Mapping[str, Any], known: Sequence[str]) -> None:
@@ -32,6 +32,22 @@ def int_option(
     if not low <= number <= high:
         raise ConfigError(f"{kind} option {name}: {number} is not between {low} and {high}")
     return number
+
+
+def choices_option(
+    kind: str, config: Mapping[str, Any], name: str, choices: Sequence[str]
+) -> list[str]:
+    """Some of ``choices`` (a list or "a,b"; all of them when absent), in their order."""
+    value = config.get(name, list(choices))
+    items = value if isinstance(value, list) else str(value).split(",")
+    picked = [str(item).strip().lower() for item in items if str(item).strip()]
+    wrong = [item for item in picked if item not in choices]
+    if wrong or not picked:
+        raise ConfigError(
+            f"{kind} option {name}: {', '.join(wrong) or 'nothing'} is not one of "
+            f"{', '.join(choices)} (give them comma-separated)"
+        )
+    return [choice for choice in choices if choice in picked]
 
 
 def keep_unmatched_option(config: Mapping[str, Any], result: dict[str, Any]) -> None:
