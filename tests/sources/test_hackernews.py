@@ -3,19 +3,24 @@ Search API (bodies from tests/payloads/hackernews/), and end to end into a real 
 
 from __future__ import annotations
 
-import json
 import math
-import random
 import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from apiserver import ApiServer, JsonReply, Recorded
+from platform_fakes import (
+    E2E_SETTINGS,
+    ScriptedPlatform,
+    Sleeps,
+    load_payload,
+    quick_policy,
+    runtime_with,
+)
 
 from resonanz.collect import run_source
 from resonanz.config import Settings
@@ -25,42 +30,32 @@ from resonanz.runtime import Runtime
 from resonanz.sources import FetchedBatch
 from resonanz.sources.hackernews import HackerNewsSource
 from resonanz.sources.hackernews_normalise import normalise_hackernews
-from resonanz.sources.retry import RetryPolicy
 from resonanz.store import SqlStore
 
-PAYLOADS = Path(__file__).parent.parent / "payloads" / "hackernews"
 NOW = 1708460000  # 2024-02-20T20:13:20Z, after every hit in hits.json
 SEARCH = "/api/v1/search_by_date"
 _NUMERIC = re.compile(r"created_at_i(>=|<=|>|<|=)(\d+)")
 
 
 def payload(name: str) -> Any:
-    return json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
+    return load_payload("hackernews", name)
 
 
 def hits(name: str) -> list[dict[str, Any]]:
     return list(payload(name)["hits"])
 
 
-class Algolia:
+class Algolia(ScriptedPlatform):
     """Answers search_by_date over a list of hits as the HN Search API does: query words,
     tags, numericFilters on created_at_i, newest first, hitsPerPage/page, and at most
     ``limit`` hits reachable by paging (Algolia's paginationLimitedTo, 1,000 there)."""
 
     def __init__(self, corpus: list[dict[str, Any]], limit: int = 1000) -> None:
+        super().__init__()
         self.corpus = list(corpus)
         self.limit = limit
-        self.queued: list[JsonReply] = []
-        self.fail_from: int | None = None
-        self.failure = JsonReply({"message": "Service Unavailable", "status": 503}, status=503)
-        self.answered = 0
 
-    def __call__(self, request: Recorded) -> JsonReply:
-        self.answered += 1
-        if self.queued:
-            return self.queued.pop(0)
-        if self.fail_from is not None and self.answered >= self.fail_from:
-            return self.failure
+    def answer(self, request: Recorded) -> JsonReply:
         query = request.param("query") or ""
         per_page = int(request.param("hitsPerPage") or 20)
         page = int(request.param("page") or 0)
@@ -113,11 +108,6 @@ class Algolia:
         return all(checks[op](int(value)) for op, value in conditions)
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def make_source(
     server: ApiServer,
     settings: Settings,
@@ -127,10 +117,7 @@ def make_source(
     config = HackerNewsSource.validate_config(
         {"query": "bahn", "base_url": f"{server.base_url}/api/v1", **options}, settings
     )
-    policy = RetryPolicy(
-        attempts=3, max_delay=30.0, sleep=sleeps if sleeps is not None else Sleeps()
-    )
-    return HackerNewsSource(config, settings, policy=policy, clock=lambda: NOW)
+    return HackerNewsSource(config, settings, policy=quick_policy(3, sleeps), clock=lambda: NOW)
 
 
 def ids(batches: list[FetchedBatch]) -> list[str]:
@@ -292,23 +279,20 @@ def test_timeouts_are_retried(api_server: ApiServer, local_settings: Settings) -
     assert len(sleeps) == 1
 
 
-def _runtime(settings: Settings, server: ApiServer) -> Runtime:
-    runtime = Runtime.load(settings, load_entry_points=False)
-
+def _runtime(settings: Settings) -> Runtime:
     def factory(config: Mapping[str, Any], settings: Settings) -> HackerNewsSource:
-        policy = RetryPolicy(attempts=2, max_delay=30.0, sleep=Sleeps(), rng=random.Random(0))
-        return HackerNewsSource(config, settings, policy=policy, clock=lambda: NOW)
+        return HackerNewsSource(
+            config, settings, policy=quick_policy(attempts=2), clock=lambda: NOW
+        )
 
-    return replace(runtime, sources={**runtime.sources, "hackernews": factory})
+    return runtime_with(settings, "hackernews", factory)
 
 
 def test_end_to_end_into_the_store_with_a_failure_midway(
     store: SqlStore, api_server: ApiServer
 ) -> None:
-    settings = Settings(
-        language_detection=False, allow_private_targets=True, http_timeout=3.0, batch_size=2
-    )
-    runtime = _runtime(settings, api_server)
+    settings = E2E_SETTINGS
+    runtime = _runtime(settings)
     ws = store.create_workspace("acme", "ACME")
     store.add_topic(ws.id, "Bahn", "bahn", "brand")
     corpus = hits("hits.json") + hits("malformed_hits.json")
