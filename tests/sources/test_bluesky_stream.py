@@ -172,6 +172,7 @@ def test_jetstream_events_become_posts_with_time_us_cursors(ws_server: Scripted)
 
 
 def _search(api_server: ApiServer, **options: Any) -> BlueskySource:
+    """A search source on the scripted server (its replies scripted by each test)."""
     settings = _settings(batch_size=1)
     config = BlueskySource.validate_config(
         {
@@ -191,12 +192,17 @@ def _payload(name: str) -> Any:
     return json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
 
 
-def test_search_maps_post_views_and_finishes_its_sweep(api_server: ApiServer) -> None:
+def _login(api_server: ApiServer) -> None:
+    """createSession answers as Bluesky does for a good handle and app password."""
     api_server.script(
         "POST",
         "/xrpc/com.atproto.server.createSession",
         [JsonReply(_payload("createSession.json"))],
     )
+
+
+def test_search_maps_post_views_and_finishes_its_sweep(api_server: ApiServer) -> None:
+    _login(api_server)
     api_server.script(
         "GET",
         "/xrpc/app.bsky.feed.searchPosts",
@@ -227,11 +233,7 @@ def test_search_maps_post_views_and_finishes_its_sweep(api_server: ApiServer) ->
 
 
 def test_search_resumes_an_unfinished_sweep_below_where_it_stopped(api_server: ApiServer) -> None:
-    api_server.script(
-        "POST",
-        "/xrpc/com.atproto.server.createSession",
-        [JsonReply(_payload("createSession.json"))],
-    )
+    _login(api_server)
     api_server.script(
         "GET", "/xrpc/app.bsky.feed.searchPosts", [JsonReply(_payload("searchPosts_last.json"))]
     )
@@ -247,11 +249,7 @@ def test_search_resumes_an_unfinished_sweep_below_where_it_stopped(api_server: A
 
 
 def test_search_errors_expired_token_and_rate_limit(api_server: ApiServer) -> None:
-    api_server.script(
-        "POST",
-        "/xrpc/com.atproto.server.createSession",
-        [JsonReply(_payload("createSession.json"))],
-    )
+    _login(api_server)
     api_server.script(
         "GET",
         "/xrpc/app.bsky.feed.searchPosts",
@@ -286,7 +284,7 @@ def test_search_errors_expired_token_and_rate_limit(api_server: ApiServer) -> No
         ({"mode": "search", "query": "x"}, "needs the option handle"),
         ({"mode": "search", "handle": "a", "app_password": "b"}, "needs the option query"),
         ({"mode": "firehose", "query": "x"}, "firehose mode does not take query"),
-        ({"mode": "firehose", "max_seconds": "0"}, "max_seconds must be between 1"),
+        ({"mode": "firehose", "max_seconds": "0"}, "max_seconds: 0 is not between 1 and 86400"),
         ({"mode": "firehose", "keywords": "x"}, "unknown bluesky option(s) keywords"),
         ({"mode": "account"}, "needs the option actor"),
         ({"mode": "search", "url": "wss://bsky.social", "query": "x"}, "https:// service URL"),
@@ -317,11 +315,7 @@ def test_account_mentions_come_from_notifications_down_to_the_last_seen(
     }
     for path, name in replies.items():
         api_server.script("GET", path, [JsonReply(_payload(name))])
-    api_server.script(
-        "POST",
-        "/xrpc/com.atproto.server.createSession",
-        [JsonReply(_payload("createSession.json"))],
-    )
+    _login(api_server)
     settings = _settings()
     config = BlueskySource.validate_config(
         {

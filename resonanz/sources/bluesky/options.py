@@ -9,6 +9,7 @@ from resonanz.config import Settings, parse_bool
 from resonanz.errors import ConfigError
 from resonanz.fetcher import validate_url
 from resonanz.pipeline.normalise import parse_date
+from resonanz.sources.options import check_known, int_option
 
 __all__ = ["DEFAULT_URLS", "MODES", "check_options", "http_url", "stream_url"]
 
@@ -52,15 +53,8 @@ def stream_url(url: str) -> str:
 
 
 def _number(config: Mapping[str, Any], key: str) -> int:
-    value = config.get(key, DEFAULTS[key])
     low, high = _LIMITS[key]
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"bluesky option {key} must be a whole number, not {value!r}") from None
-    if not low <= number <= high:
-        raise ConfigError(f"bluesky option {key} must be between {low:,} and {high:,}")
-    return number
+    return int_option("bluesky", config, key, DEFAULTS[key], low, high)
 
 
 def _text(config: Mapping[str, Any], key: str, mode: str) -> str:
@@ -72,11 +66,7 @@ def _text(config: Mapping[str, Any], key: str, mode: str) -> str:
 
 def check_options(config: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
     """The normalised config; ConfigError (or UnsafeURLError) naming what is wrong."""
-    unknown = sorted(set(config) - set(_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"unknown bluesky option(s) {', '.join(unknown)}; known: {', '.join(_KEYS)}"
-        )
+    check_known("bluesky", config, _KEYS)
     mode = str(config.get("mode") or "firehose").strip().lower()
     if mode not in MODES:
         raise ConfigError(f"bluesky mode must be one of {', '.join(MODES)}, not {mode!r}")
