@@ -21,6 +21,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.sources.mastodon_normalise",
     "resonanz.sources.reddit",
     "resonanz.sources.hackernews",
+    "resonanz.sources.discourse",
     "resonanz.sources.youtube",
     "resonanz.sources.x",
     "resonanz.sources.graph",
