@@ -12,37 +12,40 @@ Cursor: ``{"stream": "tag:bahn", "newest_id": "1127..."}``; each batch's cursor 
 newest id *in that batch*, and batches go oldest first, so a run that stops after any
 batch resumes exactly after it. A cursor of another stream (the hashtag was changed) is
 ignored and the new stream starts with a backfill.
+
+Streaming (option ``streaming``: ``auto`` default, ``on``, ``off``): for hashtags, the
+public and local timelines and mentions, a run opens the instance's Server-Sent-Events
+stream *first*, then catches up by polling from the cursor as above, then reads the stream
+for ``stream_seconds`` (see :mod:`resonanz.sources.mastodon_live`). Opening before the
+catch-up means nothing posted between the two is missed; stream items the poll already
+brought are dropped. ``auto`` polls only where the instance does not stream (no streaming
+server, streaming switched off, a public stream that wants a token); ``on`` fails then.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from resonanz.config import Settings, parse_bool
-from resonanz.errors import ConfigError
+from resonanz.errors import AuthError, ConfigError, FetchError
 from resonanz.hookspecs import hookimpl
 from resonanz.models import RawItem, Skipped
 from resonanz.sources import FetchedBatch
 from resonanz.sources.mastodon_client import MastodonClient, items_of
 from resonanz.sources.mastodon_config import MAX_PAGE, source_name, validate_mastodon_config
+from resonanz.sources.mastodon_live import listen
 from resonanz.sources.mastodon_normalise import NOTIFICATION_KIND
-from resonanz.sources.mastodon_streams import Page, stream_for
+from resonanz.sources.mastodon_sse import SseListener
+from resonanz.sources.mastodon_streams import Page, id_order, is_newer, stream_for
 from resonanz.sources.retry import RetryPolicy
 
 __all__ = ["MastodonSource", "register_sources"]
 
-
-def _id_order(native_id: str) -> tuple[int, str]:
-    """Sort key for Mastodon ids: numeric strings (Mastodon) and fixed-width flake ids
-    (Pleroma, Akkoma) both order by length, then text."""
-    return (len(native_id), native_id)
-
-
-def _newer(a: str, b: str | None) -> bool:
-    return b is None or _id_order(a) > _id_order(b)
+log = logging.getLogger(__name__)
 
 
 class MastodonSource:
@@ -71,6 +74,8 @@ class MastodonSource:
         self.max_pages = int(config.get("max_pages", 25))
         self.include_private = parse_bool(config.get("include_private", False), "include_private")
         self.stream = stream_for(config)
+        self.streaming = str(config.get("streaming", "auto"))
+        self.stream_seconds = float(config.get("stream_seconds", 30))
         self._settings = settings
         self._policy = policy
 
@@ -85,20 +90,74 @@ class MastodonSource:
         return source_name(config)
 
     def fetch(self, cursor: Mapping[str, Any]) -> Iterator[FetchedBatch]:
-        """Yield new items oldest first, each batch with the cursor up to its newest item."""
+        """Yield new items oldest first, each batch with the cursor up to its newest item;
+        then, where the instance streams, what the stream brings for ``stream_seconds``."""
         newest = cursor.get("newest_id") if cursor.get("stream") == self.stream.name else None
         client = MastodonClient(
             self.instance, self._settings, access_token=self._token, policy=self._policy
         )
+        listener = None
         try:
-            if newest is None and self.backfill_pages == 0:
-                yield from self._start_now(client)
-            elif not self.stream.pages_by_id:
-                yield from self._search(client, str(newest) if newest else None)
-            else:
-                yield from self._poll(client, str(newest) if newest else None)
+            listener = self._open_stream()  # before the catch-up: no gap between the two
+            for batch in self._catch_up(client, str(newest) if newest else None):
+                newest = batch.cursor.get("newest_id", newest)
+                yield batch
+            if listener is not None:
+                yield from listen(
+                    self, listener, str(newest) if newest else None, self._settings.batch_size
+                )
         finally:
+            if listener is not None:
+                listener.close()
             client.close()
+
+    def _catch_up(self, client: MastodonClient, newest: str | None) -> Iterator[FetchedBatch]:
+        """Everything newer than ``newest`` by polling (a backfill when there is no cursor)."""
+        if newest is None and self.backfill_pages == 0:
+            return self._start_now(client)
+        if not self.stream.pages_by_id:
+            return self._search(client, newest)
+        return self._poll(client, newest)
+
+    def _open_stream(self) -> SseListener | None:
+        """The open stream, or None where streaming is off or (``auto``) not offered."""
+        path = self.stream.sse_path
+        if self.streaming == "off" or path is None:
+            return None
+        listener = SseListener(
+            self.instance,
+            self._settings,
+            path=path,
+            params=self.stream.sse_params,
+            access_token=self._token,
+            policy=self._policy,
+        )
+        try:
+            listener.open()
+        except (AuthError, FetchError) as exc:
+            listener.close()
+            if self._token and isinstance(exc, AuthError):
+                raise  # the token is wrong: polling would be refused too
+            if self.streaming == "on":
+                raise FetchError(
+                    f"{self.instance} does not stream the {self.stream.label} ({exc}); "
+                    "use -o streaming=auto to poll where it does not stream",
+                    url=self.instance,
+                    status=exc.status if isinstance(exc, FetchError) else 401,
+                ) from exc
+            log.info("%s: polling only, no stream: %s", self.instance, exc)
+            return None
+        return listener
+
+    def raw_item(self, entry: Mapping[str, Any], where: str, fetched_at: datetime) -> RawItem:
+        """The raw item for one status or notification, exactly as the instance sent it."""
+        return RawItem(
+            kind=self.stream.raw_kind,
+            payload=entry,
+            fetched_at=fetched_at,
+            origin=f"{where} id {entry['id']}",
+            context={"instance": self.instance, "stream": self.stream.name},
+        )
 
     def _read(self, client: MastodonClient, page: Page) -> _Read:
         """One page: raw items with an id (newest first, as sent) and what was skipped."""
@@ -113,29 +172,21 @@ class MastodonSource:
                 read.skipped.append(Skipped(f"{where} item {number}", "item has no id"))
                 continue
             read.ids.append(str(native_id))
-            private = self._private(entry)
+            private = self.private(entry)
             if private:
                 reason = f"not public (visibility {private}); include_private=true keeps it"
                 read.skipped.append(Skipped(f"{where} id {native_id}", reason))
                 continue
-            read.items.append(
-                RawItem(
-                    kind=self.stream.raw_kind,
-                    payload=entry,
-                    fetched_at=fetched_at,
-                    origin=f"{where} id {native_id}",
-                    context={"instance": self.instance, "stream": self.stream.name},
-                )
-            )
+            read.items.append(self.raw_item(entry, where, fetched_at))
         return read
 
     def _start_now(self, client: MastodonClient) -> Iterator[FetchedBatch]:
         """No backfill: only note the newest id, so the next run starts from there."""
-        newest = max(self._read(client, Page(limit=1)).ids, key=_id_order, default=None)
+        newest = max(self._read(client, Page(limit=1)).ids, key=id_order, default=None)
         if newest is not None:
-            yield FetchedBatch(items=(), cursor=self._cursor(newest))
+            yield FetchedBatch(items=(), cursor=self.cursor_at(newest))
 
-    def _private(self, entry: Mapping[str, Any]) -> str | None:
+    def private(self, entry: Mapping[str, Any]) -> str | None:
         """The visibility of a mention's status when it is not public and not wanted."""
         if self.include_private or self.stream.raw_kind != NOTIFICATION_KIND:
             return None
@@ -154,7 +205,7 @@ class MastodonSource:
                 found.add(read)
                 if read.entries < size or not read.ids:
                     break
-                page = Page(limit=size, max_id=min(read.ids, key=_id_order))
+                page = Page(limit=size, max_id=min(read.ids, key=id_order))
             yield from self._batches(found)
             newest = found.newest
             if newest is None:
@@ -192,7 +243,7 @@ class MastodonSource:
     def _batches(self, found: _Found) -> Iterator[FetchedBatch]:
         """Items oldest first in batches of ``batch_size``; each batch's cursor is its
         newest item, the last one's the newest id read (skipped entries count too)."""
-        ordered = sorted(found.items.values(), key=lambda i: _id_order(_id(i)))
+        ordered = sorted(found.items.values(), key=lambda i: id_order(_id(i)))
         size = max(1, self._settings.batch_size)
         chunks = [ordered[i : i + size] for i in range(0, len(ordered), size)]
         if not chunks and (found.skipped or found.newest != found.since):
@@ -202,11 +253,12 @@ class MastodonSource:
             newest = found.newest if last else _id(chunk[-1])
             yield FetchedBatch(
                 items=tuple(chunk),
-                cursor=self._cursor(newest) if newest is not None else {},
+                cursor=self.cursor_at(newest) if newest is not None else {},
                 skipped=tuple(found.skipped) if index == 0 else (),
             )
 
-    def _cursor(self, newest: str) -> dict[str, Any]:
+    def cursor_at(self, newest: str) -> dict[str, Any]:
+        """The cursor that resumes after ``newest``."""
         return {"stream": self.stream.name, "newest_id": newest}
 
 
@@ -236,10 +288,10 @@ class _Found:
         """Keep the page's items newer than ``since``; move ``newest`` past every id."""
         self.skipped.extend(read.skipped)
         for item in read.items:
-            if _newer(_id(item), self.since):
+            if is_newer(_id(item), self.since):
                 self.items.setdefault(_id(item), item)
         for native_id in read.ids:
-            if _newer(native_id, self.since) and _newer(native_id, self.newest):
+            if is_newer(native_id, self.since) and is_newer(native_id, self.newest):
                 self.newest = native_id
 
 

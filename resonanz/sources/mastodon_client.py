@@ -45,7 +45,7 @@ from resonanz.fetcher import checked_addresses, parse_retry_after
 from resonanz.sources.api import describe_error, redact_url
 from resonanz.sources.retry import RetryPolicy, with_retries
 
-__all__ = ["MastodonClient", "items_of"]
+__all__ = ["MastodonClient", "is_transient", "items_of"]
 
 log = logging.getLogger(__name__)
 _SNIPPET = 200
@@ -71,7 +71,7 @@ class _CheckedSession(requests.Session):
         return response
 
 
-def _is_transient(exc: BaseException) -> bool:
+def is_transient(exc: BaseException) -> bool:
     """429, 5xx and network failures are worth another try; the rest are not."""
     if isinstance(exc, RateLimited):
         return True
@@ -113,7 +113,7 @@ class MastodonClient:
         return with_retries(
             lambda: self._once(what, request),
             policy=self._policy,
-            transient=_is_transient,
+            transient=is_transient,
             what=f"mastodon {what} at {self.instance}",
         )
 

@@ -22,9 +22,11 @@ __all__ = [
     "MAX_PAGE",
     "MODES",
     "NOTIFICATION_TYPES",
+    "STREAMING",
     "hashtag_option",
     "mode_option",
     "source_name",
+    "streaming_option",
     "types_option",
     "validate_mastodon_config",
 ]
@@ -45,8 +47,11 @@ _KEYS = (
     "page_size",
     "backfill_pages",
     "max_pages",
+    "streaming",
+    "stream_seconds",
     "keep_unmatched",
 )
+STREAMING = ("auto", "on", "off")
 _PER_MODE = ("hashtag", "local_only", "query", "notification_types", "include_private")
 
 
@@ -135,8 +140,25 @@ def validate_mastodon_config(config: Mapping[str, Any], settings: Settings) -> d
     result["page_size"] = int_option("mastodon", config, "page_size", MAX_PAGE, 1, MAX_PAGE)
     result["backfill_pages"] = int_option("mastodon", config, "backfill_pages", 1, 0, 100)
     result["max_pages"] = int_option("mastodon", config, "max_pages", 25, 1, 10_000)
+    result["streaming"] = streaming_option(config, mode)
+    result["stream_seconds"] = int_option("mastodon", config, "stream_seconds", 30, 1, 3600)
     keep_unmatched_option(config, result)
     return result
+
+
+def streaming_option(config: Mapping[str, Any], mode: str) -> str:
+    """auto (stream where the instance allows it), on (stream or fail) or off (poll)."""
+    streaming = str(config.get("streaming", "auto")).strip().lower()
+    if streaming not in STREAMING:
+        raise ConfigError(
+            f"mastodon option streaming: {streaming!r} is not one of {', '.join(STREAMING)}"
+        )
+    if streaming == "on" and mode == "search":
+        raise ConfigError(
+            "mastodon option streaming=on: Mastodon has no stream for searches; "
+            "use streaming=auto or off with mode=search"
+        )
+    return streaming
 
 
 def source_name(config: Mapping[str, Any]) -> str:

@@ -1,10 +1,12 @@
 """What a Mastodon source listens to, as a stream: its name in the cursor, a label for
-messages, and the Mastodon.py call that reads one page of it."""
+messages, the Mastodon.py call that reads one page of it, and where the instance streams it
+(Server-Sent Events under ``/api/v1/streaming/``, paths as documented at
+docs.joinmastodon.org/methods/streaming/)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mastodon import Mastodon
@@ -13,7 +15,18 @@ from resonanz.config import parse_bool
 from resonanz.sources.mastodon_config import hashtag_option, mode_option, types_option
 from resonanz.sources.mastodon_normalise import NOTIFICATION_KIND, STATUS_KIND
 
-__all__ = ["Page", "Stream", "stream_for"]
+__all__ = ["Page", "Stream", "id_order", "is_newer", "stream_for"]
+
+
+def id_order(native_id: str) -> tuple[int, str]:
+    """Sort key for Mastodon ids: numeric strings (Mastodon) and fixed-width flake ids
+    (Pleroma, Akkoma) both order by length, then text."""
+    return (len(native_id), native_id)
+
+
+def is_newer(a: str, b: str | None) -> bool:
+    """True when id ``a`` is newer than ``b`` (or there is no ``b``)."""
+    return b is None or id_order(a) > id_order(b)
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,9 @@ class Stream:
     raw_kind: str
     read: Callable[[Mastodon, Page], object]
     key: str | None = None  # the list's key in the body (search answers an object)
+    sse_path: str | None = None  # its streaming endpoint; None where there is none (search)
+    sse_params: Mapping[str, str] = field(default_factory=dict)
+    types: tuple[str, ...] = ()  # the notification types wanted (mentions only)
 
     @property
     def pages_by_id(self) -> bool:
@@ -55,6 +71,8 @@ def stream_for(config: Mapping[str, Any]) -> Stream:
             lambda api, p: api.timeline_hashtag(
                 tag, local=local, min_id=p.min_id, max_id=p.max_id, limit=p.limit
             ),
+            sse_path="/api/v1/streaming/hashtag" + ("/local" if local else ""),
+            sse_params={"tag": tag},
         )
     if mode == "search":
         query = str(config.get("query") or "").strip()
@@ -81,6 +99,8 @@ def stream_for(config: Mapping[str, Any]) -> Stream:
             lambda api, p: api.notifications(
                 types=types, min_id=p.min_id, max_id=p.max_id, limit=p.limit
             ),
+            sse_path="/api/v1/streaming/user/notification",
+            types=tuple(types),
         )
     read = Mastodon.timeline_local if mode == "local" else Mastodon.timeline_public
     return Stream(
@@ -88,4 +108,5 @@ def stream_for(config: Mapping[str, Any]) -> Stream:
         f"{mode} timeline",
         STATUS_KIND,
         lambda api, p: read(api, min_id=p.min_id, max_id=p.max_id, limit=p.limit),
+        sse_path="/api/v1/streaming/public" + ("/local" if mode == "local" else ""),
     )

@@ -51,7 +51,7 @@ class Listener:
 
 
 def listen(store: SqlStore, runtime: Runtime, peer: MastodonPeer, **options: Any) -> Listener:
-    return Listener(store, runtime, {"instance": peer.url, **options})
+    return Listener(store, runtime, {"instance": peer.url, "streaming": "off", **options})
 
 
 def test_hashtag_statuses_are_stored_with_every_field(
@@ -141,7 +141,7 @@ def test_public_and_local_timelines(
     assert public.run().inserted == 2
     assert set(public.mentions()) == posted
 
-    local_config = {"instance": mastodon_peer.url, "mode": "local"}
+    local_config = {"instance": mastodon_peer.url, "mode": "local", "streaming": "off"}
     config = runtime.source_class("mastodon").validate_config(local_config, SETTINGS)
     local = sqlite_store.add_source(public.ws.id, "mastodon", "local", config)
     report = run_source(sqlite_store, runtime, local)
@@ -196,7 +196,8 @@ def test_no_backfill_starts_at_the_newest_status_and_a_new_hashtag_starts_afresh
     mastodon_peer.post("alice", "alt #bahn")
     newest = mastodon_peer.post("alice", "auch alt #bahn")
     config = MastodonSource.validate_config(
-        {"instance": mastodon_peer.url, "hashtag": "bahn", "backfill_pages": 0}, SETTINGS
+        {"instance": mastodon_peer.url, "hashtag": "bahn", "backfill_pages": 0, "streaming": "off"},
+        SETTINGS,
     )
     (start,) = MastodonSource(config, SETTINGS).fetch({})
     assert (start.items, start.cursor) == ((), {"stream": "tag:bahn", "newest_id": newest["id"]})

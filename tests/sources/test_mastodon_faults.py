@@ -45,7 +45,9 @@ TAG_PATH = "/api/v1/timelines/tag/bahn"
 
 
 def fetch(peer_url: str, settings: Settings = SETTINGS, **options: Any) -> list[FetchedBatch]:
-    config = MastodonSource.validate_config({"instance": peer_url, **options}, settings)
+    config = MastodonSource.validate_config(
+        {"instance": peer_url, "streaming": "off", **options}, settings
+    )
     return list(MastodonSource(config, settings).fetch({}))
 
 
@@ -64,7 +66,7 @@ def test_429_with_a_long_reset_ends_the_run_and_keeps_the_cursor(
 ) -> None:
     runtime = Runtime.load(SETTINGS, load_entry_points=False)
     ws = sqlite_store.create_workspace("acme", "ACME")
-    options = {"instance": mastodon_peer.url, "hashtag": "bahn", "page_size": 1}
+    options = {"instance": mastodon_peer.url, "hashtag": "bahn", "page_size": 1, "streaming": "off"}
     config = MastodonSource.validate_config(options, SETTINGS)
     source = sqlite_store.add_source(ws.id, "mastodon", "m", config)
     mastodon_peer.post("alice", "eins #bahn")
@@ -157,6 +159,9 @@ def test_private_targets_are_refused_at_add_and_at_fetch_time(
         ({"hashtag": "x", "keywords": "y"}, "unknown mastodon option"),
         ({"hashtag": "x", "page_size": "80"}, "80 is not between 1 and 40"),
         ({"mode": "mentions", "access_token": "t", "notification_types": "follow"}, "follow"),
+        ({"hashtag": "x", "streaming": "yes"}, "'yes' is not one of auto, on, off"),
+        ({"query": "x", "streaming": "on"}, "no stream for searches"),
+        ({"hashtag": "x", "stream_seconds": "0"}, "0 is not between 1 and 3600"),
     ],
 )
 def test_bad_options_are_refused(options: dict[str, Any], message: str) -> None:
@@ -176,6 +181,8 @@ def test_config_is_normalised_and_named() -> None:
         "page_size": 40,
         "backfill_pages": 1,
         "max_pages": 25,
+        "streaming": "auto",
+        "stream_seconds": 30,
     }
     assert MastodonSource.default_name(config) == "mastodon.social #ÖPNV"
 
@@ -191,7 +198,8 @@ def test_a_used_up_limit_stops_before_the_next_request(api_server: ApiServer) ->
     }
     api_server.script("GET", TAG_PATH, JsonReply([status], headers=headers))
     config = MastodonSource.validate_config(
-        {"instance": api_server.base_url, "hashtag": "bahn", "page_size": 1}, SETTINGS
+        {"instance": api_server.base_url, "hashtag": "bahn", "page_size": 1, "streaming": "off"},
+        SETTINGS,
     )
     batches = MastodonSource(config, SETTINGS).fetch({"stream": "tag:bahn", "newest_id": "1"})
     first = next(batches)
