@@ -18,7 +18,14 @@ import pytest
 from mastodon import Mastodon
 from mastodon_mock.testing import MockServer
 
+from resonanz.config import Settings
+from resonanz.runtime import Runtime
 from resonanz.store import SqlStore, open_store
+
+# Loopback peer allowed, short timeouts and backoff: what the end-to-end tests run under.
+SETTINGS = Settings(
+    language_detection=False, allow_private_targets=True, http_timeout=3.0, http_backoff_max=0.05
+)
 
 
 class MastodonPeer:
@@ -93,6 +100,12 @@ def mastodon_peer_fixture(mastodon_server: MockServer) -> MastodonPeer:
     peer = MastodonPeer(mastodon_server)
     peer.reset()
     return peer
+
+
+@pytest.fixture(scope="module", name="runtime")
+def runtime_fixture() -> Runtime:
+    """The built-in plugins under SETTINGS."""
+    return Runtime.load(SETTINGS, load_entry_points=False)
 
 
 @pytest.fixture(name="sqlite_store")

@@ -17,32 +17,24 @@ import pytest
 from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, StreamingConfig
 from mastodon_mock.testing import DEFAULT_TEST_SEED, MockServer
 from mastodon_peer import (  # noqa: F401 (the fixtures)
+    SETTINGS,
     MastodonPeer,
     mastodon_peer_fixture,
     mastodon_server_fixture,
+    runtime_fixture,
     sqlite_store_fixture,
 )
 
 from resonanz.collect import RunReport, run_source
-from resonanz.config import Settings
 from resonanz.errors import FetchError
 from resonanz.models import Mention
 from resonanz.runtime import Runtime
 from resonanz.sources.mastodon import MastodonSource
 from resonanz.store import SqlStore
 
-SETTINGS = Settings(
-    language_detection=False, allow_private_targets=True, http_timeout=3.0, http_backoff_max=0.05
-)
-
 
 class Interrupted(Exception):
     """Stands for the process being stopped in the middle of a run."""
-
-
-@pytest.fixture(scope="module")
-def runtime() -> Runtime:
-    return Runtime.load(SETTINGS, load_entry_points=False)
 
 
 @pytest.fixture(scope="module")
