@@ -136,8 +136,8 @@ class MastodonSource:
             listener.open()
         except (AuthError, FetchError) as exc:
             listener.close()
-            if self._token and isinstance(exc, AuthError):
-                raise  # the token is wrong: polling would be refused too
+            if isinstance(exc, AuthError) and (self._token or self.streaming == "on"):
+                raise  # a wrong token, or streaming=on needs one: the user must act
             if self.streaming == "on":
                 raise FetchError(
                     f"{self.instance} does not stream the {self.stream.label} ({exc}); "

@@ -30,6 +30,7 @@ from resonanz.errors import FetchError
 from resonanz.models import Mention
 from resonanz.runtime import Runtime
 from resonanz.sources.mastodon import MastodonSource
+from resonanz.sources.mastodon_sse import SseEvent, parse_sse
 from resonanz.store import SqlStore
 
 
@@ -245,3 +246,30 @@ def test_a_refused_token_on_the_stream_pauses_the_source(
     assert "the access token is invalid, revoked or lacks the read scope" in report.error
     assert "revoked-t0ken" not in report.error
     assert "the source is paused" in report.error
+
+
+def test_a_failing_stream_is_retried_before_listening(
+    sqlite_store: SqlStore, runtime: Runtime, mastodon_peer: MastodonPeer
+) -> None:
+    mastodon_peer.post("alice", "alt #bahn")
+    mastodon_peer.fault("/api/v1/streaming/hashtag", status=503, count=1)
+    posted: list[dict[str, Any]] = []
+    options = {"instance": mastodon_peer.url, "hashtag": "bahn", "backfill_pages": 0}
+    listening = Run(sqlite_store, runtime, {**options, "streaming": "on", "stream_seconds": 1})
+    callback, threads = on_first_batch(
+        lambda: posted.append(mastodon_peer.post("bob", "neu #bahn"))
+    )
+    report = listening.run(on_batch=callback)
+    threads[0].join()
+    assert report.ok, report.error
+    assert set(listening.mentions()) == {posted[0]["uri"]}
+
+
+def test_event_stream_lines_are_parsed_as_the_sse_format_says() -> None:
+    lines = [":connected", "", "event: update", 'data: {"id":', 'data: "1"}', "", ":thump"]
+    lines += ["", "event: delete", "data:7", "", "data: no event name", "", "event: x", ""]
+    assert list(parse_sse(lines)) == [
+        SseEvent("update", '{"id":\n"1"}'),
+        SseEvent("delete", "7"),
+        SseEvent("message", "no event name"),
+    ]
