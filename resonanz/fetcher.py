@@ -244,6 +244,25 @@ def _pinned(
     )
 
 
+def pinned_client(
+    settings: Settings,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    timeout: httpx.Timeout | None = None,
+) -> httpx.Client:
+    """The client for ``pinned_request``s: no redirects followed by httpx (each hop is
+    checked by hand), the settings' timeout and User-Agent, and no proxy from the
+    environment (``trust_env=False``: a proxy would connect by name, not to the validated
+    address, and defeat the pinning)."""
+    return httpx.Client(
+        transport=transport,
+        timeout=timeout or httpx.Timeout(settings.http_timeout),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": settings.user_agent},
+    )
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta seconds or HTTP date), or None."""
     if value is None or not value.strip():
@@ -274,15 +293,7 @@ class SafeFetcher:
     ) -> None:
         self._settings = settings
         self._resolver = resolver
-        # trust_env=False: a proxy from the environment would connect by name, not to the
-        # validated address, and defeat the pinning.
-        self._client = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(settings.http_timeout),
-            follow_redirects=False,
-            trust_env=False,
-            headers={"User-Agent": settings.user_agent},
-        )
+        self._client = pinned_client(settings, transport=transport)
 
     def __enter__(self) -> SafeFetcher:
         return self

@@ -24,7 +24,7 @@ import httpx
 
 from resonanz.config import Settings
 from resonanz.errors import AuthError, FetchError, ParseError, RateLimited
-from resonanz.fetcher import checked_addresses, parse_retry_after, pinned_request
+from resonanz.fetcher import checked_addresses, parse_retry_after, pinned_client, pinned_request
 from resonanz.sources.configure import is_secret_key
 from resonanz.sources.retry import RetryPolicy, with_retries
 
@@ -182,13 +182,7 @@ class ApiClient:
         self._policy = policy or RetryPolicy.from_settings(settings)
         self._error_for = error_for
         self._headers = {"Accept": "application/json", **(headers or {})}
-        self._client = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(settings.http_timeout),
-            follow_redirects=False,
-            trust_env=False,
-            headers={"User-Agent": settings.user_agent},
-        )
+        self._client = pinned_client(settings, transport=transport)
 
     def __enter__(self) -> ApiClient:
         return self

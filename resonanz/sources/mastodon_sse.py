@@ -29,7 +29,7 @@ import httpx
 
 from resonanz.config import Settings
 from resonanz.errors import AuthError, FetchError
-from resonanz.fetcher import checked_addresses, pinned_request
+from resonanz.fetcher import checked_addresses, pinned_client, pinned_request
 from resonanz.sources.api import describe_error, redact_url
 from resonanz.sources.mastodon_client import is_transient
 from resonanz.sources.retry import RetryPolicy, with_retries
@@ -102,11 +102,8 @@ class SseListener:
             self._headers["Authorization"] = f"Bearer {access_token}"
         self._has_token = bool(access_token)
         read = max(settings.http_timeout, _MIN_READ_TIMEOUT)
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(settings.http_timeout, read=read),
-            follow_redirects=False,
-            trust_env=False,
-            headers={"User-Agent": settings.user_agent},
+        self._client = pinned_client(
+            settings, timeout=httpx.Timeout(settings.http_timeout, read=read)
         )
         self._events: queue.Queue[SseEvent | Ended] = queue.Queue()
         self._stopping = threading.Event()
