@@ -94,8 +94,9 @@ def add_source(
     if kind not in web_kinds(request):
         raise SourceInputError("kind", _("Unknown connector kind: %(kind)s") % {"kind": kind})
     if not target:
-        field = "url" if kind == "rss" else "target"
-        raise SourceInputError(field, _("Please enter what to listen to."))
+        if kind == "rss":
+            raise SourceInputError("url", _("Please enter the feed's address."))
+        raise SourceInputError("target", _("Please enter what to listen to."))
     try:
         default, config = new_source_config(runtime_of(request), kind, target, options)
     except (ConfigError, UnsafeURLError) as exc:
@@ -104,15 +105,6 @@ def add_source(
         return store.add_source(workspace_id, kind, name.strip() or default, config)
     except ConflictError as exc:
         raise SourceInputError("name", _("A source with this name exists already.")) from exc
-
-
-def add_feed(
-    request: Request, store: Store, workspace_id: int, url: str, name: str = ""
-) -> SourceConfig:
-    """Check an RSS/Atom URL exactly as ``resonanz source add rss URL`` does, then save it."""
-    if not url.strip():
-        raise SourceInputError("url", _("Please enter the feed's address."))
-    return add_source(request, store, workspace_id, "rss", url, None, name)
 
 
 def update_options(

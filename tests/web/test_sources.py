@@ -51,6 +51,8 @@ def test_editor_adds_a_feed_and_viewer_cannot(login: Login, world: World) -> Non
 
 def test_private_address_is_refused_with_a_clear_message(login: Login, world: World) -> None:
     client = login("editor")
+    empty = client.post("/w/acme/sources", data={"csrf_token": csrf_of(client), "url": " "})
+    assert empty.status_code == 422 and "Please enter the feed&#39;s address." in empty.text
     form = {"csrf_token": csrf_of(client), "url": "http://10.1.2.3/feed.xml"}
     answer = client.post("/w/acme/sources", data=form)
     assert answer.status_code == 422
