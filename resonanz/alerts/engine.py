@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -524,6 +524,7 @@ def _emerging(
         )
     }
     incidents = {i.subject: i for i in store.alerts.open_incidents(rule.id)}
+    evidence = _term_examples(store, workspace.id, recent, found.keys()) if found else {}
     for term in sorted(found.keys() | incidents.keys()):
         incident = incidents.get(term)
         hit = found.get(term)
@@ -531,7 +532,7 @@ def _emerging(
         values: dict[str, Any] = {}
         examples: list[ExampleMention] = []
         if hit is not None:
-            ids, examples = _term_examples(store, workspace.id, recent, term)
+            ids, examples = evidence[term]
             values = {
                 "observed": hit.count,
                 "expected": hit.expected,
@@ -560,22 +561,25 @@ def _emerging(
 
 
 def _term_examples(
-    store: Store, workspace_id: int, flt: MentionFilter, term: str
-) -> tuple[list[int], list[ExampleMention]]:
-    """Ids of (up to 20) and examples from (up to 3) the window's mentions with the term."""
-    ids: list[int] = []
-    examples: list[ExampleMention] = []
+    store: Store, workspace_id: int, flt: MentionFilter, terms: Iterable[str]
+) -> dict[str, tuple[list[int], list[ExampleMention]]]:
+    """Per term, ids of (up to 20) and examples from (up to 3) the window's mentions with
+    it: one scan of the window for all terms."""
+    found: dict[str, tuple[list[int], list[ExampleMention]]] = {t: ([], []) for t in terms}
     for scanned, mention in enumerate(store.iter_mentions(workspace_id, flt, chunk_size=200)):
-        if scanned >= _EXAMPLE_SCAN or len(ids) >= 20:
+        if scanned >= _EXAMPLE_SCAN or all(len(ids) >= 20 for ids, _ in found.values()):
             break
-        if term not in mention_terms(search_text([mention.title, mention.text]), mention.text):
-            continue
-        assert mention.id is not None
-        ids.append(mention.id)
-        if len(examples) < 3:
-            author = mention.author.handle if mention.author else "?"
-            examples.append(ExampleMention(author, mention.text[:280], mention.url))
-    return ids, examples
+        present = mention_terms(search_text([mention.title, mention.text]), mention.text)
+        for term in found.keys() & present:
+            ids, examples = found[term]
+            if len(ids) >= 20:
+                continue
+            assert mention.id is not None
+            ids.append(mention.id)
+            if len(examples) < 3:
+                author = mention.author.handle if mention.author else "?"
+                examples.append(ExampleMention(author, mention.text[:280], mention.url))
+    return found
 
 
 # -- messages and delivery
