@@ -16,6 +16,7 @@ from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 if TYPE_CHECKING:
     from resonanz.store.accounts import AccountStore
     from resonanz.store.alerts import AlertStore
+    from resonanz.store.clusters import ClusterStore
     from resonanz.store.sentiment import SentimentStore
     from resonanz.store.training import TrainingStore
 
@@ -80,6 +81,7 @@ class Store(Protocol):
     url: str
     accounts: AccountStore
     alerts: AlertStore
+    clusters: ClusterStore
     sentiment: SentimentStore
     training: TrainingStore
 

@@ -339,3 +339,32 @@ workspace_models = sa.Table(
     sa.Column("blob", sa.LargeBinary, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
 )
+
+# -- topic clusters per topic (migration 0009, kept by store.clusters)
+
+topic_clusters = sa.Table(
+    "topic_clusters",
+    metadata,
+    sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # Clusterer.to_bytes(): npz + JSON, read back without pickle
+    sa.Column("state", sa.LargeBinary, nullable=False),
+    # {"fed": [mention ids]}: the newest ids fed; every id below the first is done
+    sa.Column("cursor", JSONDoc, nullable=False),
+    # raised by every save: a save from a stale read changes nothing
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("posts", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Which cluster each fed mention joined, for the last days (growth over time).
+topic_cluster_posts = sa.Table(
+    "topic_cluster_posts",
+    metadata,
+    sa.Column("topic_id", sa.ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "mention_id", BigId, sa.ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("cluster_id", sa.Integer),  # NULL: the post had no usable terms
+    sa.Column("posted_at", UTCDateTime, nullable=False),
+)

@@ -25,6 +25,7 @@ from resonanz.store.base import (
     Store,
     TimeBucket,
 )
+from resonanz.store.clusters import ClusterStore
 from resonanz.store.engine import WRITE
 from resonanz.store.records import check_kind, source_record, topic_record
 from resonanz.store.schema import sources, topics, workspaces
@@ -51,6 +52,7 @@ class SqlStore:
         self._unanalysed_inserts: int | None = 0 if engine.dialect.name == "postgresql" else None
         self.accounts = AccountStore(self._write, self._read)
         self.alerts = AlertStore(self._write, self._read)
+        self.clusters = ClusterStore(self._write, self._read)
         self.sentiment = SentimentStore(self._read, lambda: self.use_counts)
         self.training = TrainingStore(self._write, self._read)
         # Counts come from mention_counts where the filter allows (store.rollup); False

@@ -29,6 +29,8 @@ TABLES = {
     "alert_deliveries",
     "training_examples",
     "workspace_models",
+    "topic_clusters",
+    "topic_cluster_posts",
     "alembic_version",
 }
 
@@ -36,7 +38,7 @@ TABLES = {
 def test_migrates_an_empty_database_to_head(store_url: str) -> None:
     store = open_store(store_url)
     try:
-        assert current_revision(store.engine) == head_revision() == "0008"
+        assert current_revision(store.engine) == head_revision() == "0009"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names >= TABLES
     finally:
