@@ -263,6 +263,40 @@ class AlertStore:
         if not deleted:
             raise NotFoundError(f"this topic has no {detector} rule")
 
+    def get_rule_by_id(self, rule_id: int) -> Rule:
+        """One rule; NotFoundError when there is none with this id."""
+        found = self._rules(_ru.id == rule_id)
+        if not found:
+            raise NotFoundError(f"no alert rule with id {rule_id}")
+        return found[0]
+
+    def update_rule(
+        self,
+        rule_id: int,
+        *,
+        params: Mapping[str, Any],
+        quiet_hours: str | None,
+        timezone: str,
+        lang: str,
+        channel_ids: Sequence[int],
+    ) -> Rule:
+        """Replace a rule's settings (topic and detector stay; checked by the caller)."""
+        with self._write("changing an alert rule") as conn:
+            changed = conn.execute(
+                sa.update(alert_rules)
+                .where(_ru.id == rule_id)
+                .values(
+                    params=dict(params),
+                    quiet_hours=quiet_hours,
+                    timezone=timezone,
+                    lang=lang,
+                    channels=list(channel_ids),
+                )
+            ).rowcount
+        if not changed:
+            raise NotFoundError(f"no alert rule with id {rule_id}")
+        return self.get_rule_by_id(rule_id)
+
     def set_rule_enabled(self, rule_id: int, enabled: bool) -> None:
         with self._write("changing an alert rule") as conn:
             conn.execute(sa.update(alert_rules).where(_ru.id == rule_id).values(enabled=enabled))

@@ -75,10 +75,8 @@ def web_settings(tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    """The two workspaces on a fresh SQLite store."""
-    store = open_store(f"sqlite:///{tmp_path / 'web.db'}")
+def make_world(store: SqlStore) -> World:
+    """The two workspaces and their users on an empty store (any backend)."""
     world = World(store)
     _fill(store, world, "acme", ["Die Bahn ist pünktlich", "Zug fällt aus", "Kaffee im ICE"])
     _fill(store, world, "other", ["Bahn von other", "Geheim: nur other"])
@@ -90,8 +88,15 @@ def world(tmp_path: Path) -> Iterator[World]:
     stranger = store.accounts.create_user("stranger@other.test", "Stranger", _HASH)
     store.accounts.add_member(other, stranger.id, "owner")
     world.users["stranger"] = stranger
+    return world
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """The two workspaces on a fresh SQLite store."""
+    store = open_store(f"sqlite:///{tmp_path / 'web.db'}")
     try:
-        yield world
+        yield make_world(store)
     finally:
         store.close()
 

@@ -10,9 +10,11 @@ with a summary of how many route x role x case combinations it checked.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,12 +24,21 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
+from resonanz import secrets
 from resonanz.accounts import ROLES
+from resonanz.alerts.rules import check_params
+from resonanz.config import Settings
 from resonanz.web.deps import CurrentUser
 from tests.web.conftest import World, csrf_of
 
 # Text only workspace "other" has: none of it may reach an acme user.
-LEAKS = ("Geheim: nur other", "Bahn von other", "example.org/other/", "stranger@other.test")
+LEAKS = (
+    "Geheim: nur other",
+    "Bahn von other",
+    "example.org/other/",
+    "stranger@other.test",
+    "Kanal von other",
+)
 # Paths anyone may open (static files and the OpenAPI docs are not APIRoutes).
 PUBLIC = frozenset(
     {"/login", "/logout", "/password-reset", "/password-reset/{secret}", "/invite/{secret}"}
@@ -35,7 +46,16 @@ PUBLIC = frozenset(
 REFUSED = (403, 404)
 PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 ID_PARAMS = frozenset(
-    {"mention_id", "topic_id", "source_id", "user_id", "token_id", "invitation_id"}
+    {
+        "mention_id",
+        "topic_id",
+        "source_id",
+        "user_id",
+        "token_id",
+        "invitation_id",
+        "rule_id",
+        "channel_id",
+    }
 )
 
 
@@ -255,8 +275,35 @@ def leaked(text: str) -> list[str]:
 # -- fixtures: ids of each workspace's objects, tokens, logged-in clients with CSRF tokens
 
 
+def _alert_objects(world: World, settings: Settings, slug: str) -> tuple[int, int]:
+    """A webhook channel and a rule on the workspace's topic: (channel id, rule id)."""
+    store = world.store
+    ws = world.ids[f"{slug}.workspace"]
+    now = datetime.now(UTC)
+    channel = store.alerts.add_channel(
+        ws,
+        f"Kanal von {slug}",
+        "webhook",
+        {"url": f"https://example.org/{slug}/hook"},
+        secrets.encrypt(settings, json.dumps({"secret": "s" * 20})),
+        at=now,
+    )
+    rule = store.alerts.add_rule(
+        ws,
+        world.ids[f"{slug}.topic"],
+        "volume_spike",
+        check_params("volume_spike", {}),
+        quiet_hours=None,
+        timezone="Europe/Berlin",
+        lang="de",
+        channel_ids=[channel.id],
+        at=now,
+    )
+    return channel.id, rule.id
+
+
 @pytest.fixture
-def ids(world: World) -> dict[str, dict[str, object]]:
+def ids(world: World, web_settings: Settings) -> dict[str, dict[str, object]]:
     """Path parameter values per workspace: ``ids["other"]["topic_id"]``."""
     store = world.store
     result: dict[str, dict[str, object]] = {}
@@ -264,6 +311,7 @@ def ids(world: World) -> dict[str, dict[str, object]]:
         ws = world.ids[f"{slug}.workspace"]
         token, _ = store.accounts.create_token(owner.id, ws, f"{slug} matrix token")
         invitation, _ = store.accounts.invite(ws, f"invited@{slug}.test", "viewer", owner.id)
+        channel_id, rule_id = _alert_objects(world, web_settings, slug)
         result[slug] = {
             "slug": slug,
             "mention_id": world.ids[f"{slug}.mention"],
@@ -272,6 +320,8 @@ def ids(world: World) -> dict[str, dict[str, object]]:
             "user_id": owner.id,
             "token_id": token.id,
             "invitation_id": invitation.id,
+            "channel_id": channel_id,
+            "rule_id": rule_id,
         }
     return result
 
@@ -303,6 +353,8 @@ def snapshot(world: World, slug: str = "other") -> str:
         store.accounts.list_tokens(ws.id),
         store.accounts.list_invitations(ws.id),
         [store.training.list_examples(ws.id, task) for task in ("sentiment", "relevance")],
+        store.alerts.list_channels(ws.id),
+        store.alerts.list_rules(ws.id),
     ]
     return repr(parts)
 
@@ -433,6 +485,7 @@ BODY_IDS = {
     "user_id": "user_id",
     "user_ids": "user_id",
     "token_id": "token_id",
+    "channel_ids": "channel_id",
 }
 UNDECLARED_FORM_IDS = {"/w/{slug}/mentions/tags": ("mention_id",)}
 
