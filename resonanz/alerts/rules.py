@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from resonanz.analytics.spikes import SENSITIVITY
 from resonanz.errors import ValidationError
 
-DETECTORS = ("volume_spike", "negative_surge", "new_author", "emerging_terms")
+DETECTORS = ("volume_spike", "negative_surge", "new_author", "emerging_terms", "cluster_growth")
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "volume_spike": {"sensitivity": "normal", "min_mentions": 10, "min_ratio": 2.0},
     "negative_surge": {
@@ -27,6 +27,12 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
         "min_ratio": 3.0,
         "window_minutes": 60,
         "baseline_days": 7,
+    },
+    "cluster_growth": {
+        "sensitivity": "normal",
+        "min_new": 10,
+        "min_ratio": 3.0,
+        "window_minutes": 60,
     },
 }
 _QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
@@ -119,7 +125,7 @@ def check_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValidationError(f"{detector}: unknown setting(s) {', '.join(sorted(unknown))}")
     if (
-        detector in ("volume_spike", "negative_surge", "emerging_terms")
+        detector in ("volume_spike", "negative_surge", "emerging_terms", "cluster_growth")
         and (level := merged["sensitivity"]) not in SENSITIVITY
     ):
         raise ValidationError(f"sensitivity must be one of {', '.join(SENSITIVITY)}, not {level!r}")
@@ -157,6 +163,18 @@ def check_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError("baseline_days must be between 1 and 90")
         for name in ("min_count", "window_minutes", "baseline_days"):
             merged[name] = int(merged[name])
+        merged["min_ratio"] = float(merged["min_ratio"])
+    elif detector == "cluster_growth":
+        if not 2 <= int(merged["min_new"]) <= 1_000_000:
+            raise ValidationError("min_new must be between 2 and 1,000,000")
+        if not 1.0 < float(merged["min_ratio"]) <= 1000:
+            raise ValidationError(
+                "min_ratio must be above 1 (a cluster grows above its usual share) and at most 1000"
+            )
+        if not 5 <= int(merged["window_minutes"]) <= 24 * 60:
+            raise ValidationError("window_minutes must be between 5 and 1,440")
+        merged["min_new"] = int(merged["min_new"])
+        merged["window_minutes"] = int(merged["window_minutes"])
         merged["min_ratio"] = float(merged["min_ratio"])
     else:
         if not 1 <= int(merged["min_followers"]) <= 10_000_000_000:

@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 from resonanz.cli import (
     alerts,
     bench,
+    clusters,
     collecting,
     demo,
     evaluate,
@@ -84,6 +85,7 @@ settings_cmd.register(app)
 users.register(app)
 alerts.register(app)
 training.register(app)
+clusters.register(app)
 
 
 def main() -> None:
