@@ -373,3 +373,30 @@ def test_clusters_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Monk
     assert result.exit_code == 1 and "--limit must be at least 1" in result.output
     result = cli.invoke(app, ["clusters", "Nope"])
     assert result.exit_code == 1 and "Nope" in result.output
+
+
+def test_cluster_growth_rule_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESONANZ_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("RESONANZ_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RESONANZ_WORKSPACE", "bahn")
+    monkeypatch.setenv("RESONANZ_ALLOW_PRIVATE_TARGETS", "true")
+    monkeypatch.setenv("COLUMNS", "250")
+    cli = CliRunner()
+    setup = (
+        ["init"],
+        ["topic", "add", "Bahn", "bahn", "--kind", "brand"],
+        ["alerts", "channel", "add", "ops", "webhook", "--set", "url=http://127.0.0.1:9/h"],
+    )
+    for args in setup:
+        assert cli.invoke(app, args, input=f"{SECRET}\n").exit_code == 0
+    add = ["alerts", "rules", "add", "Bahn", "--channel", "ops", "--detector", "cluster_growth"]
+    result = cli.invoke(app, [*add, "--min-new", "1"])
+    assert result.exit_code == 1 and "min_new must be between 2" in result.output
+    result = cli.invoke(app, [*add, "--min-new", "15", "--window", "30", "--min-ratio", "4"])
+    assert result.exit_code == 0, result.output
+    assert "Rule cluster_growth on 'Bahn' added" in result.output
+    assert "'min_new': 15" in result.output and "'window_minutes': 30" in result.output
+    result = cli.invoke(app, ["alerts", "run", "--once"])
+    assert result.exit_code == 0 and "1 rules, 0 opened" in result.output
