@@ -23,6 +23,7 @@ from resonanz.analytics.spikes import SENSITIVITY
 from resonanz.errors import ConflictError, NotFoundError, ValidationError
 from resonanz.models import Topic, Workspace
 from resonanz.store import Store
+from resonanz.web.i18n import current_locale
 from resonanz.web.i18n import gettext as _
 
 
@@ -68,6 +69,7 @@ def detector_label(detector: str) -> str:
         "negative_surge": _("Negative-sentiment surge"),
         "new_author": _("New high-reach author"),
         "emerging_terms": _("Emerging terms"),
+        "cluster_growth": _("Growing cluster"),
     }
     return labels.get(detector, detector)
 
@@ -82,6 +84,7 @@ def _param_label(name: str) -> str:
         "min_followers": _("Fewest followers"),
         "min_count": _("Fewest mentions with the term"),
         "baseline_days": _("Days the baseline covers"),
+        "min_new": _("Fewest new mentions"),
     }
     return labels.get(name, name)
 
@@ -172,13 +175,22 @@ _ABOVE = re.compile(
 )
 
 
+def _local_numbers(match: re.Match[str]) -> dict[str, str]:
+    """The bounds of a range message written the German way (1.000.000) in German."""
+    bounds = {"low": match["low"], "high": match["high"]}
+    if current_locale() != "de":
+        return bounds
+    table = str.maketrans({",": ".", ".": ","})
+    return {k: v.translate(table) for k, v in bounds.items()}
+
+
 def _param_error(detector: str, exc: ValidationError) -> FieldErrors:
     """check_params' error as the message next to the field it names."""
     message = str(exc)
     if match := _RANGE.match(message):
-        text = _("Must be between %(low)s and %(high)s.") % match.groupdict()
+        text = _("Must be between %(low)s and %(high)s.") % _local_numbers(match)
     elif match := _ABOVE.match(message):
-        text = _("Must be more than %(low)s and at most %(high)s.") % match.groupdict()
+        text = _("Must be more than %(low)s and at most %(high)s.") % _local_numbers(match)
     else:
         text = _("Not possible: %(reason)s") % {"reason": message}
     name = message.split(" ", 1)[0]

@@ -178,7 +178,7 @@ def test_invalid_rules_name_every_field_in_the_callers_language(
     impossible.update(quiet_hours="", timezone="Europe/Berlin", lang="de")
     answer = token_client(app, world, "editor", "de").post(f"{API}/rules", json=impossible)
     assert answer.json()["error"]["fields"] == [
-        {"field": "params.min_mentions", "message": "Muss zwischen 1 und 1,000,000 liegen."}
+        {"field": "params.min_mentions", "message": "Muss zwischen 1 und 1.000.000 liegen."}
     ]
     assert world.store.alerts.list_rules(acme.id) == []
 
