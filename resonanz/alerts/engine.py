@@ -21,12 +21,19 @@ from urllib.parse import urlencode
 import pluggy
 
 from resonanz import secrets
+from resonanz.alerts.cluster_growth import (
+    cluster_growth_view,
+    growth_params,
+    subject_cluster,
+    subject_of,
+)
 from resonanz.alerts.incidents import IncidentState, TrackerPolicy, step
 from resonanz.alerts.message import AlertMessage, ExampleMention
 from resonanz.alerts.notifiers import make_notifier
 from resonanz.alerts.rules import Incident, Rule, in_quiet_hours
 from resonanz.analytics.emerging import EmergingParams, emerging_terms, mention_terms
 from resonanz.analytics.spikes import (
+    BIN_S,
     SENSITIVITY,
     Expectation,
     SpikeFinding,
@@ -75,6 +82,12 @@ def _floor_minute(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
+def _floor_bin(moment: datetime) -> datetime:
+    """The start of the BIN_S-second bin the moment falls in."""
+    moment = moment.astimezone(UTC).replace(microsecond=0)
+    return moment.replace(second=moment.second - moment.second % BIN_S)
+
+
 def _floor_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
@@ -101,6 +114,8 @@ def check(
                 _new_authors(store, settings, workspace, rule, now, report)
             elif rule.detector == "emerging_terms":
                 _emerging(store, settings, workspace, rule, now, policy, report)
+            elif rule.detector == "cluster_growth":
+                _cluster_growth(store, settings, workspace, rule, now, policy, report)
             store.alerts.set_rule_checked(rule.id, now)
         except ResonanzError as exc:
             report.errors.append(f"rule {rule.detector} on topic {rule.topic!r}: {exc}")
@@ -115,8 +130,8 @@ class VolumeView:
     """What the volume detector sees at a tick (also shown by ``resonanz trends``)."""
 
     tick: datetime
-    minutes: list[int]  # the last 15 whole minutes, oldest first
-    expected: list[float]  # the expected count of each of those minutes
+    bins: list[int]  # counts of the last 15 minutes' BIN_S-second bins, oldest first
+    expected: list[float]  # the expected count of each of those bins
     expect: Expectation
     clumping: float
     finding: SpikeFinding | None
@@ -127,8 +142,8 @@ def volume_view(
     store: Store, workspace_id: int, topic_id: int, params: SpikeParams, now: datetime
 ) -> VolumeView:
     """Read the counts and test the windows for one topic at ``now``."""
-    tick = _floor_minute(now)
-    hour = _floor_hour(tick - timedelta(minutes=1))
+    tick = _floor_bin(now)
+    hour = _floor_hour(tick - timedelta(seconds=1))
     first = hour - params.weeks * WEEK - 25 * HOUR
     hours = store.alerts.hour_counts(workspace_id, topic_id, first, hour + HOUR)
     start = min(hours) if hours else hour
@@ -144,21 +159,25 @@ def volume_view(
     before = expect_at(hour - HOUR)
     times = store.alerts.posted_times(workspace_id, topic_id, tick - 24 * HOUR, tick)
     per_minute: dict[datetime, int] = {}
+    per_bin: dict[datetime, int] = {}
     for t in times:
-        key = _floor_minute(t)
-        per_minute[key] = per_minute.get(key, 0) + 1
-    width = max(params.windows)
-    window = [tick - timedelta(minutes=width - i) for i in range(width)]
-    minutes = [per_minute.get(m, 0) for m in window]
-    expected = [(now_expect if _floor_hour(m) == hour else before).per_minute for m in window]
+        per_minute[_floor_minute(t)] = per_minute.get(_floor_minute(t), 0) + 1
+        per_bin[_floor_bin(t)] = per_bin.get(_floor_bin(t), 0) + 1
+    step_ = timedelta(seconds=BIN_S)
+    window = [tick - step_ * (params.bins - i) for i in range(params.bins)]
+    bins = [per_bin.get(b, 0) for b in window]
+    share = BIN_S / 60
+    expected = [
+        (now_expect if _floor_hour(b) == hour else before).per_minute * share for b in window
+    ]
     past_hours = [
         [per_minute.get(h + timedelta(minutes=i), 0) for i in range(60)]
         for h in (hour - k * HOUR for k in range(1, 25))
         if h >= start
     ]
     clumping = minute_dispersion(past_hours)
-    finding = find_spike(minutes, expected, now_expect, params, clumping=clumping)
-    return VolumeView(tick, minutes, expected, now_expect, clumping, finding, hours)
+    finding = find_spike(bins, expected, now_expect, params, clumping=clumping)
+    return VolumeView(tick, bins, expected, now_expect, clumping, finding, hours)
 
 
 def spike_params(rule: Rule) -> SpikeParams:
@@ -320,6 +339,10 @@ def _state(incident: Incident | None) -> IncidentState | None:
 
 
 def _title(kind: str, topic: str, lang: str, subject: str = "") -> str:
+    if kind == "cluster_growth":
+        if lang == "de":
+            return f"Wachsendes Thema bei „{topic}“: {subject}"
+        return f"Growing topic cluster in “{topic}”: {subject}"
     if kind == "emerging_terms":
         if lang == "de":
             return f"Neu im Gespräch über „{topic}“: {subject}"
@@ -580,6 +603,74 @@ def _term_examples(
                 author = mention.author.handle if mention.author else "?"
                 examples.append(ExampleMention(author, mention.text[:280], mention.url))
     return found
+
+
+# -- topic clusters that grew
+
+
+def _cluster_growth(
+    store: Store,
+    settings: Settings,
+    workspace: Workspace,
+    rule: Rule,
+    now: datetime,
+    policy: TrackerPolicy,
+    report: TickReport,
+) -> None:
+    """One incident per growing cluster (subject 'cluster N'), tracked like the rate
+    detectors; an incident follows its cluster into the one it merged into."""
+    view = cluster_growth_view(store, workspace.id, rule.topic_id, growth_params(rule), now)
+    if view is None:  # still feeding the topic's backlog: no verdict on half the posts
+        return
+    found = {g.cluster_id: g for g in view.found}
+    tracked: dict[int, list[Incident]] = {}
+    for opened in store.alerts.open_incidents(rule.id):
+        cluster = subject_cluster(opened.subject)
+        key = view.resolve(cluster) if cluster is not None else -opened.id
+        tracked.setdefault(key, []).append(opened)
+    for cluster_id in sorted(found.keys() | tracked.keys()):
+        # Two incidents whose clusters merged: the older follows the cluster, the other ends.
+        mine = sorted(tracked.get(cluster_id, []), key=lambda i: i.id)
+        incidents: list[Incident | None] = [*mine] if mine else [None]
+        for n, incident in enumerate(incidents):
+            grew = found.get(cluster_id) if n == 0 else None
+            state, event = step(_state(incident), now, grew.ratio if grew else None, policy)
+            if state is None and event is None:
+                continue
+            values: dict[str, Any] = {}
+            examples: list[ExampleMention] = []
+            if grew is not None:
+                posts = store.clusters.newest_posts(
+                    workspace.id,
+                    rule.topic_id,
+                    view.saved_ids.get(cluster_id, (cluster_id,)),
+                    view.since,
+                    now,
+                    20,
+                )
+                values = {
+                    "observed": grew.new,
+                    "expected": round(grew.expected, 2),
+                    "explanation": grew.explain(rule.lang),
+                    "mention_ids": [p.mention_id for p in posts],
+                }
+                examples = [ExampleMention(p.handle, p.text[:280], p.url) for p in posts[:3]]
+            label = grew.label if grew else view.label(cluster_id)
+            _save(
+                store,
+                settings,
+                workspace,
+                rule,
+                incident,
+                state,
+                event,
+                values,
+                examples,
+                now=now,
+                title=_title("cluster_growth", rule.topic, rule.lang, label),
+                report=report,
+                subject=subject_of(cluster_id),
+            )
 
 
 # -- messages and delivery

@@ -12,9 +12,12 @@ variation of its hours beyond chance (``dispersion``, measured on the topic's hi
 A count of mentions over a window is then negative-binomial (a Poisson count with a
 gamma-distributed rate), and the spike test is its upper tail: P(X >= observed).
 
-Each detection tick tests the last 1, 3 and 15 minutes. A window fires when its tail
-probability is below ``alpha`` (the rule's sensitivity), it holds at least
-``min_mentions`` mentions and at least ``min_ratio`` times the expected number.
+Each detection tick tests windows ending at the tick, from 30 seconds to 15 minutes, on
+counts of ``BIN_S``-second bins: a burst that began 40 seconds before a tick is tested on
+its own 40-odd seconds instead of being diluted into a whole minute (or waiting for the
+next tick). A window fires when its tail probability is below ``alpha`` (the rule's
+sensitivity), it holds at least ``min_mentions`` mentions and at least ``min_ratio`` times
+the expected number.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-WINDOWS = (1, 3, 15)  # minutes tested at every tick
+BIN_S = 15  # seconds per count bin
+WINDOWS_S = (30, 60, 90, 120, 180, 300, 900)  # window lengths tested at every tick
 SENSITIVITY = {"low": 1e-8, "normal": 1e-6, "high": 1e-4}
 MAX_DISPERSION = 1.0
 MIN_DISPERSION = 0.005
@@ -37,7 +41,12 @@ class SpikeParams:
     min_mentions: int = 10
     min_ratio: float = 2.0
     weeks: int = 4
-    windows: tuple[int, ...] = WINDOWS
+    windows_s: tuple[int, ...] = WINDOWS_S  # multiples of BIN_S
+
+    @property
+    def bins(self) -> int:
+        """How many bins the longest window spans."""
+        return max(self.windows_s) // BIN_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +70,7 @@ class Expectation:
 class SpikeFinding:
     """One window whose count is too high to be chance."""
 
-    window_min: int
+    window_s: int
     observed: int
     expected: float
     spread: float  # standard deviation of the count under the expectation
@@ -73,19 +82,31 @@ class SpikeFinding:
         """Observed over expected."""
         return self.observed / max(self.expected, 1e-9)
 
+    @property
+    def window_min(self) -> int:
+        """The window in whole minutes, rounded up (where example mentions are taken from)."""
+        return max(1, math.ceil(self.window_s / 60))
+
     def explain(self, lang: str = "en") -> str:
         """'412 mentions in the last 15 min, expected 40 ± 9 from the same hour of ...'."""
         expected, spread = _round(self.expected), _round(self.spread)
         basis = self.expectation.basis(lang)
         if lang == "de":
             return (
-                f"{self.observed} Erwähnungen in den letzten {self.window_min} Min., "
+                f"{self.observed} Erwähnungen in den letzten {_span(self.window_s, lang)}, "
                 f"erwartet {expected} ± {spread} {basis}"
             )
         return (
-            f"{self.observed} mentions in the last {self.window_min} min, "
+            f"{self.observed} mentions in the last {_span(self.window_s, lang)}, "
             f"expected {expected} ± {spread} {basis}"
         )
+
+
+def _span(seconds: int, lang: str) -> str:
+    """'15 min' / '90 s' (German '15 Min.' / '90 Sek.')."""
+    if seconds % 60 == 0:
+        return f"{seconds // 60} Min." if lang == "de" else f"{seconds // 60} min"
+    return f"{seconds} Sek." if lang == "de" else f"{seconds} s"
 
 
 def _round(value: float) -> str:
@@ -249,30 +270,32 @@ def minute_dispersion(hours: Sequence[Sequence[int]]) -> float:
 
 
 def find_spike(
-    minutes: Sequence[int],
+    bins: Sequence[int],
     expected: Sequence[float],
     expect: Expectation,
     params: SpikeParams,
     *,
     clumping: float = 1.0,
 ) -> SpikeFinding | None:
-    """The most surprising window among the last ``params.windows`` minutes, if one fires.
+    """The most surprising window ending now, if one fires.
 
-    ``minutes`` are the counts of the most recent whole minutes, newest last, and
-    ``expected`` the expected count of each of those minutes (minutes of an earlier hour
-    have that hour's rate). With ``clumping`` above 1 (see ``minute_dispersion``) counts
-    are compared on the scale of clumps: observed and expected divided by it.
+    ``bins`` are the counts of the most recent ``BIN_S``-second bins, newest last (at least
+    ``params.bins`` of them for every window to be tested), and ``expected`` the expected
+    count of each of those bins (bins of an earlier hour have that hour's rate). With
+    ``clumping`` above 1 (see ``minute_dispersion``) counts are compared on the scale of
+    clumps: observed and expected divided by it.
     """
     best: SpikeFinding | None = None
-    for width in params.windows:
-        if width > len(minutes):
+    for width_s in params.windows_s:
+        width = width_s // BIN_S
+        if width > len(bins):
             continue
-        observed = sum(minutes[-width:])
+        observed = sum(bins[-width:])
         mean = sum(expected[-width:])
         if observed < params.min_mentions or observed < params.min_ratio * mean:
             continue
         p = nb_tail(math.ceil(observed / clumping), mean / clumping, expect.cv2)
         if p < params.alpha and (best is None or p < best.p_value):
             spread = math.sqrt(mean * clumping + mean * mean * expect.cv2)
-            best = SpikeFinding(width, observed, mean, spread, p, expect)
+            best = SpikeFinding(width_s, observed, mean, spread, p, expect)
     return best

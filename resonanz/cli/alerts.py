@@ -105,12 +105,13 @@ def register(app: typer.Typer) -> None:
         detector: str = typer.Option(
             "volume_spike",
             "--detector",
-            help="volume_spike, negative_surge, new_author or emerging_terms.",
+            help="volume_spike, negative_surge, new_author, emerging_terms or cluster_growth.",
         ),
         sensitivity: str | None = typer.Option(
             None,
             "--sensitivity",
-            help="volume_spike, negative_surge, emerging_terms: low, normal (default) or high.",
+            help="volume_spike, negative_surge, emerging_terms, cluster_growth: low, normal "
+            "(default) or high.",
         ),
         min_mentions: int | None = typer.Option(
             None, "--min-mentions", help="volume_spike: fewest mentions in a window (10)."
@@ -120,7 +121,8 @@ def register(app: typer.Typer) -> None:
             "--min-ratio",
             help="volume_spike: at least this times the expected (2); negative_surge: a "
             "negative share at least this times the usual (1.5); emerging_terms: a term's "
-            "share at least this times its usual (3).",
+            "share at least this times its usual (3); cluster_growth: a cluster's posts at "
+            "least this times its usual share (3).",
         ),
         min_negative: int | None = typer.Option(
             None, "--min-negative", help="negative_surge: fewest negative mentions (10)."
@@ -128,10 +130,14 @@ def register(app: typer.Typer) -> None:
         window: int | None = typer.Option(
             None,
             "--window",
-            help="negative_surge, emerging_terms: minutes of the window tested (60).",
+            help="negative_surge, emerging_terms, cluster_growth: minutes of the window tested "
+            "(60).",
         ),
         min_count: int | None = typer.Option(
             None, "--min-count", help="emerging_terms: fewest mentions with the term (5)."
+        ),
+        min_new: int | None = typer.Option(
+            None, "--min-new", help="cluster_growth: fewest new posts of a cluster (10)."
         ),
         baseline_days: int | None = typer.Option(
             None, "--baseline-days", help="emerging_terms: days the baseline covers (7)."
@@ -157,6 +163,7 @@ def register(app: typer.Typer) -> None:
             "min_negative": min_negative,
             "window_minutes": window,
             "min_count": min_count,
+            "min_new": min_new,
             "baseline_days": baseline_days,
         }
         rule = add_rule(
@@ -291,7 +298,7 @@ def _print_trends(app_ctx: AppContext, topic: str, hours: int) -> None:
     lang = app_ctx.settings.default_locale
     app_ctx.console.print(
         f"Expected now: {view.expect.per_minute:.2f} per minute {view.expect.basis('en')}; "
-        f"last 15 minutes: {sum(view.minutes)} mentions (clumping {view.clumping:.1f})."
+        f"last 15 minutes: {sum(view.bins)} mentions (clumping {view.clumping:.1f})."
     )
     if view.finding is not None:
         app_ctx.console.print(f"[bold red]Spike:[/bold red] {view.finding.explain(lang)}")

@@ -57,9 +57,14 @@ def register(app: typer.Typer) -> None:
         warmup: int = typer.Option(
             4, "--warmup-weeks", help="Weeks of history before bursts are injected."
         ),
-        rate: float = typer.Option(5.0, "--rate", help="Mean mentions per minute per topic."),
+        rate: float = typer.Option(
+            30.0,
+            "--rate",
+            help="Mean mentions per minute per topic (30: a busy brand whose quiet hours "
+            "still run at 5 a minute; see docs/benchmarks.md for lower rates).",
+        ),
         bursts: int = typer.Option(
-            5, "--bursts-per-size", help="Bursts of each size (3x, 5x, 10x) per topic."
+            10, "--bursts-per-size", help="Bursts of each size (3x, 5x, 10x) per topic."
         ),
         burst_minutes: int = typer.Option(30, "--burst-minutes", help="How long a burst lasts."),
         sensitivity: float = typer.Option(

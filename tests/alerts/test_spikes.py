@@ -8,6 +8,7 @@ import pytest
 
 from resonanz.analytics.spikes import (
     Expectation,
+    SpikeFinding,
     SpikeParams,
     expectation,
     find_spike,
@@ -84,20 +85,43 @@ def test_clumping_is_measured_from_minute_counts() -> None:
 
 
 def test_a_spike_fires_and_explains_itself() -> None:
+    """Bins of 15 s; three minutes of 20-30 a minute against 3 expected."""
     expect = Expectation(per_minute=3.0, cv2=0.02, weeks=4)
-    quiet = [3] * 15
-    assert find_spike(quiet, [3.0] * 15, expect, SpikeParams()) is None
-    spike = [3] * 12 + [20, 25, 30]
-    finding = find_spike(spike, [3.0] * 15, expect, SpikeParams())
+    quiet = [1, 1, 0, 1] * 15
+    assert find_spike(quiet, [0.75] * 60, expect, SpikeParams()) is None
+    spike = [*quiet[:48], 5, 5, 5, 5, 6, 6, 6, 7, 7, 7, 8, 8]
+    finding = find_spike(spike, [0.75] * 60, expect, SpikeParams())
     assert finding is not None and finding.ratio > 2
+    assert finding.window_s in SpikeParams().windows_s
     text = finding.explain("en")
-    assert f"{finding.observed} mentions in the last {finding.window_min} min" in text
+    assert f"{finding.observed} mentions in the last " in text
     assert "expected" in text and "same hour of the last 4 weeks" in text
     assert "Erwähnungen" in finding.explain("de")
 
 
+def test_a_burst_younger_than_a_minute_is_tested_on_its_own_seconds() -> None:
+    """45 s of burst right before the tick: a 45-60 s window sees it undiluted."""
+    expect = Expectation(per_minute=5.0, cv2=0.01, weeks=4)
+    bins = [1, 1, 2, 1] * 14 + [1, 9, 10, 9]
+    finding = find_spike(bins, [1.25] * 60, expect, SpikeParams())
+    assert finding is not None
+    assert finding.window_s <= 60
+    assert finding.observed >= 28
+
+
+def test_windows_are_spoken_in_seconds_or_minutes() -> None:
+    expect = Expectation(per_minute=1.0, cv2=0.01, weeks=0)
+    short = SpikeFinding(90, 30, 1.5, 1.2, 1e-9, expect)
+    assert "in the last 90 s," in short.explain("en")
+    assert "in den letzten 90 Sek.," in short.explain("de")
+    assert short.window_min == 2
+    long = SpikeFinding(900, 80, 15.0, 4.0, 1e-9, expect)
+    assert "in the last 15 min," in long.explain("en")
+    assert "15 Min." in long.explain("de")
+
+
 def test_min_mentions_keeps_sparse_topics_quiet() -> None:
     expect = Expectation(per_minute=0.01, cv2=0.5, weeks=4)
-    few = [0] * 14 + [4]
-    assert find_spike(few, [0.01] * 15, expect, SpikeParams(min_mentions=10)) is None
-    assert find_spike(few, [0.01] * 15, expect, SpikeParams(min_mentions=3)) is not None
+    few = [0] * 59 + [4]
+    assert find_spike(few, [0.0025] * 60, expect, SpikeParams(min_mentions=10)) is None
+    assert find_spike(few, [0.0025] * 60, expect, SpikeParams(min_mentions=3)) is not None
