@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -15,26 +15,9 @@ from fastapi.testclient import TestClient
 
 from resonanz.alerts import rules as alert_rules
 from resonanz.config import Settings
-from resonanz.store import open_store
 from resonanz.web import create_app
 from tests.alerts.receiver import SECRET, Route, receiver
-from tests.web.conftest import World, csrf_of, log_in, make_world
-
-
-@pytest.fixture
-def world(store_url: str) -> Iterator[World]:
-    """The web tests' two workspaces, on SQLite and on PostgreSQL."""
-    store = open_store(store_url)
-    try:
-        yield make_world(store)
-    finally:
-        store.close()
-
-
-@pytest.fixture
-def web_settings(web_settings: Settings) -> Settings:
-    """The test receiver listens on 127.0.0.1: this server allows private targets."""
-    return replace(web_settings, allow_private_targets=True)
+from tests.web.conftest import World, csrf_of, log_in
 
 
 def client_for(app: FastAPI, world: World, role: str) -> tuple[TestClient, str]:

@@ -4,38 +4,19 @@ where the server allows it), incident history with deliveries. SQLite and Postgr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from resonanz.alerts import rules as alert_rules
 from resonanz.config import Settings
-from resonanz.store import open_store
 from resonanz.web import create_app
 from tests.alerts.receiver import SECRET, Route, receiver
-from tests.web.conftest import World, make_world
+from tests.web.conftest import World
 
 API = "/api/v1/workspaces/acme/alerts"
-
-
-@pytest.fixture
-def world(store_url: str) -> Iterator[World]:
-    """The web tests' two workspaces, on SQLite and on PostgreSQL."""
-    store = open_store(store_url)
-    try:
-        yield make_world(store)
-    finally:
-        store.close()
-
-
-@pytest.fixture
-def web_settings(web_settings: Settings) -> Settings:
-    """The test receiver listens on 127.0.0.1: this server allows private targets."""
-    return replace(web_settings, allow_private_targets=True)
 
 
 def token_client(app: FastAPI, world: World, role: str, lang: str = "en") -> TestClient:
