@@ -124,6 +124,9 @@ def check_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
     unknown = set(merged) - set(DEFAULT_PARAMS[detector])
     if unknown:
         raise ValidationError(f"{detector}: unknown setting(s) {', '.join(sorted(unknown))}")
+    for name, default in DEFAULT_PARAMS[detector].items():
+        if isinstance(default, int | float) and not isinstance(default, bool):
+            merged[name] = _number(name, merged[name], whole=isinstance(default, int))
     if (
         detector in ("volume_spike", "negative_surge", "emerging_terms", "cluster_growth")
         and (level := merged["sensitivity"]) not in SENSITIVITY
@@ -181,6 +184,15 @@ def check_params(detector: str, params: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError("min_followers must be between 1 and 10,000,000,000")
         merged["min_followers"] = int(merged["min_followers"])
     return merged
+
+
+def _number(name: str, value: Any, *, whole: bool) -> int | float:
+    """A numeric setting from what was given (a string from a form or a JSON number)."""
+    try:
+        return int(value) if whole else float(value)
+    except (TypeError, ValueError):
+        kind = "a whole number" if whole else "a number"
+        raise ValidationError(f"{name} must be {kind}, not {value!r}") from None
 
 
 def check_quiet_hours(text: str | None) -> str | None:

@@ -175,3 +175,18 @@ def test_settings_listing_hides_secret_values(
     out = run(cli, "settings")
     assert "hunter2-secret" not in out
     assert "(set, hidden)" in out
+
+
+def test_settings_that_are_not_numbers_are_refused_by_name() -> None:
+    from resonanz.alerts.rules import check_params
+    from resonanz.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="min_mentions must be a whole number, not 'viele'"):
+        check_params("volume_spike", {"min_mentions": "viele"})
+    with pytest.raises(ValidationError, match="min_ratio must be a number, not 'x'"):
+        check_params("cluster_growth", {"min_ratio": "x"})
+    assert check_params("volume_spike", {"min_mentions": "12", "min_ratio": "2.5"}) == {
+        "sensitivity": "normal",
+        "min_mentions": 12,
+        "min_ratio": 2.5,
+    }
