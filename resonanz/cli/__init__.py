@@ -19,6 +19,7 @@ from resonanz.cli import (
     sources,
     topics,
     training,
+    trends,
     users,
     workspaces,
 )
@@ -84,6 +85,7 @@ evaluate.register(app)
 settings_cmd.register(app)
 users.register(app)
 alerts.register(app)
+trends.register(app)
 training.register(app)
 clusters.register(app)
 

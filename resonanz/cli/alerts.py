@@ -1,14 +1,14 @@
-"""`resonanz alerts ...` (channels, rules, run, history) and `resonanz trends TOPIC`."""
+"""`resonanz alerts ...`: channels, rules, run, history (`resonanz trends` is in cli/trends.py)."""
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import typer
 from rich.table import Table
 
-from resonanz.cli.context import AppContext, obj
+from resonanz.cli.context import obj
 from resonanz.errors import ValidationError
 
 
@@ -265,42 +265,3 @@ def register(app: typer.Typer) -> None:
                 messages or "-",
             )
         app_ctx.console.print(table)
-
-    @app.command("trends")
-    def trends(
-        ctx: typer.Context,
-        topic: str = typer.Argument(..., help="The topic."),
-        hours: int = typer.Option(24, "--hours", help="Hours to show."),
-    ) -> None:
-        """Mentions per hour against the seasonal expectation, and the spike test now."""
-        _print_trends(obj(ctx), topic, hours)
-
-
-def _print_trends(app_ctx: AppContext, topic: str, hours: int) -> None:
-    from resonanz.alerts.engine import volume_view
-    from resonanz.analytics.spikes import SpikeParams
-
-    ws = app_ctx.workspace()
-    record = app_ctx.store.get_topic(ws.id, topic)
-    now = datetime.now(UTC)
-    spike = SpikeParams()
-    view = volume_view(app_ctx.store, ws.id, record.id, spike, now)
-    table = Table("hour (UTC)", "mentions", f"same hour, {spike.weeks} weeks before")
-    top = view.tick.replace(minute=0)
-    for i in range(hours - 1, -1, -1):
-        hour = top - timedelta(hours=i)
-        before = [view.hours.get(hour - timedelta(weeks=w)) for w in range(1, spike.weeks + 1)]
-        known = [str(b) for b in before if b is not None]
-        table.add_row(
-            hour.strftime("%Y-%m-%d %H:00"), str(view.hours.get(hour, 0)), " ".join(known) or "-"
-        )
-    app_ctx.console.print(table)
-    lang = app_ctx.settings.default_locale
-    app_ctx.console.print(
-        f"Expected now: {view.expect.per_minute:.2f} per minute {view.expect.basis('en')}; "
-        f"last 15 minutes: {sum(view.bins)} mentions (clumping {view.clumping:.1f})."
-    )
-    if view.finding is not None:
-        app_ctx.console.print(f"[bold red]Spike:[/bold red] {view.finding.explain(lang)}")
-    else:
-        app_ctx.console.print("No spike now.")

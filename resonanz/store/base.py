@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from resonanz.store.alerts import AlertStore
     from resonanz.store.clusters import ClusterStore
     from resonanz.store.sentiment import SentimentStore
+    from resonanz.store.series import SeriesStore
     from resonanz.store.training import TrainingStore
 
 # A backend-neutral full-text prefilter built from a query AST (see query.fts):
@@ -83,6 +84,7 @@ class Store(Protocol):
     alerts: AlertStore
     clusters: ClusterStore
     sentiment: SentimentStore
+    series: SeriesStore
     training: TrainingStore
 
     def close(self) -> None: ...

@@ -30,6 +30,7 @@ from resonanz.store.engine import WRITE
 from resonanz.store.records import check_kind, source_record, topic_record
 from resonanz.store.schema import sources, topics, workspaces
 from resonanz.store.sentiment import SentimentStore
+from resonanz.store.series import SeriesStore
 from resonanz.store.training import TrainingStore
 
 ANALYSE_AFTER_INSERTS = 1000
@@ -54,6 +55,7 @@ class SqlStore:
         self.alerts = AlertStore(self._write, self._read)
         self.clusters = ClusterStore(self._write, self._read)
         self.sentiment = SentimentStore(self._read, lambda: self.use_counts)
+        self.series = SeriesStore(self._read)
         self.training = TrainingStore(self._write, self._read)
         # Counts come from mention_counts where the filter allows (store.rollup); False
         # reads the mentions themselves (tests compare both).
