@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from resonanz.analysis.clusters import Cluster, Clusterer, ClusterItem
 from resonanz.errors import NotFoundError
@@ -33,6 +34,7 @@ __all__ = [
     "cluster_overview",
     "load_topic_clusters",
     "reset_topic_clusters",
+    "summary_record",
     "update_topic_clusters",
 ]
 
@@ -168,3 +170,29 @@ def cluster_overview(
             )
         )
     return out
+
+
+def summary_record(summary: ClusterSummary) -> dict[str, Any]:
+    """A listed cluster as plain JSON values (the CLI's --json and the REST API)."""
+    c = summary.cluster
+    return {
+        "id": c.id,
+        "label": c.label,
+        "size": c.size,
+        "terms": list(c.terms),
+        "first_seen": c.first_seen.isoformat() if c.first_seen else None,
+        "last_seen": c.last_seen.isoformat() if c.last_seen else None,
+        "last_hour": summary.last_hour,
+        "last_day": summary.last_day,
+        "active": c.active,
+        "representatives": [
+            {
+                "id": m.id,
+                "author": m.author.handle if m.author else None,
+                "text": m.text,
+                "url": m.url,
+                "posted_at": (m.created_at or m.collected_at).isoformat(),
+            }
+            for m in summary.representatives
+        ],
+    }

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
 from resonanz.analytics.topic_clusters import (
-    ClusterSummary,
     cluster_overview,
     reset_topic_clusters,
+    summary_record,
     update_topic_clusters,
 )
 from resonanz.cli.context import AppContext, obj
@@ -39,31 +38,6 @@ def _catch_up(app_ctx: AppContext, workspace_id: int, topic_id: int, name: str) 
             progress.update(task, completed=report.posts, total=max(total, report.posts))
             if not report.more:
                 return fed
-
-
-def _record(summary: ClusterSummary) -> dict[str, Any]:
-    c = summary.cluster
-    return {
-        "id": c.id,
-        "label": c.label,
-        "size": c.size,
-        "terms": list(c.terms),
-        "first_seen": c.first_seen.isoformat() if c.first_seen else None,
-        "last_seen": c.last_seen.isoformat() if c.last_seen else None,
-        "last_hour": summary.last_hour,
-        "last_day": summary.last_day,
-        "active": c.active,
-        "representatives": [
-            {
-                "id": m.id,
-                "author": m.author.handle if m.author else None,
-                "text": m.text,
-                "url": m.url,
-                "posted_at": (m.created_at or m.collected_at).isoformat(),
-            }
-            for m in summary.representatives
-        ],
-    }
 
 
 def register(app: typer.Typer) -> None:
@@ -96,7 +70,7 @@ def register(app: typer.Typer) -> None:
         fed = _catch_up(app_ctx, ws.id, record.id, record.name)
         found = cluster_overview(app_ctx.store, ws.id, record.id, datetime.now(UTC), limit=limit)
         if as_json:
-            typer.echo(json.dumps([_record(s) for s in found], ensure_ascii=False))
+            typer.echo(json.dumps([summary_record(s) for s in found], ensure_ascii=False))
             return
         app_ctx.err.print(f"{fed} new mentions clustered.")
         if not found:

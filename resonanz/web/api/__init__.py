@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from resonanz.web.api import alerts, members, mentions, sources, topics, workspaces
+from resonanz.web.api import alerts, clusters, members, mentions, sources, topics, workspaces
 
 ROUTERS: tuple[APIRouter, ...] = (workspaces.router, mentions.router)
 ROUTERS += (topics.router, sources.router, members.router)
-ROUTERS += (alerts.router,)
+ROUTERS += (alerts.router, clusters.router)

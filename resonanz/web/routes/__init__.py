@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from resonanz.web.routes import (
     alerts,
     auth,
+    clusters,
     mentions,
     overview,
     settings,
@@ -14,4 +15,4 @@ from resonanz.web.routes import (
 )
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, workspaces.router, overview.router, mentions.router)
-ROUTERS += (topics.router, sources.router, alerts.router, settings.router)
+ROUTERS += (topics.router, clusters.router, sources.router, alerts.router, settings.router)
