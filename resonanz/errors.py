@@ -16,8 +16,11 @@
     │   └── ParseError(ValueError)       the payload (feed, file, row) is malformed;
     │                                    carries where (file/line or URL)
     ├── PluginError                      a plugin failed to load or registered nonsense
-    └── DeliveryError                    a notifier could not deliver an alert; ``permanent``
-                                         when retrying cannot help (wrong password, 404)
+    ├── DeliveryError                    a notifier could not deliver an alert; ``permanent``
+    │                                    when retrying cannot help (wrong password, 404)
+    └── PublishError                     a channel could not publish a post; ``permanent``
+                                         (revoked token, content rejected), ``in_doubt``
+                                         (the platform may have accepted it), ``retry_after``
 
 The CLI turns a ResonanzError into a one-line message and a non-zero exit code;
 the web layer turns it into an HTTP error.
@@ -110,4 +113,28 @@ class DeliveryError(ResonanzError):
 
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         self.permanent = permanent
+        super().__init__(message)
+
+
+class PublishError(ResonanzError):
+    """A channel could not publish a post.
+
+    ``permanent``: retrying cannot help (revoked token, content rejected); ``auth``: the
+    credentials were refused (the channel is disconnected); ``in_doubt``: the platform may
+    have accepted it (a timeout, a 5xx); ``retry_after``: the wait the platform asked for.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        auth: bool = False,
+        in_doubt: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        self.permanent = permanent or auth
+        self.auth = auth
+        self.in_doubt = in_doubt
+        self.retry_after = retry_after
         super().__init__(message)

@@ -38,5 +38,15 @@ def register_notifiers() -> list[Any]:
 
 
 @hookspec
+def register_channels() -> list[Any]:
+    """Return publishing channel classes: each with the class attributes ``kind``,
+    ``label``, ``replaces_in_doubt`` and ``idempotency_window_s`` and the classmethods
+    ``validate`` and ``text_limits``; ``cls(config, secrets, settings)`` gives an object
+    with ``publish(attempt) -> Receipt``, ``check() -> ChannelCheck`` and ``close()``
+    (see publishing.channels)."""
+    return []
+
+
+@hookspec
 def register_commands(app: Any) -> None:
     """Add commands to the Typer app of the CLI."""

@@ -368,3 +368,81 @@ topic_cluster_posts = sa.Table(
     sa.Column("cluster_id", sa.Integer),  # NULL: the post had no usable terms
     sa.Column("posted_at", UTCDateTime, nullable=False),
 )
+
+# -- publishing (migration 0010, kept by store.publishing)
+
+publish_channels = sa.Table(
+    "publish_channels",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("config", JSONDoc, nullable=False),
+    sa.Column("secrets", sa.Text),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", UTCDateTime),
+    sa.Column("last_success_at", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "name"),
+)
+
+posts = sa.Table(
+    "posts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("author_id", sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("variants", JSONDoc, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("scheduled_at", UTCDateTime),
+    sa.Column("timezone", sa.String(100), nullable=False),
+    sa.Column("local_time", sa.String(40)),
+    # raised by every edit and delete: a delivery claimed at another version is stale
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The outbox: one row per post x channel (see publishing.states for the state machine).
+post_deliveries = sa.Table(
+    "post_deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("post_id", sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("channel_id", sa.ForeignKey("publish_channels.id", ondelete="SET NULL")),
+    sa.Column("channel_name", sa.String(200), nullable=False),
+    sa.Column("channel_kind", sa.String(50), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("due_at", UTCDateTime),
+    sa.Column("next_attempt_at", UTCDateTime),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("claimed_by", sa.String(200)),
+    sa.Column("claimed_until", UTCDateTime),
+    sa.Column("claimed_version", sa.Integer),
+    sa.Column("doubt_version", sa.Integer),
+    sa.Column("doubt_at", UTCDateTime),
+    sa.Column("idempotency_key", sa.String(200)),
+    sa.Column("record_key", sa.String(100)),
+    sa.Column("remote_id", sa.Text),
+    sa.Column("remote_url", sa.Text),
+    sa.Column("sent_version", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", UTCDateTime),
+    sa.Column("overdue_reported_at", UTCDateTime),
+    sa.Column("sent_at", UTCDateTime),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("post_id", "channel_id"),
+)
+
+publish_pauses = sa.Table(
+    "publish_pauses",
+    metadata,
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("paused_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)

@@ -31,6 +31,10 @@ TABLES = {
     "workspace_models",
     "topic_clusters",
     "topic_cluster_posts",
+    "publish_channels",
+    "posts",
+    "post_deliveries",
+    "publish_pauses",
     "alembic_version",
 }
 
@@ -38,7 +42,7 @@ TABLES = {
 def test_migrates_an_empty_database_to_head(store_url: str) -> None:
     store = open_store(store_url)
     try:
-        assert current_revision(store.engine) == head_revision() == "0009"
+        assert current_revision(store.engine) == head_revision() == "0010"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names >= TABLES
     finally:

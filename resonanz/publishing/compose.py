@@ -1,0 +1,214 @@
+"""Posts: write, validate in each platform's units, schedule, publish now, edit, delete.
+
+Every check happens before anything is scheduled. A post that fails one (too long for a
+channel, a disconnected channel, a time in the past) is kept as a draft and the error
+names the post, the channel and what is wrong; nothing the user wrote is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from resonanz.errors import ValidationError
+from resonanz.publishing.channels import channel_class
+from resonanz.publishing.models import Post, PublishChannel
+from resonanz.publishing.when import PlannedTime, check_future, plan
+from resonanz.store.publishing import PublishingStore
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A stored post and, when it was scheduled, its planned time (with any DST note)."""
+
+    post: Post
+    planned: PlannedTime | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def problems(
+    post: Post, channels: Sequence[PublishChannel], classes: Mapping[str, type]
+) -> list[str]:
+    """Every reason the post cannot be scheduled for these channels, channel by channel."""
+    found: list[str] = []
+    if not channels:
+        found.append("the post has no channel to go to")
+    for channel in channels:
+        if channel.status != "connected":
+            why = f" ({channel.last_error})" if channel.last_error else ""
+            found.append(
+                f"channel {channel.name!r} is disconnected{why}; reconnect it with "
+                f"'resonanz channels reconnect {channel.name}'"
+            )
+        limits = channel_class(classes, channel.kind).text_limits(channel.config)
+        for problem in limits.problems(post.text_for(channel.id)):
+            found.append(f"{channel.name} ({channel.kind}): {problem}")
+    return found
+
+
+def _channels_of(pub: PublishingStore, post: Post) -> list[PublishChannel]:
+    deliveries = pub.deliveries(post.workspace_id, post_id=post.id)
+    return [pub.get_channel_by_id(d.channel_id) for d in deliveries if d.channel_id is not None]
+
+
+def _variants(
+    channels: Sequence[PublishChannel], variants: Mapping[str, str] | None
+) -> dict[int, str]:
+    by_name = {channel.name: channel.id for channel in channels}
+    result: dict[int, str] = {}
+    for name, text in (variants or {}).items():
+        if name not in by_name:
+            raise ValidationError(
+                f"a variant is for channel {name!r}, which the post does not go to "
+                f"(its channels: {', '.join(sorted(by_name)) or 'none'})"
+            )
+        if not text.strip():
+            raise ValidationError(f"the variant for {name!r} is empty")
+        result[by_name[name]] = text
+    return result
+
+
+def _refuse(post: Post, found: list[str], doing: str) -> ValidationError:
+    listed = "; ".join(found)
+    return ValidationError(f"post {post.id} kept as a draft, not {doing}: {listed}")
+
+
+def new_post(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    workspace_id: int,
+    text: str,
+    channel_names: Sequence[str],
+    *,
+    variants: Mapping[str, str] | None = None,
+    author_id: int | None = None,
+    at: str | None = None,
+    timezone: str = "UTC",
+    now: datetime | None = None,
+) -> Composed:
+    """Store a post for these channels; schedule it when ``at`` is given. An empty text or
+    an unknown channel stores nothing; any other problem keeps the post as a draft and
+    raises ValidationError saying so."""
+    if not text.strip():
+        raise ValidationError("the post's text is empty")
+    if not channel_names:
+        raise ValidationError("name at least one channel (--channel NAME)")
+    channels = [pub.get_channel(workspace_id, name) for name in dict.fromkeys(channel_names)]
+    planned = plan(at, timezone) if at is not None else None  # a bad time stores nothing
+    post = pub.create_post(
+        workspace_id,
+        text=text,
+        variants=_variants(channels, variants),
+        channels=channels,
+        author_id=author_id,
+        timezone=timezone,
+        at=_now(),
+    )
+    if planned is None:
+        return Composed(post)
+    return _schedule(pub, classes, post, channels, planned, now or _now())
+
+
+def _schedule(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    post: Post,
+    channels: Sequence[PublishChannel],
+    planned: PlannedTime,
+    now: datetime,
+    *,
+    doing: str = "scheduled",
+) -> Composed:
+    found = problems(post, channels, classes)
+    try:
+        check_future(planned, now)
+    except ValidationError as exc:
+        found.insert(0, str(exc))
+    if found:
+        raise _refuse(post, found, doing)
+    scheduled = pub.schedule_post(
+        post.workspace_id,
+        post.id,
+        scheduled_at=planned.utc,
+        timezone=planned.timezone,
+        local_time=planned.local_time,
+        at=_now(),
+    )
+    return Composed(scheduled, planned)
+
+
+def schedule(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    workspace_id: int,
+    post_id: int,
+    at: str,
+    *,
+    timezone: str = "UTC",
+    now: datetime | None = None,
+) -> Composed:
+    """Schedule (or reschedule) a post for a wall time in ``timezone``."""
+    post = pub.get_post(workspace_id, post_id)
+    planned = plan(at, timezone)
+    return _schedule(pub, classes, post, _channels_of(pub, post), planned, now or _now())
+
+
+def publish_now(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    workspace_id: int,
+    post_id: int,
+    *,
+    now: datetime | None = None,
+) -> Composed:
+    """Make every unsent delivery of the post due now (failed and needs-attention ones
+    too: this is how a user retries them)."""
+    post = pub.get_post(workspace_id, post_id)
+    moment = now or _now()
+    planned = PlannedTime(
+        utc=moment, timezone=post.timezone, local_time=f"{moment:%Y-%m-%d %H:%M} UTC"
+    )
+    return _schedule(
+        pub, classes, post, _channels_of(pub, post), planned, moment, doing="published"
+    )
+
+
+def edit_post(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    workspace_id: int,
+    post_id: int,
+    text: str,
+    *,
+    variants: Mapping[str, str] | None = None,
+) -> Post:
+    """Change the text. Deliveries not yet sent go out with the new text (a claim of the
+    old one is dropped before sending). A text that no longer fits a channel is stored,
+    and the post goes back to draft with an error saying why."""
+    if not text.strip():
+        raise ValidationError("the post's text is empty; the post is unchanged")
+    post = pub.get_post(workspace_id, post_id)
+    channels = _channels_of(pub, post)
+    mapped = _variants(channels, variants) if variants is not None else dict(post.variants)
+    candidate = replace(post, text=text, variants=mapped)
+    found = problems(candidate, channels, classes)
+    edited = pub.edit_post(
+        workspace_id,
+        post_id,
+        text=text,
+        variants=mapped,
+        at=_now(),
+        to_draft=bool(found) and post.status == "scheduled",
+    )
+    if found:
+        raise _refuse(edited, found, "scheduled")
+    return edited
+
+
+def delete_post(pub: PublishingStore, workspace_id: int, post_id: int) -> int:
+    """Delete the post; returns how many unsent deliveries were canceled."""
+    return pub.delete_post(workspace_id, post_id, at=_now())

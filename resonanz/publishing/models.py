@@ -1,0 +1,111 @@
+"""Records of publishing: channels, posts, deliveries (the outbox rows) and receipts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PublishChannel:
+    """An account Resonanz publishes to; its credentials stay encrypted in the store."""
+
+    id: int
+    workspace_id: int
+    kind: str
+    name: str
+    config: Mapping[str, Any]
+    has_secrets: bool
+    status: str  # connected | disconnected
+    created_at: datetime
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    last_success_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post written once; ``variants`` holds per-channel texts by channel id."""
+
+    id: int
+    workspace_id: int
+    author_id: int | None
+    text: str
+    variants: Mapping[int, str]
+    status: str  # draft | scheduled | deleted
+    scheduled_at: datetime | None
+    timezone: str
+    local_time: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    def text_for(self, channel_id: int | None) -> str:
+        """The text this channel gets: its variant, else the main text."""
+        if channel_id is not None and channel_id in self.variants:
+            return self.variants[channel_id]
+        return self.text
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row: the post's delivery to one channel (see states.py)."""
+
+    id: int
+    workspace_id: int
+    post_id: int
+    channel_id: int | None
+    channel_name: str
+    channel_kind: str
+    state: str
+    due_at: datetime | None
+    next_attempt_at: datetime | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    claimed_version: int | None = None
+    doubt_version: int | None = None
+    doubt_at: datetime | None = None
+    idempotency_key: str | None = None
+    record_key: str | None = None
+    remote_id: str | None = None
+    remote_url: str | None = None
+    sent_version: int | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    overdue_reported_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one send attempt publishes: the delivery (state sending) and the post's
+    text for its channel at the version checked right before sending."""
+
+    delivery: Delivery
+    text: str
+    version: int
+    idempotency_key: str
+    record_key: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the platform answered to a successful publish."""
+
+    remote_id: str
+    url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pause:
+    """The workspace-wide switch that holds all publishing."""
+
+    workspace_id: int
+    paused_at: datetime
+    reason: str

@@ -1,0 +1,700 @@
+"""Publishing channels, posts and the outbox of deliveries; the pause switch.
+
+Every change to a post raises its ``version`` inside a transaction that first locks the
+post row (``FOR UPDATE`` on PostgreSQL; SQLite's write lock serialises all writers). The
+scheduler's move of a delivery to ``sending`` takes the same lock and compares versions,
+so an edit or delete either lands before it (the stale claim is released, nothing is
+sent) or is refused while the text is on its way (ConflictError).
+
+Claims: ``claim_due`` selects due rows ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+concurrent schedulers never claim the same row; on SQLite the claim runs under
+``BEGIN IMMEDIATE``, the database's single-writer lock, so one claimer at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from resonanz.errors import ConflictError, NotFoundError, StoreError
+from resonanz.publishing import states as st
+from resonanz.publishing.models import Attempt, Delivery, Pause, Post, PublishChannel, Receipt
+from resonanz.store.schema import post_deliveries, posts, publish_channels, publish_pauses
+from resonanz.store.types import UTCDateTime
+
+Tx = Callable[[str], AbstractContextManager[Connection]]
+_c, _p, _d = publish_channels.c, posts.c, post_deliveries.c
+
+
+def _channel(row: Row[Any]) -> PublishChannel:
+    return PublishChannel(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        kind=row.kind,
+        name=row.name,
+        config=dict(row.config),
+        has_secrets=row.secrets is not None,
+        status=row.status,
+        created_at=row.created_at,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        last_success_at=row.last_success_at,
+    )
+
+
+def _post(row: Row[Any]) -> Post:
+    return Post(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        author_id=row.author_id,
+        text=row.text,
+        variants={int(k): str(v) for k, v in dict(row.variants).items()},
+        status=row.status,
+        scheduled_at=row.scheduled_at,
+        timezone=row.timezone,
+        local_time=row.local_time,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _delivery(row: Row[Any]) -> Delivery:
+    return Delivery(**{column.name: getattr(row, column.name) for column in post_deliveries.c})
+
+
+def _lock_post(conn: Connection, post_id: int) -> Row[Any] | None:
+    """Read the post row locked against concurrent edits and sends."""
+    return conn.execute(sa.select(posts).where(_p.id == post_id).with_for_update()).first()
+
+
+class PublishingStore:
+    """Reads and writes of the publishing tables."""
+
+    def __init__(self, write: Tx, read: Tx) -> None:
+        self._write = write
+        self._read = read
+
+    # -- channels
+    def add_channel(
+        self,
+        workspace_id: int,
+        kind: str,
+        name: str,
+        config: Mapping[str, Any],
+        secrets: str | None,
+        *,
+        at: datetime,
+    ) -> PublishChannel:
+        """Store a connected channel; ``secrets`` is already encrypted."""
+        with self._write("adding a publishing channel") as conn:
+            taken = conn.execute(
+                sa.select(_c.id).where(_c.workspace_id == workspace_id, _c.name == name)
+            ).first()
+            if taken is not None:
+                raise ConflictError(f"a publishing channel named {name!r} already exists")
+            new_id = conn.execute(
+                sa.insert(publish_channels)
+                .values(
+                    workspace_id=workspace_id,
+                    kind=kind,
+                    name=name,
+                    config=dict(config),
+                    secrets=secrets,
+                    status="connected",
+                    created_at=at,
+                    last_success_at=at,
+                )
+                .returning(_c.id)
+            ).scalar_one()
+        return self.get_channel_by_id(int(new_id))
+
+    def list_channels(self, workspace_id: int) -> list[PublishChannel]:
+        with self._read("listing publishing channels") as conn:
+            rows = conn.execute(
+                sa.select(publish_channels).where(_c.workspace_id == workspace_id).order_by(_c.name)
+            )
+            return [_channel(r) for r in rows]
+
+    def get_channel(self, workspace_id: int, name: str) -> PublishChannel:
+        with self._read("reading a publishing channel") as conn:
+            row = conn.execute(
+                sa.select(publish_channels).where(_c.workspace_id == workspace_id, _c.name == name)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"no publishing channel named {name!r}")
+        return _channel(row)
+
+    def get_channel_by_id(self, channel_id: int) -> PublishChannel:
+        with self._read("reading a publishing channel") as conn:
+            row = conn.execute(sa.select(publish_channels).where(_c.id == channel_id)).first()
+        if row is None:
+            raise NotFoundError(f"no publishing channel with id {channel_id}")
+        return _channel(row)
+
+    def channel_secrets(self, channel_id: int) -> str | None:
+        """The channel's encrypted secrets (decrypt with resonanz.secrets)."""
+        with self._read("reading a publishing channel") as conn:
+            value = conn.execute(sa.select(_c.secrets).where(_c.id == channel_id)).scalar()
+        return None if value is None else str(value)
+
+    def update_channel(
+        self,
+        channel_id: int,
+        *,
+        at: datetime,
+        config: Mapping[str, Any] | None = None,
+        secrets: str | None = None,
+        error: str | None = None,
+        status: str | None = None,
+    ) -> PublishChannel:
+        """Change a channel's config or credentials and record a check's result: no
+        ``error`` is a success (``last_success_at``), an error is kept with its time."""
+        values: dict[str, Any] = {}
+        if config is not None:
+            values["config"] = dict(config)
+        if secrets is not None:
+            values["secrets"] = secrets
+        if status is not None:
+            values["status"] = status
+        if error is None:
+            values["last_success_at"] = at
+        else:
+            values.update(last_error=error, last_error_at=at)
+        with self._write("updating a publishing channel") as conn:
+            conn.execute(sa.update(publish_channels).where(_c.id == channel_id).values(**values))
+        return self.get_channel_by_id(channel_id)
+
+    def remove_channel(self, workspace_id: int, name: str, *, at: datetime) -> int:
+        """Remove a channel; its unsent deliveries are canceled (kept, with the reason).
+        Returns how many were canceled. Refused while one is being sent."""
+        channel = self.get_channel(workspace_id, name)
+        with self._write("removing a publishing channel") as conn:
+            busy = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(post_deliveries)
+                .where(
+                    _d.channel_id == channel.id,
+                    _d.state == st.SENDING,
+                    _d.claimed_until >= at,
+                )
+            ).scalar_one()
+            if busy:
+                raise ConflictError(
+                    f"a post is being published to {name!r} right now; try again in a minute"
+                )
+            canceled = conn.execute(
+                sa.update(post_deliveries)
+                .where(
+                    _d.channel_id == channel.id,
+                    _d.state.notin_((st.SENT, st.CANCELED)),
+                )
+                .values(
+                    state=st.CANCELED,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error=f"the channel {name!r} was removed",
+                    last_error_at=at,
+                    updated_at=at,
+                )
+            ).rowcount
+            conn.execute(sa.delete(publish_channels).where(_c.id == channel.id))
+        return int(canceled or 0)
+
+    # -- posts
+    def create_post(
+        self,
+        workspace_id: int,
+        *,
+        text: str,
+        variants: Mapping[int, str],
+        channels: Sequence[PublishChannel],
+        author_id: int | None,
+        timezone: str,
+        at: datetime,
+    ) -> Post:
+        """Store a draft post with one draft delivery per channel."""
+        with self._write("creating a post") as conn:
+            post_id = conn.execute(
+                sa.insert(posts)
+                .values(
+                    workspace_id=workspace_id,
+                    author_id=author_id,
+                    text=text,
+                    variants={str(k): v for k, v in variants.items()},
+                    status=st.DRAFT,
+                    timezone=timezone,
+                    version=1,
+                    created_at=at,
+                    updated_at=at,
+                )
+                .returning(_p.id)
+            ).scalar_one()
+            for channel in channels:
+                conn.execute(
+                    sa.insert(post_deliveries).values(
+                        workspace_id=workspace_id,
+                        post_id=post_id,
+                        channel_id=channel.id,
+                        channel_name=channel.name,
+                        channel_kind=channel.kind,
+                        state=st.DRAFT,
+                        attempts=0,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+        return self.get_post(workspace_id, int(post_id))
+
+    def get_post(self, workspace_id: int, post_id: int) -> Post:
+        with self._read("reading a post") as conn:
+            row = conn.execute(
+                sa.select(posts).where(_p.id == post_id, _p.workspace_id == workspace_id)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"no post with id {post_id}")
+        return _post(row)
+
+    def list_posts(self, workspace_id: int, *, include_deleted: bool = False) -> list[Post]:
+        cond = _p.workspace_id == workspace_id
+        if not include_deleted:
+            cond = sa.and_(cond, _p.status != "deleted")
+        with self._read("listing posts") as conn:
+            rows = conn.execute(
+                sa.select(posts)
+                .where(cond)
+                .order_by(_p.scheduled_at.is_(None), _p.scheduled_at, _p.id)
+            )
+            return [_post(r) for r in rows]
+
+    def deliveries(
+        self,
+        workspace_id: int,
+        *,
+        post_id: int | None = None,
+        states: Iterable[str] | None = None,
+    ) -> list[Delivery]:
+        """Deliveries of a workspace (one post, some states), oldest first."""
+        cond = _d.workspace_id == workspace_id
+        if post_id is not None:
+            cond = sa.and_(cond, _d.post_id == post_id)
+        if states is not None:
+            cond = sa.and_(cond, _d.state.in_(tuple(states)))
+        with self._read("listing deliveries") as conn:
+            rows = conn.execute(sa.select(post_deliveries).where(cond).order_by(_d.id))
+            return [_delivery(r) for r in rows]
+
+    def get_delivery(self, delivery_id: int) -> Delivery:
+        with self._read("reading a delivery") as conn:
+            row = conn.execute(sa.select(post_deliveries).where(_d.id == delivery_id)).first()
+        if row is None:
+            raise NotFoundError(f"no delivery with id {delivery_id}")
+        return _delivery(row)
+
+    def _changing_post(
+        self, conn: Connection, workspace_id: int, post_id: int, at: datetime, doing: str
+    ) -> Row[Any]:
+        """Lock the post for a change; refuse while one of its deliveries is being sent.
+        A ``sending`` row whose lease ran out (its scheduler died) becomes in doubt and
+        is released to ``scheduled``, so the change can go ahead."""
+        row = _lock_post(conn, post_id)
+        if row is None or row.workspace_id != workspace_id:
+            raise NotFoundError(f"no post with id {post_id}")
+        if row.status == "deleted":
+            raise ConflictError(f"post {post_id} was deleted")
+        sending = conn.execute(
+            sa.select(post_deliveries).where(_d.post_id == post_id, _d.state == st.SENDING)
+        ).all()
+        for delivery in sending:
+            if delivery.claimed_until is not None and delivery.claimed_until >= at:
+                raise ConflictError(
+                    f"post {post_id} is being published to {delivery.channel_name!r} right "
+                    f"now, so it cannot be {doing}; try again in a minute"
+                )
+            conn.execute(
+                sa.update(post_deliveries)
+                .where(_d.id == delivery.id)
+                .values(
+                    state=st.SCHEDULED,
+                    claimed_by=None,
+                    claimed_until=None,
+                    doubt_version=delivery.claimed_version,
+                    doubt_at=delivery.updated_at,
+                    updated_at=at,
+                )
+            )
+        return row
+
+    def edit_post(
+        self,
+        workspace_id: int,
+        post_id: int,
+        *,
+        text: str,
+        variants: Mapping[int, str],
+        at: datetime,
+        to_draft: bool = False,
+    ) -> Post:
+        """Change the text; the version goes up, so a claim of the old text is stale.
+        ``to_draft``: the new text does not fit a channel, so the post goes back to draft
+        (its scheduled deliveries too) until it is fixed."""
+        with self._write("editing a post") as conn:
+            row = self._changing_post(conn, workspace_id, post_id, at, "edited")
+            unsent = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(post_deliveries)
+                .where(_d.post_id == post_id, _d.state != st.SENT)
+            ).scalar_one()
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(post_deliveries).where(_d.post_id == post_id)
+            ).scalar_one()
+            if total and not unsent:
+                raise ConflictError(
+                    f"post {post_id} is already published on every channel; edit it there"
+                )
+            conn.execute(
+                sa.update(posts)
+                .where(_p.id == post_id)
+                .values(
+                    text=text,
+                    variants={str(k): v for k, v in variants.items()},
+                    version=row.version + 1,
+                    updated_at=at,
+                    **({"status": st.DRAFT} if to_draft else {}),
+                )
+            )
+            if to_draft:
+                conn.execute(
+                    sa.update(post_deliveries)
+                    .where(_d.post_id == post_id, _d.state.in_((st.SCHEDULED, st.CLAIMED)))
+                    .values(state=st.DRAFT, claimed_by=None, claimed_until=None, updated_at=at)
+                )
+        return self.get_post(workspace_id, post_id)
+
+    def schedule_post(
+        self,
+        workspace_id: int,
+        post_id: int,
+        *,
+        scheduled_at: datetime,
+        timezone: str,
+        local_time: str | None,
+        at: datetime,
+    ) -> Post:
+        """Schedule the post's unsent deliveries for ``scheduled_at`` (failed and
+        needs-attention ones too: a user asking again is the retry)."""
+        with self._write("scheduling a post") as conn:
+            self._changing_post(conn, workspace_id, post_id, at, "rescheduled")
+            # The text is unchanged, so the version (and the idempotency keys) stay.
+            conn.execute(
+                sa.update(posts)
+                .where(_p.id == post_id)
+                .values(
+                    status=st.SCHEDULED,
+                    scheduled_at=scheduled_at,
+                    timezone=timezone,
+                    local_time=local_time,
+                    updated_at=at,
+                )
+            )
+            movable = sa.and_(_d.post_id == post_id, _d.channel_id.is_not(None))
+            values: dict[str, Any] = {
+                "state": st.SCHEDULED,
+                "due_at": scheduled_at,
+                "next_attempt_at": scheduled_at,
+                "claimed_by": None,
+                "claimed_until": None,
+                "overdue_reported_at": None,
+                "updated_at": at,
+            }
+            # A claim taken for the old time is released (its sender finds it gone).
+            conn.execute(
+                sa.update(post_deliveries)
+                .where(movable, _d.state.in_((st.DRAFT, st.SCHEDULED, st.CLAIMED)))
+                .values(**values)
+            )
+            # Asking again after a failure is the user's retry, and their word that an
+            # attempt of unknown outcome did not publish (they were told to check).
+            conn.execute(
+                sa.update(post_deliveries)
+                .where(movable, _d.state.in_((st.FAILED, st.NEEDS_ATTENTION, st.CANCELED)))
+                .values(attempts=0, doubt_version=None, doubt_at=None, **values)
+            )
+        return self.get_post(workspace_id, post_id)
+
+    def delete_post(self, workspace_id: int, post_id: int, *, at: datetime) -> int:
+        """Mark the post deleted and cancel its unsent deliveries (how many: returned).
+        What was already published stays published."""
+        with self._write("deleting a post") as conn:
+            row = self._changing_post(conn, workspace_id, post_id, at, "deleted")
+            conn.execute(
+                sa.update(posts)
+                .where(_p.id == post_id)
+                .values(status="deleted", version=row.version + 1, updated_at=at)
+            )
+            canceled = conn.execute(
+                sa.update(post_deliveries)
+                .where(_d.post_id == post_id, _d.state.notin_((st.SENT, st.CANCELED)))
+                .values(
+                    state=st.CANCELED,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error="the post was deleted",
+                    last_error_at=at,
+                    updated_at=at,
+                )
+            ).rowcount
+        return int(canceled or 0)
+
+    # -- the outbox
+    def claim_due(
+        self, runner: str, *, now: datetime, lease_s: float, limit: int = 10
+    ) -> list[Delivery]:
+        """Claim up to ``limit`` deliveries that are due (or whose lease ran out) in
+        workspaces that are not paused, for channels that are connected."""
+        due = sa.and_(_d.state == st.SCHEDULED, _d.next_attempt_at <= now)
+        expired = sa.and_(_d.state.in_((st.CLAIMED, st.SENDING)), _d.claimed_until < now)
+        paused = sa.exists().where(publish_pauses.c.workspace_id == _d.workspace_id)
+        stmt = (
+            sa.select(_d.id, _d.state, _d.claimed_version, _d.updated_at, _p.version)
+            .select_from(
+                post_deliveries.join(posts, _p.id == _d.post_id).join(
+                    publish_channels, _c.id == _d.channel_id
+                )
+            )
+            .where(sa.or_(due, expired), _p.status == st.SCHEDULED, _c.status == "connected")
+            .where(~paused)
+            .order_by(_d.next_attempt_at, _d.id)
+            .limit(limit)
+            .with_for_update(of=post_deliveries, skip_locked=True)
+        )
+        until = st.lease_end(now, lease_s)
+        with self._write("claiming due deliveries") as conn:
+            rows = conn.execute(stmt).all()
+            for row in rows:
+                values: dict[str, Any] = {
+                    "state": st.CLAIMED,
+                    "claimed_by": runner,
+                    "claimed_until": until,
+                    "claimed_version": row.version,
+                    "updated_at": now,
+                }
+                if row.state == st.SENDING:
+                    # Its scheduler died mid-send: the platform may have the post.
+                    values.update(doubt_version=row.claimed_version, doubt_at=row.updated_at)
+                conn.execute(sa.update(post_deliveries).where(_d.id == row.id).values(**values))
+        return [self.get_delivery(row.id) for row in rows]
+
+    def begin_send(
+        self, delivery_id: int, runner: str, *, now: datetime, lease_s: float
+    ) -> Attempt | str:
+        """Move a claimed delivery to ``sending`` after checking, under the post's lock,
+        that the claim is still ours, the post unchanged and the workspace not paused.
+        Returns the Attempt, or why not ("lost", "stale", "deleted", "paused")."""
+        with self._write("starting a delivery") as conn:
+            delivery = conn.execute(sa.select(post_deliveries).where(_d.id == delivery_id)).first()
+            if delivery is None:
+                return "lost"
+            post = _lock_post(conn, delivery.post_id)
+            delivery = conn.execute(sa.select(post_deliveries).where(_d.id == delivery_id)).first()
+            if (
+                post is None
+                or delivery is None
+                or delivery.state != st.CLAIMED
+                or delivery.claimed_by != runner
+            ):
+                return "lost"
+            release: dict[str, Any] = {"claimed_by": None, "claimed_until": None, "updated_at": now}
+            if post.status != st.SCHEDULED:
+                state = st.CANCELED if post.status == "deleted" else st.DRAFT
+                conn.execute(
+                    sa.update(post_deliveries)
+                    .where(_d.id == delivery_id)
+                    .values(state=state, **release)
+                )
+                return "deleted" if post.status == "deleted" else "stale"
+            paused = conn.execute(
+                sa.select(publish_pauses.c.workspace_id).where(
+                    publish_pauses.c.workspace_id == delivery.workspace_id
+                )
+            ).first()
+            if paused is not None or post.version != delivery.claimed_version:
+                conn.execute(
+                    sa.update(post_deliveries)
+                    .where(_d.id == delivery_id)
+                    .values(state=st.SCHEDULED, **release)
+                )
+                return "paused" if paused is not None else "stale"
+            key = st.idempotency_key(delivery.id, delivery.created_at, post.version)
+            rkey = delivery.record_key or st.record_key(delivery.id, delivery.created_at)
+            conn.execute(
+                sa.update(post_deliveries)
+                .where(_d.id == delivery_id)
+                .values(
+                    state=st.SENDING,
+                    attempts=delivery.attempts + 1,
+                    claimed_until=st.lease_end(now, lease_s),
+                    idempotency_key=key,
+                    record_key=rkey,
+                    updated_at=now,
+                )
+            )
+            variants = {int(k): str(v) for k, v in dict(post.variants).items()}
+            text = (
+                variants.get(delivery.channel_id, post.text) if delivery.channel_id else post.text
+            )
+        return Attempt(
+            delivery=self.get_delivery(delivery_id),
+            text=text,
+            version=int(post.version),
+            idempotency_key=key,
+            record_key=rkey,
+        )
+
+    def finish_sent(self, attempt: Attempt, receipt: Receipt, *, now: datetime) -> None:
+        """Record the platform's acceptance. A success is a fact: it is recorded even when
+        the lease ran out meanwhile (unless the row is already marked sent)."""
+        with self._write("recording a sent delivery") as conn:
+            row = attempt.delivery
+            conn.execute(
+                sa.update(post_deliveries)
+                .where(_d.id == row.id, _d.state != st.SENT)
+                .values(
+                    state=st.SENT,
+                    remote_id=receipt.remote_id,
+                    remote_url=receipt.url,
+                    sent_version=attempt.version,
+                    sent_at=now,
+                    claimed_by=None,
+                    claimed_until=None,
+                    doubt_version=None,
+                    doubt_at=None,
+                    last_error=None,
+                    updated_at=now,
+                )
+            )
+            if row.channel_id is not None:
+                conn.execute(
+                    sa.update(publish_channels)
+                    .where(_c.id == row.channel_id)
+                    .values(last_success_at=now)
+                )
+
+    def finish_failed(
+        self,
+        attempt: Attempt,
+        error: str,
+        *,
+        now: datetime,
+        state: str,
+        in_doubt: bool,
+        next_attempt_at: datetime | None = None,
+        disconnect_channel: bool = False,
+    ) -> bool:
+        """Record a failed attempt: back to ``scheduled`` at ``next_attempt_at`` (a
+        transient error), or ``failed`` / ``needs_attention``. ``in_doubt``: the platform
+        may have accepted it. Returns False when the row is no longer this attempt's."""
+        row = attempt.delivery
+        values: dict[str, Any] = {
+            "state": state,
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": error,
+            "last_error_at": now,
+            "updated_at": now,
+        }
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+        if in_doubt:
+            # The first attempt of unknown outcome starts the idempotency window.
+            values.update(
+                doubt_version=attempt.version,
+                doubt_at=sa.func.coalesce(_d.doubt_at, sa.literal(now, UTCDateTime)),
+            )
+        with self._write("recording a failed delivery") as conn:
+            changed = conn.execute(
+                sa.update(post_deliveries)
+                .where(_d.id == row.id, _d.state == st.SENDING, _d.claimed_by == row.claimed_by)
+                .values(**values)
+            ).rowcount
+            if disconnect_channel and row.channel_id is not None:
+                conn.execute(
+                    sa.update(publish_channels)
+                    .where(_c.id == row.channel_id)
+                    .values(status="disconnected", last_error=error, last_error_at=now)
+                )
+        return bool(changed)
+
+    # -- overdue
+    def overdue(self, *, now: datetime, late_by: timedelta) -> list[Delivery]:
+        """Unsent deliveries of scheduled posts whose due time is ``late_by`` past."""
+        with self._read("reading overdue deliveries") as conn:
+            rows = conn.execute(
+                sa.select(post_deliveries)
+                .join(posts, _p.id == _d.post_id)
+                .where(
+                    _d.state.in_(st.UNSENT),
+                    _p.status == st.SCHEDULED,
+                    _d.due_at < now - late_by,
+                )
+                .order_by(_d.due_at, _d.id)
+            )
+            return [_delivery(r) for r in rows]
+
+    def mark_overdue_reported(self, delivery_ids: Sequence[int], *, at: datetime) -> None:
+        if not delivery_ids:
+            return
+        with self._write("marking overdue deliveries reported") as conn:
+            conn.execute(
+                sa.update(post_deliveries)
+                .where(_d.id.in_(tuple(delivery_ids)), _d.overdue_reported_at.is_(None))
+                .values(overdue_reported_at=at)
+            )
+
+    # -- pause switch
+    def pause(self, workspace_id: int, *, reason: str, at: datetime) -> Pause:
+        with self._write("pausing publishing") as conn:
+            exists = conn.execute(
+                sa.select(publish_pauses).where(publish_pauses.c.workspace_id == workspace_id)
+            ).first()
+            if exists is None:
+                conn.execute(
+                    sa.insert(publish_pauses).values(
+                        workspace_id=workspace_id, paused_at=at, reason=reason
+                    )
+                )
+        found = self.paused(workspace_id)
+        if found is None:
+            raise StoreError("pausing publishing did not stick")
+        return found
+
+    def resume(self, workspace_id: int) -> bool:
+        """Lift the pause; False when publishing was not paused."""
+        with self._write("resuming publishing") as conn:
+            gone = conn.execute(
+                sa.delete(publish_pauses).where(publish_pauses.c.workspace_id == workspace_id)
+            ).rowcount
+        return bool(gone)
+
+    def paused(self, workspace_id: int) -> Pause | None:
+        with self._read("reading the pause switch") as conn:
+            row = conn.execute(
+                sa.select(publish_pauses).where(publish_pauses.c.workspace_id == workspace_id)
+            ).first()
+        if row is None:
+            return None
+        return Pause(workspace_id=row.workspace_id, paused_at=row.paused_at, reason=row.reason)
+
+
+def publishing_store(store: Any) -> PublishingStore:
+    """The publishing tables of an open SqlStore (sharing its engine and transactions)."""
+    write = getattr(store, "_write", None)
+    read = getattr(store, "_read", None)
+    if write is None or read is None:
+        raise StoreError(f"{store!r} is not a SQL store")
+    return PublishingStore(write, read)
