@@ -495,7 +495,8 @@ class PublishingStore:
     ) -> Attempt | str:
         """Move a claimed delivery to ``sending`` after checking, under the post's lock,
         that the claim is still ours, the post unchanged and the workspace not paused.
-        Returns the Attempt, or why not ("lost", "stale", "deleted", "paused")."""
+        Returns the Attempt, or why not ("lost", "stale", "deleted", "paused",
+        "disconnected")."""
         with self._write("starting a delivery") as conn:
             delivery = conn.execute(sa.select(post_deliveries).where(_d.id == delivery_id)).first()
             if delivery is None:
@@ -523,13 +524,26 @@ class PublishingStore:
                     publish_pauses.c.workspace_id == delivery.workspace_id
                 )
             ).first()
-            if paused is not None or post.version != delivery.claimed_version:
+            # A channel disconnected since the claim (an earlier delivery's 401): wait.
+            connected = conn.execute(
+                sa.select(_c.id).where(_c.id == delivery.channel_id, _c.status == "connected")
+            ).first()
+            why = (
+                "paused"
+                if paused is not None
+                else "disconnected"
+                if connected is None
+                else "stale"
+                if post.version != delivery.claimed_version
+                else None
+            )
+            if why is not None:
                 conn.execute(
                     sa.update(post_deliveries)
                     .where(_d.id == delivery_id)
                     .values(state=st.SCHEDULED, **release)
                 )
-                return "paused" if paused is not None else "stale"
+                return why
             key = st.idempotency_key(delivery.id, delivery.created_at, post.version)
             rkey = delivery.record_key or st.record_key(delivery.id, delivery.created_at)
             conn.execute(

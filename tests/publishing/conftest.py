@@ -85,8 +85,13 @@ def clock() -> Clock:
 class Mastodon:
     """mastodon-mock: its URL, faults on any method, and reading an account's statuses."""
 
-    def __init__(self, server: MockServer) -> None:
-        self.url = server.base_url
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @classmethod
+    def at(cls, url: str) -> Mastodon:
+        """The same peer reached through another URL (a proxy in front of it)."""
+        return cls(url)
 
     def fault(
         self,
@@ -128,4 +133,4 @@ def mastodon_server() -> Iterator[MockServer]:
 def mastodon(mastodon_server: MockServer) -> Mastodon:
     """mastodon-mock reset to its seed (alice, bob, carol with tokens <name>_token)."""
     httpx.post(f"{mastodon_server.base_url}/api/v1/_mock/reset").raise_for_status()
-    return Mastodon(mastodon_server)
+    return Mastodon(mastodon_server.base_url)

@@ -26,7 +26,7 @@ from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.failures import publish_failure
 from resonanz.publishing.models import Attempt, Receipt
 from resonanz.publishing.text import BLUESKY_LIMITS, TextLimits, link_spans
-from resonanz.sources.api import ApiClient
+from resonanz.sources.api import ApiClient, RateLimit
 from resonanz.sources.retry import RetryPolicy
 
 COLLECTION = "app.bsky.feed.post"
@@ -130,6 +130,7 @@ class BlueskyChannel:
 
     def publish(self, attempt: Attempt) -> Receipt:
         rkey = attempt.record_key
+        self.api.rate_limit = RateLimit()  # the outbox schedules the waits (as on Mastodon)
         record = self._record(attempt.text)
         existing = self._call(lambda: self._get_record(rkey))
         if existing is None:

@@ -22,7 +22,7 @@ from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.failures import publish_failure
 from resonanz.publishing.models import Attempt, Receipt
 from resonanz.publishing.text import TextLimits, mastodon_limits
-from resonanz.sources.api import ApiClient
+from resonanz.sources.api import ApiClient, RateLimit
 from resonanz.sources.retry import RetryPolicy
 
 VISIBILITIES = ("public", "unlisted", "private")
@@ -104,6 +104,9 @@ class MastodonChannel:
 
     def publish(self, attempt: Attempt) -> Receipt:
         body = {"status": attempt.text, "visibility": self.config.get("visibility", "public")}
+        # The outbox schedules every wait (Retry-After included); a rate limit remembered
+        # from an earlier answer is stale by now and must not refuse this attempt.
+        self.api.rate_limit = RateLimit()
         try:
             response = self.api.request(
                 "POST",
