@@ -14,6 +14,8 @@ from resonanz.cli import (
     collecting,
     demo,
     evaluate,
+    publishing,
+    publishing_scheduler,
     reading,
     settings_cmd,
     sources,
@@ -88,6 +90,8 @@ alerts.register(app)
 trends.register(app)
 training.register(app)
 clusters.register(app)
+publishing.register(app)
+publishing_scheduler.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,284 @@
+"""`resonanz channels ...` (accounts to publish to) and `resonanz post ...` (compose,
+schedule, publish now, edit, delete, list); see docs/publishing.md."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from resonanz.cli.context import AppContext, obj
+from resonanz.errors import NotFoundError, ValidationError
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"{option} needs CHANNEL=TEXT, not {item!r}")
+        out[key.strip()] = value
+    return out
+
+
+def publishing(app_ctx: AppContext) -> tuple[Any, dict[str, type]]:
+    """The publishing store and the channel classes of this invocation."""
+    from resonanz.publishing.channels import channel_classes
+    from resonanz.store.publishing import publishing_store
+
+    return publishing_store(app_ctx.store), channel_classes()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module."""
+    channels = typer.Typer(help="Accounts Resonanz publishes to (Mastodon, Bluesky).")
+    post = typer.Typer(help="Write, schedule and publish posts.")
+    app.add_typer(channels, name="channels", no_args_is_help=True)
+    app.add_typer(post, name="post", no_args_is_help=True)
+
+    @channels.command("add")
+    def channels_add(
+        ctx: typer.Context,
+        kind: str = typer.Argument(..., help="mastodon or bluesky."),
+        name: str = typer.Argument(..., help="A name for the channel, e.g. 'mastodon-de'."),
+        instance: str | None = typer.Option(
+            None, "--instance", help="Mastodon: the instance URL, e.g. https://mastodon.social."
+        ),
+        token: str | None = typer.Option(
+            None,
+            "--token",
+            help="Mastodon: an access token with write:statuses (asked if left out).",
+        ),
+        visibility: str = typer.Option(
+            "public", "--visibility", help="Mastodon: public, unlisted or private."
+        ),
+        pds: str = typer.Option(
+            "https://bsky.social", "--pds", help="Bluesky: the account's PDS (default bsky.social)."
+        ),
+        handle: str | None = typer.Option(None, "--handle", help="Bluesky: the handle."),
+        app_password: str | None = typer.Option(
+            None, "--app-password", help="Bluesky: an app password (asked if left out)."
+        ),
+    ) -> None:
+        """Add a channel: its credentials are checked against the platform first, then
+        stored encrypted."""
+        from resonanz.publishing.connect import add_channel
+
+        app_ctx = obj(ctx)
+        pub, classes = publishing(app_ctx)
+        if kind == "mastodon":
+            config: dict[str, Any] = {"instance": instance, "visibility": visibility}
+            secrets = {"token": token or typer.prompt("Access token", hide_input=True)}
+        elif kind == "bluesky":
+            config = {"pds": pds, "handle": handle}
+            secrets = {
+                "app_password": app_password or typer.prompt("App password", hide_input=True)
+            }
+        else:
+            config, secrets = {}, {}
+        added = add_channel(
+            pub, app_ctx.settings, classes, app_ctx.workspace().id, kind, name, config, secrets
+        )
+        app_ctx.console.print(
+            f"Channel '{added.name}' ({added.kind}) added, posting as "
+            f"{added.config.get('account') or added.config.get('handle')}."
+        )
+
+    @channels.command("list")
+    def channels_list(ctx: typer.Context) -> None:
+        """Channels with their account, status and last error."""
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        table = Table("name", "kind", "account", "status", "last success", "last error")
+        for ch in pub.list_channels(app_ctx.workspace().id):
+            error = f"{_when(ch.last_error_at)}: {ch.last_error}" if ch.last_error else "-"
+            account = ch.config.get("account") or f"@{ch.config.get('handle', '?')}"
+            table.add_row(
+                ch.name, ch.kind, str(account), ch.status, _when(ch.last_success_at), error
+            )
+        app_ctx.console.print(table)
+
+    @channels.command("test")
+    def channels_test(ctx: typer.Context, name: str) -> None:
+        """Check the stored credentials again (and refresh the instance's limits)."""
+        from resonanz.publishing.connect import check_channel
+
+        app_ctx = obj(ctx)
+        pub, classes = publishing(app_ctx)
+        channel = pub.get_channel(app_ctx.workspace().id, name)
+        checked = check_channel(pub, app_ctx.settings, classes, channel)
+        app_ctx.console.print(f"Channel '{checked.name}' works ({checked.status}).")
+
+    @channels.command("reconnect")
+    def channels_reconnect(
+        ctx: typer.Context,
+        name: str,
+        token: str | None = typer.Option(None, "--token", help="Mastodon: a new access token."),
+        app_password: str | None = typer.Option(
+            None, "--app-password", help="Bluesky: a new app password."
+        ),
+    ) -> None:
+        """Replace a channel's credentials (checked first) and connect it again."""
+        from resonanz.publishing.connect import reconnect_channel
+
+        app_ctx = obj(ctx)
+        pub, classes = publishing(app_ctx)
+        channel = pub.get_channel(app_ctx.workspace().id, name)
+        if channel.kind == "mastodon":
+            secrets = {"token": token or typer.prompt("Access token", hide_input=True)}
+        else:
+            secrets = {
+                "app_password": app_password or typer.prompt("App password", hide_input=True)
+            }
+        reconnect_channel(pub, app_ctx.settings, classes, channel, secrets)
+        app_ctx.console.print(f"Channel '{name}' reconnected.")
+
+    @channels.command("remove")
+    def channels_remove(ctx: typer.Context, name: str) -> None:
+        """Remove a channel; its unsent deliveries are canceled (and kept, with why)."""
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        canceled = pub.remove_channel(app_ctx.workspace().id, name, at=datetime.now(UTC))
+        app_ctx.console.print(f"Channel '{name}' removed; {canceled} unsent deliveries canceled.")
+
+    @post.command("new")
+    def post_new(
+        ctx: typer.Context,
+        text: str = typer.Argument(..., help="The post's text."),
+        channel: list[str] = typer.Option(..., "--channel", "-c", help="Channel name (repeat)."),
+        variant: list[str] = typer.Option(
+            [], "--variant", help="Another text for one channel: CHANNEL=TEXT (repeat)."
+        ),
+        at: str | None = typer.Option(
+            None, "--at", help='Schedule for this wall time, e.g. "2026-12-24 09:00".'
+        ),
+        tz: str = typer.Option("UTC", "--tz", help="IANA time zone of --at, e.g. Europe/Berlin."),
+        author: str | None = typer.Option(
+            None, "--author", help="E-mail of the user writing it (shown as its author)."
+        ),
+    ) -> None:
+        """Write a post: a draft, or scheduled with --at. A post that does not fit a
+        channel (or a time in the past) is kept as a draft and the error says why."""
+        from resonanz.publishing.compose import new_post
+
+        app_ctx = obj(ctx)
+        pub, classes = publishing(app_ctx)
+        author_id = None
+        if author:
+            user = app_ctx.store.accounts.find_user(author)
+            if user is None:
+                raise NotFoundError(f"no user with e-mail {author!r}")
+            author_id = user.id
+        composed = new_post(
+            pub,
+            classes,
+            app_ctx.workspace().id,
+            text,
+            channel,
+            variants=_pairs(variant, "--variant"),
+            author_id=author_id,
+            at=at,
+            timezone=tz,
+        )
+        _said(app_ctx, composed)
+
+    @post.command("schedule")
+    def post_schedule(
+        ctx: typer.Context,
+        post_id: int = typer.Argument(..., help="The post's id."),
+        at: str = typer.Option(..., "--at", help='Wall time, e.g. "2026-12-24 09:00".'),
+        tz: str = typer.Option("UTC", "--tz", help="IANA time zone of --at."),
+    ) -> None:
+        """Schedule or reschedule a post."""
+        from resonanz.publishing.compose import schedule
+
+        app_ctx = obj(ctx)
+        pub, classes = publishing(app_ctx)
+        _said(app_ctx, schedule(pub, classes, app_ctx.workspace().id, post_id, at, timezone=tz))
+
+    @post.command("publish-now")
+    def post_publish_now(ctx: typer.Context, post_id: int) -> None:
+        """Publish at the scheduler's next tick (also: retry failed or needs-attention
+        deliveries after fixing their cause)."""
+        from resonanz.publishing.compose import publish_now
+
+        app_ctx = obj(ctx)
+        pub, classes = publishing(app_ctx)
+        publish_now(pub, classes, app_ctx.workspace().id, post_id)
+        app_ctx.console.print(
+            f"Post {post_id} is due now; the scheduler sends it at its next tick."
+        )
+
+    @post.command("edit")
+    def post_edit(
+        ctx: typer.Context,
+        post_id: int,
+        text: str,
+        variant: list[str] = typer.Option([], "--variant", help="CHANNEL=TEXT (repeat)."),
+    ) -> None:
+        """Change a post's text; unsent deliveries go out with the new text."""
+        from resonanz.publishing.compose import edit_post
+
+        app_ctx = obj(ctx)
+        pub, classes = publishing(app_ctx)
+        variants = _pairs(variant, "--variant") if variant else None
+        edit_post(pub, classes, app_ctx.workspace().id, post_id, text, variants=variants)
+        app_ctx.console.print(f"Post {post_id} changed.")
+
+    @post.command("delete")
+    def post_delete(ctx: typer.Context, post_id: int) -> None:
+        """Delete a post; unsent deliveries are canceled (published ones stay online)."""
+        from resonanz.publishing.compose import delete_post
+
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        canceled = delete_post(pub, app_ctx.workspace().id, post_id)
+        app_ctx.console.print(f"Post {post_id} deleted; {canceled} unsent deliveries canceled.")
+
+    @post.command("list")
+    def post_list(
+        ctx: typer.Context,
+        deleted: bool = typer.Option(False, "--deleted", help="Include deleted posts."),
+    ) -> None:
+        """Posts with their schedule and each channel's delivery state."""
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        ws = app_ctx.workspace().id
+        table = Table("id", "status", "scheduled", "text", "deliveries")
+        for item in pub.list_posts(ws, include_deleted=deleted):
+            planned = (
+                f"{item.local_time} {item.timezone}"
+                if item.local_time
+                else _when(item.scheduled_at)
+            )
+            states = []
+            for d in pub.deliveries(ws, post_id=item.id):
+                line = f"{d.channel_name}: {d.state}"
+                if d.remote_url and d.state == "sent":
+                    line += f" {d.remote_url}"
+                elif d.last_error and d.state != "sent":
+                    line += f" ({d.last_error})"
+                states.append(line)
+            short = item.text if len(item.text) <= 60 else item.text[:57] + "..."
+            table.add_row(str(item.id), item.status, planned, short, "\n".join(states))
+        app_ctx.console.print(table)
+
+
+def _said(app_ctx: AppContext, composed: Any) -> None:
+    post = composed.post
+    if composed.planned is None:
+        app_ctx.console.print(f"Draft {post.id} saved.")
+        return
+    planned = composed.planned
+    app_ctx.console.print(
+        f"Post {post.id} scheduled for {planned.local_time} {planned.timezone} "
+        f"({_when(planned.utc)})."
+    )
+    if planned.note:
+        app_ctx.console.print(f"Note: {planned.note}.")

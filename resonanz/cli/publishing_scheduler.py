@@ -1,0 +1,105 @@
+"""`resonanz scheduler ...`: run the publishing scheduler, pause and resume publishing,
+list overdue deliveries (docs/publishing.md)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+
+import typer
+from rich.table import Table
+
+from resonanz.cli.context import obj
+from resonanz.cli.publishing import publishing
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module."""
+    scheduler = typer.Typer(help="The publishing scheduler and the pause switch.")
+    app.add_typer(scheduler, name="scheduler", no_args_is_help=True)
+
+    @scheduler.command("run")
+    def scheduler_run(
+        ctx: typer.Context,
+        once: bool = typer.Option(False, "--once", help="One tick, then exit."),
+        interval: float = typer.Option(5.0, "--interval", help="Seconds between ticks."),
+        lease: float = typer.Option(
+            120.0,
+            "--lease",
+            help="Seconds a claim is held; a scheduler that dies is taken over after this.",
+        ),
+        batch: int = typer.Option(10, "--batch", help="Deliveries claimed per tick."),
+    ) -> None:
+        """Send due posts of every workspace until stopped (Ctrl-C or SIGTERM finish the
+        delivery in hand, then exit). Several may run at once on PostgreSQL."""
+        from resonanz.publishing.scheduler import Scheduler, SchedulerOptions
+
+        app_ctx = obj(ctx)
+        pub, classes = publishing(app_ctx)
+        if interval <= 0 or lease <= 0 or batch < 1:
+            raise typer.BadParameter("--interval and --lease must be positive, --batch >= 1")
+        runner = Scheduler(
+            pub,
+            app_ctx.settings,
+            classes,
+            options=SchedulerOptions(lease_s=lease, batch=batch, interval_s=interval),
+        )
+        stop = threading.Event()
+
+        def _stop(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        app_ctx.err.print(f"Scheduler {runner.runner} running (lease {lease:g} s).")
+        try:
+            runner.run(once=once, stop=stop)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            runner.close()
+
+    @scheduler.command("pause")
+    def scheduler_pause(
+        ctx: typer.Context,
+        reason: str = typer.Option("", "--reason", help="Why (shown with overdue posts)."),
+    ) -> None:
+        """Hold all publishing of the workspace from the next tick on."""
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        pub.pause(app_ctx.workspace().id, reason=reason, at=datetime.now(UTC))
+        app_ctx.console.print("Publishing paused for this workspace.")
+
+    @scheduler.command("resume")
+    def scheduler_resume(ctx: typer.Context) -> None:
+        """Publish again; what fell due meanwhile goes out at the next tick."""
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        was = pub.resume(app_ctx.workspace().id)
+        app_ctx.console.print("Publishing resumed." if was else "Publishing was not paused.")
+
+    @scheduler.command("overdue")
+    def scheduler_overdue(ctx: typer.Context) -> None:
+        """Deliveries overdue by more than five minutes, with the likely reason."""
+        from resonanz.publishing.sweeper import overdue
+
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        ws = app_ctx.workspace().id
+        items = [i for i in overdue(pub, now=datetime.now(UTC)) if i.delivery.workspace_id == ws]
+        if not items:
+            app_ctx.console.print("Nothing is overdue.")
+            return
+        table = Table("delivery", "post", "channel", "late", "reason")
+        for item in items:
+            d = item.delivery
+            table.add_row(
+                str(d.id),
+                str(d.post_id),
+                d.channel_name,
+                f"{item.late_s / 60:.0f} min",
+                item.reason,
+            )
+        app_ctx.console.print(table)
+        raise typer.Exit(2)
