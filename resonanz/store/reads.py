@@ -74,6 +74,8 @@ def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> li
         clauses.append(_m.c.lang == flt.lang)
     if flt.sentiment is not None:
         clauses.append(_m.c.sentiment == flt.sentiment)
+    if flt.emotion is not None:
+        clauses.append(_m.c.emotion == flt.emotion)
     if flt.since is not None:
         clauses.append(_m.c.posted_at >= flt.since)
     if flt.until is not None:

@@ -107,6 +107,8 @@ mentions = sa.Table(
     # enrichments["sentiment"] label and score, kept by the store (migration 0006)
     sa.Column("sentiment", sa.String(10)),
     sa.Column("sentiment_score", sa.Float),
+    # enrichments["emotion"]["top"], kept by the store (migration 0011)
+    sa.Column("emotion", sa.String(12)),
     sa.UniqueConstraint("workspace_id", "platform", "native_id"),
 )
 

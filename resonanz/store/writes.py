@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from resonanz.analysis.base import SENTIMENT_LABELS
+from resonanz.analysis.emotion_labels import EMOTIONS
 from resonanz.errors import NotFoundError
 from resonanz.models import Author, Mention, TopicMatch
 from resonanz.query.text import search_text
@@ -264,6 +265,7 @@ def _mention_row(
         "enrichments": dict(m.enrichments) or None,
         "search_text": _search_text(m),
         **_sentiment_columns(m.enrichments),
+        "emotion": _emotion_column(m.enrichments),
     }
 
 
@@ -277,6 +279,13 @@ def _sentiment_columns(enrichments: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(score, bool) or not isinstance(score, int | float) or not isfinite(score):
         score = None
     return {"sentiment": found["label"], "sentiment_score": None if score is None else float(score)}
+
+
+def _emotion_column(enrichments: Mapping[str, Any]) -> str | None:
+    """``enrichments["emotion"]["top"]`` when it is one of the eight emotions, else None."""
+    found = enrichments.get("emotion")
+    top = found.get("top") if isinstance(found, Mapping) else None
+    return top if isinstance(top, str) and top in EMOTIONS else None
 
 
 def _search_text(m: Mention) -> str:
@@ -322,7 +331,7 @@ def _upsert_mentions(
         )
         refreshed["enrichments"] = sa.func.coalesce(new.enrichments, keep.enrichments)
         # The columns follow the enrichments document they were read from.
-        for name in ("sentiment", "sentiment_score"):
+        for name in ("sentiment", "sentiment_score", "emotion"):
             refreshed[name] = sa.case((new.enrichments.is_not(None), new[name]), else_=keep[name])
         return refreshed
 
