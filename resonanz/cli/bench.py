@@ -135,9 +135,16 @@ def register(app: typer.Typer) -> None:
         language: bool = typer.Option(
             False, "--language/--no-language", help="Also run language detection."
         ),
+        enrichers: bool = typer.Option(
+            False,
+            "--enrichers/--no-enrichers",
+            help="Also run the analysis enrichers the settings turn on (sentiment, keywords, "
+            "aspects), as collect does.",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
-        """Pipeline ingest into the store: mentions/s from file to stored and matched."""
+        """Pipeline ingest into the store: mentions/s from file to stored and matched
+        (without enrichers unless asked)."""
         from resonanz.bench.ingest import bench_ingest
 
         app_ctx = obj(ctx)
@@ -145,6 +152,7 @@ def register(app: typer.Typer) -> None:
             app_ctx.settings,
             n_mentions=mentions,
             language=language,
+            enrichers=enrichers,
             database_url=app_ctx.settings.database_url or None,
         )
         _print(app_ctx, "bench ingest", figures, as_json)
