@@ -40,6 +40,8 @@ Hits = AbstractSet[str]
 Test = Callable[[Hits, Document], bool]
 Collect = Callable[[Hits, Document, list[str]], None]
 Terms = Callable[[Hits, Document], tuple[str, ...]]
+# (padded literal, label): the labels whose literal occurs (None: always) are the terms.
+TermPairs = tuple[tuple[str | None, str], ...]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -56,6 +58,8 @@ class CompiledQuery:
     sure: bool
     # The terms when they do not depend on the document (saves a call per match).
     fixed_terms: tuple[str, ...] | None
+    # Otherwise, where the terms are the present ones of a fixed list: that list.
+    term_pairs: TermPairs | None
     # The query as set operations on hits plus a rest test, when it is such an AND.
     flat: FlatAnd | None
 
@@ -85,14 +89,16 @@ def compile_query(node: Node) -> CompiledQuery:
         fixed = (label(node),)
     elif isinstance(node, And) and (words := _word_children(node)) is not None:
         fixed = tuple(dict.fromkeys(map(label, words)))
+    pairs = _flat_terms(node)
     return CompiledQuery(
         node,
         _test(node),
-        _terms(node),
+        _terms(node, pairs),
         patterns(node),
         triggers(node),
         words_only,
         fixed,
+        pairs,
         flat_and(node),
     )
 
@@ -277,12 +283,12 @@ def _any(tests: list[Test]) -> Test:
     return lambda hits, doc: any(test(hits, doc) for test in tests)
 
 
-def _terms(node: Node) -> Terms:
-    """The fastest way to list a matching node's terms: fixed, filtered, or collected."""
+def _terms(node: Node, pairs: TermPairs | None) -> Terms:
+    """The fastest way to list a matching node's terms: fixed, filtered (``pairs``, from
+    ``_flat_terms``), or collected."""
     if isinstance(node, Term | Phrase | Hashtag | Mention):
         fixed = (label(node),)
         return lambda hits, doc: fixed
-    pairs = _flat_terms(node)
     if pairs is not None:
         return lambda hits, doc: tuple(
             [text for literal, text in pairs if literal is None or literal in hits]
@@ -297,7 +303,7 @@ def _terms(node: Node) -> Terms:
     return terms
 
 
-def _flat_terms(node: Node) -> tuple[tuple[str | None, str], ...] | None:
+def _flat_terms(node: Node) -> TermPairs | None:
     """(literal, label) pairs whose present literals are a match's terms, in query order.
 
     Works for an OR of words, and for an AND of words, ORs of words, NOTs, fields,
@@ -323,7 +329,7 @@ def _flat_terms(node: Node) -> tuple[tuple[str | None, str], ...] | None:
 
 def _unique_pairs(
     nodes: Sequence[Term | Phrase | Hashtag | Mention],
-) -> tuple[tuple[str | None, str], ...]:
+) -> TermPairs:
     pairs: dict[str, str | None] = {}
     for n in nodes:
         pairs.setdefault(label(n), word_pattern(n) if isinstance(n, Term | Phrase) else None)

@@ -30,10 +30,10 @@ from operator import itemgetter
 from ahocorasick_rs import AhoCorasick
 
 from resonanz.errors import NotFoundError
+from resonanz.query import candidates as loop
+from resonanz.query.candidates import Check, Checks, Entry, Index
 from resonanz.query.compiler import (
     CompiledQuery,
-    Terms,
-    Test,
     compile_query,
     frequency_cost,
     has_choice,
@@ -56,11 +56,6 @@ from resonanz.query.parser import parse
 SAMPLE_EVERY = 8  # count literal frequencies in every 8th document after the first plan
 FIRST_PLAN = 500  # documents (all sampled) before the first re-plan; then 8 times as many
 
-Entry = tuple[int, tuple[str, ...]]  # (topic id, matched terms)
-Literals = frozenset[str]
-# How the matcher tests a candidate: required literals, groups of literals, excluded
-# literals, rest test (None: true), fixed terms, terms (see ``_check``).
-Check = tuple[Literals, tuple[Literals, ...], Literals, Test | None, tuple[str, ...] | None, Terms]
 _NONE: frozenset[str] = frozenset()
 
 
@@ -77,7 +72,7 @@ class Matcher:
         # literal -> the queries it triggers; queries without triggers are always evaluated
         self._triggers: dict[str, dict[int, Check]] = {}
         self._always: dict[int, Check] = {}
-        self._always_items: tuple[tuple[int, Check], ...] = ()
+        self._always_items: Checks = ()
         # literal -> (topic, (label,)) of the queries that are an OR of word literals, this
         # one among them: a hit is a match, with no evaluation and no per-query lookup.
         # The same for the hashtags and handles of ORs that also have such children: they
@@ -92,7 +87,7 @@ class Matcher:
         self._handle_words: dict[str, int] = {}
         # literal -> (its direct entries, its triggered queries): what ``match`` reads, one
         # lookup per literal found.
-        self._index: dict[str, tuple[tuple[Entry, ...], tuple[tuple[int, Check], ...]]] = {}
+        self._index: Index = {}
         self._main: AhoCorasick | None = None
         self._main_literals: frozenset[str] = frozenset()
         self._dead = 0  # literals in the main automaton that no query uses any more
@@ -207,26 +202,10 @@ class Matcher:
             if self._documents >= self._next_plan:
                 self.plan()
         out: list[Entry] = []
-        candidates = [self._always_items] if self._always_items else []
-        index = self._index
-        for literal in hits & index.keys():
-            entries, checks = index[literal]
-            out.extend(entries)
-            if checks:
-                candidates.append(checks)
+        evaluations = loop.run_candidates(hits, self._index, self._always_items, doc, out)
+        before = len(out)
         self._direct_tags_and_handles(hits, doc, out)
-        evaluations = len(out)
-        for checks in candidates:
-            evaluations += len(checks)
-            for topic_id, (required, groups, excluded, rest, fixed, terms) in checks:
-                if not (required <= hits and excluded.isdisjoint(hits)):
-                    continue
-                for group in groups:
-                    if group.isdisjoint(hits):
-                        break
-                else:
-                    if rest is None or rest(hits, doc):
-                        out.append((topic_id, terms(hits, doc) if fixed is None else fixed))
+        evaluations += len(out) - before
         self.evaluations += evaluations
         if len(out) > 1 and len(dict(out)) < len(out):
             out = self._merge(out, hits, doc)
@@ -375,8 +354,9 @@ def _check(compiled: CompiledQuery, planned: frozenset[str] | None) -> Check:
     holds whenever one of them occurs, and the query is only tested then.
     """
     flat = compiled.flat
+    fixed, pairs, terms = compiled.fixed_terms, compiled.term_pairs, compiled.terms
     if flat is None:
-        return (_NONE, (), _NONE, compiled.test, compiled.fixed_terms, compiled.terms)
+        return (_NONE, (), _NONE, compiled.test, fixed, pairs, terms)
     required, groups = flat.required, flat.groups
     if planned is not None:
         if len(planned) == 1 and planned <= required:
@@ -384,7 +364,7 @@ def _check(compiled: CompiledQuery, planned: frozenset[str] | None) -> Check:
         elif planned in groups:
             i = groups.index(planned)
             groups = groups[:i] + groups[i + 1 :]
-    return (required, groups, flat.excluded, flat.rest, compiled.fixed_terms, compiled.terms)
+    return (required, groups, flat.excluded, flat.rest, fixed, pairs, terms)
 
 
 def _direct_parts(node: Node) -> list[DirectPart] | None:

@@ -1,0 +1,276 @@
+/* The matcher's inner loop in C: resonanz/query/candidates.py describes it and holds the
+ * same loop in Python (python_run_candidates), which is used where this was not built.
+ *
+ * run_candidates(hits, index, always, doc, out) -> int
+ *
+ * Only the plain CPython C API; the structures are built by resonanz/query/matcher.py and
+ * are checked as they are read, so a wrong shape raises TypeError instead of crashing.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* 1 when some element of set is in hits (wanted 1) or missing from hits (wanted 0), 0 when
+ * no element is, -1 on error. */
+static int
+some_element(PyObject *set, PyObject *hits, int wanted)
+{
+    if (PySet_GET_SIZE(set) == 0) {
+        return 0;
+    }
+    PyObject *it = PyObject_GetIter(set);
+    if (it == NULL) {
+        return -1;
+    }
+    PyObject *key;
+    int result = 0;
+    while ((key = PyIter_Next(it)) != NULL) {
+        int found = PySet_Contains(hits, key);
+        Py_DECREF(key);
+        if (found < 0) {
+            result = -1;
+            break;
+        }
+        if (found == wanted) {
+            result = 1;
+            break;
+        }
+    }
+    Py_DECREF(it);
+    if (result == 0 && PyErr_Occurred()) {
+        return -1;
+    }
+    return result;
+}
+
+static int
+bad_shape(const char *what)
+{
+    PyErr_Format(PyExc_TypeError, "run_candidates: %s", what);
+    return -1;
+}
+
+/* The labels of pairs whose literal is None or occurs in hits, as a tuple. */
+static PyObject *
+present_terms(PyObject *pairs, PyObject *hits)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(pairs);
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *pair = PyTuple_GET_ITEM(pairs, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            Py_DECREF(out);
+            bad_shape("a term pair is not a 2-tuple");
+            return NULL;
+        }
+        PyObject *literal = PyTuple_GET_ITEM(pair, 0);
+        int keep = 1;
+        if (literal != Py_None) {
+            keep = PySet_Contains(hits, literal);
+            if (keep < 0) {
+                Py_DECREF(out);
+                return NULL;
+            }
+        }
+        if (keep && PyList_Append(out, PyTuple_GET_ITEM(pair, 1)) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    PyObject *result = PyList_AsTuple(out);
+    Py_DECREF(out);
+    return result;
+}
+
+/* Test every (topic id, check) of checks; append (topic id, terms) for those that hold. */
+static int
+run_checks(PyObject *checks, PyObject *hits, PyObject *doc, PyObject *out)
+{
+    if (!PyTuple_Check(checks)) {
+        return bad_shape("checks are not a tuple");
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(checks);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(checks, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+            return bad_shape("a check entry is not (topic id, check)");
+        }
+        PyObject *topic = PyTuple_GET_ITEM(item, 0);
+        PyObject *check = PyTuple_GET_ITEM(item, 1);
+        if (!PyTuple_Check(check) || PyTuple_GET_SIZE(check) != 7) {
+            return bad_shape("a check is not a 7-tuple");
+        }
+        PyObject *required = PyTuple_GET_ITEM(check, 0);
+        PyObject *groups = PyTuple_GET_ITEM(check, 1);
+        PyObject *excluded = PyTuple_GET_ITEM(check, 2);
+        if (!PyAnySet_Check(required) || !PyAnySet_Check(excluded) || !PyTuple_Check(groups)) {
+            return bad_shape("required/excluded are not sets or groups not a tuple");
+        }
+        int ok = some_element(required, hits, 0); /* a required literal is missing */
+        if (ok < 0) {
+            return -1;
+        }
+        if (ok) {
+            continue;
+        }
+        ok = some_element(excluded, hits, 1);
+        if (ok < 0) {
+            return -1;
+        }
+        if (ok) {
+            continue;
+        }
+        Py_ssize_t n_groups = PyTuple_GET_SIZE(groups);
+        for (Py_ssize_t g = 0; g < n_groups && ok == 0; g++) {
+            PyObject *group = PyTuple_GET_ITEM(groups, g);
+            if (!PyAnySet_Check(group)) {
+                return bad_shape("a group is not a set");
+            }
+            int any = some_element(group, hits, 1);
+            if (any < 0) {
+                return -1;
+            }
+            ok = any ? 0 : 1; /* ok == 1 here means: a group failed */
+        }
+        if (ok) {
+            continue;
+        }
+        PyObject *rest = PyTuple_GET_ITEM(check, 3);
+        PyObject *args[2] = {hits, doc};
+        if (rest != Py_None) {
+            PyObject *held = PyObject_Vectorcall(rest, args, 2, NULL);
+            if (held == NULL) {
+                return -1;
+            }
+            int truth = PyObject_IsTrue(held);
+            Py_DECREF(held);
+            if (truth < 0) {
+                return -1;
+            }
+            if (!truth) {
+                continue;
+            }
+        }
+        PyObject *terms = PyTuple_GET_ITEM(check, 4);
+        if (terms != Py_None) {
+            Py_INCREF(terms);
+        }
+        else {
+            PyObject *pairs = PyTuple_GET_ITEM(check, 5);
+            if (pairs != Py_None) {
+                if (!PyTuple_Check(pairs)) {
+                    return bad_shape("term pairs are not a tuple");
+                }
+                terms = present_terms(pairs, hits);
+            }
+            else {
+                terms = PyObject_Vectorcall(PyTuple_GET_ITEM(check, 6), args, 2, NULL);
+            }
+            if (terms == NULL) {
+                return -1;
+            }
+        }
+        PyObject *entry = PyTuple_Pack(2, topic, terms);
+        Py_DECREF(terms);
+        if (entry == NULL) {
+            return -1;
+        }
+        int appended = PyList_Append(out, entry);
+        Py_DECREF(entry);
+        if (appended < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+run_candidates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "run_candidates(hits, index, always, doc, out) takes 5 arguments");
+        return NULL;
+    }
+    PyObject *hits = args[0], *index = args[1], *always = args[2], *doc = args[3];
+    PyObject *out = args[4];
+    if (!PyAnySet_Check(hits) || !PyDict_Check(index) || !PyTuple_Check(always)
+        || !PyList_Check(out)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "run_candidates: hits must be a set, index a dict, always a tuple "
+                        "and out a list");
+        return NULL;
+    }
+    Py_ssize_t evaluations = PyTuple_GET_SIZE(always);
+    if (evaluations && run_checks(always, hits, doc, out) < 0) {
+        return NULL;
+    }
+    PyObject *it = PyObject_GetIter(hits);
+    if (it == NULL) {
+        return NULL;
+    }
+    PyObject *literal;
+    while ((literal = PyIter_Next(it)) != NULL) {
+        PyObject *found = PyDict_GetItemWithError(index, literal); /* borrowed */
+        Py_DECREF(literal);
+        if (found == NULL) {
+            if (PyErr_Occurred()) {
+                goto error;
+            }
+            continue;
+        }
+        if (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) != 2
+            || !PyTuple_Check(PyTuple_GET_ITEM(found, 0))
+            || !PyTuple_Check(PyTuple_GET_ITEM(found, 1))) {
+            bad_shape("an index value is not (entries, checks)");
+            goto error;
+        }
+        /* The value may be replaced while a rest test runs Python code: hold it. */
+        Py_INCREF(found);
+        PyObject *entries = PyTuple_GET_ITEM(found, 0);
+        PyObject *checks = PyTuple_GET_ITEM(found, 1);
+        Py_ssize_t n_entries = PyTuple_GET_SIZE(entries);
+        for (Py_ssize_t i = 0; i < n_entries; i++) {
+            if (PyList_Append(out, PyTuple_GET_ITEM(entries, i)) < 0) {
+                Py_DECREF(found);
+                goto error;
+            }
+        }
+        evaluations += n_entries + PyTuple_GET_SIZE(checks);
+        int failed = PyTuple_GET_SIZE(checks) && run_checks(checks, hits, doc, out) < 0;
+        Py_DECREF(found);
+        if (failed) {
+            goto error;
+        }
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    return PyLong_FromSsize_t(evaluations);
+error:
+    Py_DECREF(it);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"run_candidates", (PyCFunction)(void (*)(void))run_candidates, METH_FASTCALL,
+     "run_candidates(hits, index, always, doc, out) -> int: see resonanz/query/candidates.py"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    "_fastmatch",
+    "The matcher's inner loop in C (see resonanz/query/candidates.py).",
+    0,
+    methods,
+};
+
+PyMODINIT_FUNC
+PyInit__fastmatch(void)
+{
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,6 @@
+from resonanz.query.candidates import Checks, Entry, Index
+from resonanz.query.document import Document
+
+def run_candidates(
+    hits: set[str], index: Index, always: Checks, doc: Document, out: list[Entry]
+) -> int: ...
