@@ -21,6 +21,7 @@ from resonanz.publishing.channels import channel_classes
 from resonanz.publishing.models import PublishChannel
 from resonanz.store import SqlStore
 from resonanz.store.publishing import PublishingStore, publishing_store
+from tests.sources.apiserver import ApiServer, serve
 
 KEY = base64.b64encode(b"resonanz-publishing-tests-key-32").decode()
 SETTINGS = Settings(
@@ -134,3 +135,17 @@ def mastodon(mastodon_server: MockServer) -> Mastodon:
     """mastodon-mock reset to its seed (alice, bob, carol with tokens <name>_token)."""
     httpx.post(f"{mastodon_server.base_url}/api/v1/_mock/reset").raise_for_status()
     return Mastodon(mastodon_server.base_url)
+
+
+@pytest.fixture(scope="session")
+def _platform_server() -> Iterator[ApiServer]:
+    yield from serve()
+
+
+@pytest.fixture
+def platform(_platform_server: ApiServer) -> Iterator[ApiServer]:
+    """A scripted loopback server answering the platforms' documented bodies (X,
+    LinkedIn, Threads, Telegram, the Graph API), empty for each test."""
+    _platform_server.reset()
+    yield _platform_server
+    _platform_server.reset()

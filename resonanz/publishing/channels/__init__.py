@@ -23,6 +23,7 @@ from resonanz.publishing.models import Attempt, Receipt
 BUILTIN_CHANNELS = (
     "resonanz.publishing.channels.mastodon",
     "resonanz.publishing.channels.bluesky",
+    "resonanz.publishing.channels.x",
 )
 
 

@@ -1,0 +1,268 @@
+"""Publishing to X: ``POST /2/tweets`` with an OAuth 2.0 user-context token.
+
+X has no idempotency key, so after an attempt of unknown outcome (a timeout, a 5xx) the
+retry first reads the account's newest posts (``GET /2/users/:id/tweets`` since a little
+before that attempt) and records the post it finds with the same text instead of posting
+again. When that read is refused (the free API tier cannot read timelines) the delivery
+goes to needs_attention rather than risk a duplicate.
+
+Tokens: OAuth 2.0 with PKCE (`resonanz channels connect x NAME`); access tokens live two
+hours and are refreshed with the (single-use, rotated) refresh token of the
+``offline.access`` scope. Texts are counted in X's weighted units (channels.units).
+
+Built for the outbox: text posts. Built but not reachable from a post yet (posts carry no
+poll or thread): the request bodies for polls and replies (``tweet_body``). Not built:
+media upload (v2 ``/2/media/upload``), OAuth 1.0a user tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from resonanz.config import Settings
+from resonanz.errors import ConfigError, PublishError, ValidationError
+from resonanz.fetcher import validate_url
+from resonanz.hookspecs import hookimpl
+from resonanz.publishing.channels import ChannelCheck
+from resonanz.publishing.channels.httpapi import (
+    ChannelApi,
+    find_same,
+    in_doubt,
+    recent_check_failed,
+)
+from resonanz.publishing.channels.units import X_LIMITS, CountedLimits, x_weighted_length
+from resonanz.publishing.models import Attempt, Receipt
+from resonanz.publishing.oauth import Grant, OAuthApp, OAuthProvider, grant_of, token_request
+
+API = "https://api.x.com"
+POLL_OPTIONS = (2, 4)
+POLL_OPTION_MAX = 25
+POLL_MINUTES = (5, 10080)
+
+
+@dataclass(frozen=True)
+class XPoll:
+    """A poll on a post: 2–4 options of at most 25 characters, open 5 min to 7 days."""
+
+    options: Sequence[str]
+    duration_minutes: int
+
+
+def tweet_body(
+    text: str, *, poll: XPoll | None = None, reply_to: str | None = None
+) -> dict[str, Any]:
+    """The JSON body of ``POST /2/tweets``; ValidationError when the poll is invalid."""
+    body: dict[str, Any] = {"text": text}
+    if poll is not None:
+        lo, hi = POLL_OPTIONS
+        if not lo <= len(poll.options) <= hi:
+            raise ValidationError(f"an X poll has {lo} to {hi} options, not {len(poll.options)}")
+        for option in poll.options:
+            length = x_weighted_length(option)
+            if not option.strip() or length > POLL_OPTION_MAX:
+                raise ValidationError(
+                    f"X poll option {option!r} must have 1 to {POLL_OPTION_MAX} characters"
+                )
+        lo, hi = POLL_MINUTES
+        if not lo <= poll.duration_minutes <= hi:
+            raise ValidationError(f"an X poll runs {lo} to {hi} minutes")
+        body["poll"] = {"options": list(poll.options), "duration_minutes": poll.duration_minutes}
+    if reply_to is not None:
+        body["reply"] = {"in_reply_to_tweet_id": reply_to}
+    return body
+
+
+def _x_error(status: int, body: Any, message: str) -> Exception | None:
+    """X answers a repeated text with 403 "duplicate content": permanent, not a revoked
+    token. Any other 403 means the app or account may not post (auth)."""
+    if status == 403 and "duplicate" in message.lower():
+        return PublishError(f"X refused the post as a duplicate: {message}", permanent=True)
+    if status == 403:
+        return _Forbidden(
+            f"X answered 403: {message} (check the app's permissions and the account)",
+            auth=True,
+        )
+    return None
+
+
+class _Forbidden(PublishError):
+    """X's 403: this app or account may not make this call."""
+
+
+class XChannel:
+    """An X account: ``api`` base in the config (learned: ``user_id``, ``username``),
+    ``access_token`` (and ``refresh_token``, ``client_id``) in the secrets."""
+
+    kind: ClassVar[str] = "x"
+    label: ClassVar[str] = "X"
+    replaces_in_doubt: ClassVar[bool] = False
+    idempotency_window_s: ClassVar[float | None] = None
+    refresh_margin_s: ClassVar[float] = 600.0
+    oauth: ClassVar[OAuthProvider] = OAuthProvider(
+        authorize_url="https://x.com/i/oauth2/authorize",
+        scopes=("tweet.read", "tweet.write", "users.read", "offline.access"),
+        pkce=True,
+    )
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        secrets: Mapping[str, str],
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.config = dict(config)
+        self.api = ChannelApi(
+            settings,
+            name=f"X @{self.config.get('username', '?')}",
+            base_url=str(self.config.get("api") or API),
+            headers={"Authorization": f"Bearer {secrets.get('access_token', '')}"},
+            transport=transport,
+            error_for=_x_error,
+        )
+
+    @classmethod
+    def validate(
+        cls, config: Mapping[str, Any], secrets: Mapping[str, str], settings: Settings
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        api = str(config.get("api") or API).rstrip("/")
+        validate_url(api, settings)
+        token = str(secrets.get("access_token") or "").strip()
+        if not token:
+            raise ConfigError(
+                "an X channel needs an OAuth 2.0 user access token: use "
+                "'resonanz channels connect x NAME' or --token"
+            )
+        return {**dict(config), "api": api}, {**dict(secrets), "access_token": token}
+
+    @classmethod
+    def text_limits(cls, config: Mapping[str, Any]) -> CountedLimits:
+        return X_LIMITS
+
+    def close(self) -> None:
+        self.api.close()
+
+    def check(self) -> ChannelCheck:
+        """``GET /2/users/me``: the account's id and username."""
+        data = self.api.data(self.api.call("GET", "/2/users/me", publishes=False))
+        user = data.get("data")
+        if not isinstance(user, Mapping):
+            user = {}
+        if not user.get("id"):
+            raise PublishError(f"{self.api.name}: /2/users/me answered without a user id")
+        username = str(user.get("username", ""))
+        learned = {"account": f"@{username}", "user_id": str(user["id"]), "username": username}
+        return ChannelCheck(account=learned["account"], config=learned)
+
+    def publish(self, attempt: Attempt) -> Receipt:
+        if in_doubt(attempt):
+            found = self._recent(attempt)
+            if found is not None:
+                return found
+        response = self.api.call("POST", "/2/tweets", json_body=tweet_body(attempt.text))
+        post = self.api.data(response).get("data")
+        if not isinstance(post, Mapping) or not post.get("id"):
+            raise PublishError(
+                f"{self.api.name} answered {response.status} without a post id", in_doubt=True
+            )
+        return self._receipt(str(post["id"]))
+
+    def _receipt(self, post_id: str) -> Receipt:
+        return Receipt(
+            remote_id=post_id,
+            url=f"https://x.com/{self.config.get('username', 'i')}/status/{post_id}",
+        )
+
+    def _recent(self, attempt: Attempt) -> Receipt | None:
+        """The post an earlier attempt published, if the account's newest posts (since a
+        minute before that attempt) have one with this text."""
+        since = (attempt.delivery.doubt_at or datetime.now(UTC)) - timedelta(minutes=1)
+        try:
+            response = self.api.call(
+                "GET",
+                f"/2/users/{self.config.get('user_id', '')}/tweets",
+                params={
+                    "max_results": 100,
+                    "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "tweet.fields": "created_at",
+                },
+                publishes=False,
+            )
+        except _Forbidden as exc:  # a read the API tier does not allow: no revoked token
+            exc.auth = False
+            raise recent_check_failed(self.api.name, exc) from exc
+        except PublishError as exc:
+            raise recent_check_failed(self.api.name, exc) from exc
+        posts = self.api.data(response).get("data")
+        candidates = [
+            (str(p.get("id")), str(p.get("text", "")))
+            for p in (posts if isinstance(posts, list) else [])
+            if isinstance(p, Mapping)
+        ]
+        found = find_same(attempt.text, candidates)
+        return self._receipt(found) if found is not None else None
+
+    # -- OAuth 2.0 (PKCE); confidential clients authenticate with HTTP Basic
+    @classmethod
+    def connect_grant(
+        cls,
+        config: Mapping[str, Any],
+        app: OAuthApp,
+        code: str,
+        verifier: str | None,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Grant:
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": app.redirect_uri,
+            "code_verifier": verifier or "",
+            "client_id": app.client_id,
+        }
+        return cls._token(config, form, app.client_id, app.client_secret, settings, transport)
+
+    @classmethod
+    def refresh_grant(
+        cls,
+        config: Mapping[str, Any],
+        secrets: Mapping[str, str],
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Grant:
+        refresh = secrets.get("refresh_token")
+        if not refresh:
+            raise PublishError("X: no refresh token stored; connect the channel again", auth=True)
+        client_id = secrets.get("client_id", "")
+        form = {"grant_type": "refresh_token", "refresh_token": refresh, "client_id": client_id}
+        return cls._token(
+            config, form, client_id, secrets.get("client_secret"), settings, transport
+        )
+
+    @classmethod
+    def _token(
+        cls,
+        config: Mapping[str, Any],
+        form: Mapping[str, str],
+        client_id: str,
+        client_secret: str | None,
+        settings: Settings,
+        transport: httpx.BaseTransport | None,
+    ) -> Grant:
+        url = f"{str(config.get('api') or API).rstrip('/')}/2/oauth2/token"
+        basic = (client_id, client_secret) if client_secret else None
+        data = token_request(settings, url, form, service="X", basic=basic, transport=transport)
+        return grant_of(data, now=datetime.now(UTC), service="X")
+
+
+@hookimpl
+def register_channels() -> list[Any]:
+    return [XChannel]
