@@ -86,7 +86,10 @@ def check_channel(
 ) -> PublishChannel:
     """Check the stored credentials again: connected with fresh limits on success,
     disconnected with the platform's message when they are refused (PublishError raised
-    after recording it)."""
+    after recording it). An access token about to expire is refreshed first."""
+    from resonanz.publishing.oauth_tokens import ensure_fresh
+
+    channel = ensure_fresh(pub, settings, classes, channel, **options)
     client = open_client(pub, settings, classes, channel, **options)
     try:
         result = client.check()

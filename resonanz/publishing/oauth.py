@@ -138,8 +138,9 @@ def token_request(
 ) -> Mapping[str, Any]:
     """POST a form to a token endpoint (RFC 6749 §4.1.3, §6); the JSON answer.
 
-    ``invalid_grant`` / ``invalid_client`` and 401/403 are auth failures (the user must
-    connect again); timeouts, 5xx and 429 are transient. A lost answer to a refresh with
+    A 4xx (``invalid_grant``, ``invalid_client``; X says ``invalid_request`` to a spent
+    refresh token) is an auth failure: the user must connect again. Timeouts, 5xx and
+    429 are transient. A lost answer to a refresh with
     a single-use refresh token may have spent that token: the next refresh then fails
     with ``invalid_grant`` and the channel asks to be connected again.
     """
@@ -167,15 +168,12 @@ def token_request(
         data = None
     if response.status_code >= 400:
         message = describe_error(data) or response.reason_phrase or "no details"
-        code = data.get("error") if isinstance(data, Mapping) else None
         said = f"{service}: the token endpoint answered {response.status_code}: {message}"
-        if code in ("invalid_grant", "invalid_client", "unauthorized_client") or (
-            response.status_code in (401, 403)
-        ):
-            raise PublishError(f"{said}; connect the channel again", auth=True)
         if response.status_code == 429 or response.status_code >= 500:
             raise PublishError(said)
-        raise PublishError(said, permanent=True)
+        # invalid_grant, invalid_request (X's answer to a spent refresh token),
+        # invalid_client: the stored grant or app cannot be used again.
+        raise PublishError(f"{said}; connect the channel again", auth=True)
     if not isinstance(data, Mapping):
         raise PublishError(f"{service}: the token endpoint's answer is not a JSON object")
     return data

@@ -35,6 +35,7 @@ from resonanz.publishing import states as st
 from resonanz.publishing.channels import ChannelClient, channel_class
 from resonanz.publishing.connect import open_client
 from resonanz.publishing.models import Attempt, Delivery
+from resonanz.publishing.oauth_tokens import WARN_DAYS, Expiry, ensure_fresh, expiring, refresh_due
 from resonanz.publishing.sweeper import Overdue, sweep
 from resonanz.store.publishing import PublishingStore
 
@@ -54,6 +55,7 @@ class SchedulerOptions:
     batch: int = 10  # deliveries claimed per tick
     interval_s: float = 5.0  # pause between ticks when nothing was due
     max_attempts: int = st.MAX_ATTEMPTS
+    token_warn_days: float = WARN_DAYS  # warn this long before credentials expire
 
 
 @dataclass
@@ -67,6 +69,8 @@ class TickReport:
     needs_attention: list[int] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # stale, deleted, paused, lost
     overdue: list[Overdue] = field(default_factory=list)
+    refreshed: list[str] = field(default_factory=list)  # channels whose token was renewed
+    expiring: list[Expiry] = field(default_factory=list)  # channels to connect again soon
 
 
 class Scheduler:
@@ -92,6 +96,7 @@ class Scheduler:
         self._client_options = dict(client_options or {})
         # Clients by (channel id, stored secrets): reconnecting gives a fresh client.
         self._clients: dict[tuple[int, str | None], ChannelClient] = {}
+        self._warned: dict[int, datetime] = {}  # channel id -> last expiry warning
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -103,6 +108,7 @@ class Scheduler:
         report = TickReport()
         now = self.clock()
         report.overdue = sweep(self.pub, now=now)
+        self._tokens(report, now)
         claimed = self.pub.claim_due(
             self.runner, now=now, lease_s=self.options.lease_s, limit=self.options.batch
         )
@@ -180,6 +186,10 @@ class Scheduler:
         if delivery.channel_id is None:
             raise NotFoundError(f"the channel {delivery.channel_name!r} was removed")
         channel = self.pub.get_channel_by_id(delivery.channel_id)
+        # An access token about to expire is renewed first (one refresher at a time).
+        channel = ensure_fresh(
+            self.pub, self.settings, self.classes, channel, now=self.clock(), **self._client_options
+        )
         key = (channel.id, self.pub.channel_secrets(channel.id))
         if key not in self._clients:
             for old in [k for k in self._clients if k[0] == channel.id]:
@@ -188,6 +198,24 @@ class Scheduler:
                 self.pub, self.settings, self.classes, channel, **self._client_options
             )
         return self._clients[key]
+
+    def _tokens(self, report: TickReport, now: datetime) -> None:
+        """Renew access tokens about to expire (an account that rarely publishes keeps
+        working) and warn, once a day per channel, of credentials that end soon."""
+        channels = self.pub.all_channels()
+        report.refreshed = refresh_due(
+            self.pub, self.settings, self.classes, channels, now=now, **self._client_options
+        )
+        if report.refreshed:
+            channels = self.pub.all_channels()
+        report.expiring = expiring(
+            channels, self.classes, now=now, warn_days=self.options.token_warn_days
+        )
+        for item in report.expiring:
+            last = self._warned.get(item.channel.id)
+            if last is None or now - last >= timedelta(days=1):
+                self._warned[item.channel.id] = now
+                log.warning("%s", item.reason)
 
     def _failed(self, attempt: Attempt, exc: PublishError, report: TickReport) -> None:
         d = attempt.delivery

@@ -170,6 +170,41 @@ class PublishingStore:
             conn.execute(sa.update(publish_channels).where(_c.id == channel_id).values(**values))
         return self.get_channel_by_id(channel_id)
 
+    def all_channels(self) -> list[PublishChannel]:
+        """Every workspace's channels (for the scheduler's expiry and refresh pass)."""
+        with self._read("listing publishing channels") as conn:
+            rows = conn.execute(sa.select(publish_channels).order_by(_c.id))
+            return [_channel(r) for r in rows]
+
+    def refresh_channel(
+        self,
+        channel_id: int,
+        refresh: Callable[[PublishChannel, str | None], tuple[Mapping[str, Any], str] | None],
+        *,
+        at: datetime,
+    ) -> PublishChannel:
+        """Run ``refresh`` on the channel and its encrypted secrets while holding the
+        channel's row lock (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite), so
+        one refresh runs at a time per channel; what it returns (new config and
+        encrypted secrets) replaces the old in the same transaction. ``refresh`` returns
+        None when nothing needs doing (another process refreshed meanwhile); when it
+        raises, nothing is written."""
+        with self._write("refreshing a channel's credentials") as conn:
+            row = conn.execute(
+                sa.select(publish_channels).where(_c.id == channel_id).with_for_update()
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no publishing channel with id {channel_id}")
+            changed = refresh(_channel(row), row.secrets)
+            if changed is not None:
+                config, sealed = changed
+                conn.execute(
+                    sa.update(publish_channels)
+                    .where(_c.id == channel_id)
+                    .values(config=dict(config), secrets=sealed, last_success_at=at)
+                )
+        return self.get_channel_by_id(channel_id)
+
     def remove_channel(self, workspace_id: int, name: str, *, at: datetime) -> int:
         """Remove a channel; its unsent deliveries are canceled (kept, with the reason).
         Returns how many were canceled. Refused while one is being sent."""
