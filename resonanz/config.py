@@ -102,6 +102,12 @@ class Settings:
         "LABEL_2=positive; empty: the usual names (negative/negativ, neutral, positive/positiv, "
         "LABEL_0..2, star ratings) are recognised.",
     )
+    emotion_analysis: bool = _setting(
+        True,
+        "Read the emotions (joy, trust, fear, surprise, sadness, disgust, anger, anticipation) "
+        "of German and English mentions from cue words, emoji and negation (the emotion "
+        "enricher; lexicon-based, see docs/analysis.md).",
+    )
     keyword_extraction: bool = _setting(
         True,
         "Extract hashtags, @mentions, links and their domains, emoji, key phrases and the "

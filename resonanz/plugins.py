@@ -29,6 +29,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "resonanz.pipeline.language",
     "resonanz.analysis.keywords",
     "resonanz.analysis.sentiment",
+    "resonanz.analysis.emotion",
     "resonanz.analysis.aspects",  # after sentiment: reuses its label for document polarity
     "resonanz.analysis.relevance",  # acts only where the workspace trained a model
     "resonanz.alerts.notifiers.email",

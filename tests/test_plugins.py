@@ -73,6 +73,7 @@ def test_builtins_register_through_the_hooks() -> None:
         "LanguageEnricher",
         "KeywordsEnricher",
         "SentimentEnricher",
+        "EmotionEnricher",
         "AspectsEnricher",
         "RelevanceEnricher",
     ]
