@@ -17,7 +17,7 @@ from resonanz.errors import QueryError
 from resonanz.models import Mention
 from resonanz.pipeline import document_of
 from resonanz.query import Node, evaluate, lint, matched_terms, parse, to_fts
-from resonanz.query.fts import MARKERS, required_marker
+from resonanz.query.fts import MARKERS, required_marker, required_tags
 from resonanz.store import MentionFilter, Store
 
 # Chunks of candidates grow by this factor, up to this size (or the first chunk's).
@@ -61,7 +61,13 @@ def search_mentions(
             yield Hit(mention)
         return
     marker = required_marker(node)
-    flt = replace(flt, fts=to_fts(node), contains_any=MARKERS[marker] if marker else ())
+    tags = required_tags(node)
+    flt = replace(
+        flt,
+        fts=to_fts(node),
+        contains_any=MARKERS[marker] if marker and not tags else (),
+        contains_tags=tuple(sorted(tags)) if tags else (),
+    )
     # The prefilter may pass candidates the query rejects (NOT, fields, hashtags): the
     # chunks grow, so a selective query reads few of them without many small reads.
     size = chunk_size

@@ -62,6 +62,33 @@ def required_marker(node: Node) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def required_tags(node: Node) -> frozenset[tuple[str, str]] | None:
+    """(sign, folded tag) pairs of which every match has at least one as a hashtag or
+    handle, or None when a match may have none (then ``required_marker`` still helps).
+
+    ``#db`` gives {("#", "db")}; ``#db OR @bahn`` {("#", "db"), ("@", "bahn")}; an AND
+    takes the first child that has them. The store narrows a search with them
+    (``MentionFilter.contains_tags``).
+    """
+    if isinstance(node, Hashtag):
+        return frozenset({("#", text.fold(node.tag))})
+    if isinstance(node, Mention):
+        return frozenset({("@", text.fold(node.handle))})
+    if isinstance(node, Near):
+        return required_tags(node.left) or required_tags(node.right)
+    if isinstance(node, And):
+        return next((t for t in map(required_tags, node.children) if t), None)
+    if isinstance(node, Term | Phrase | Field | Not):
+        return None
+    found: set[tuple[str, str]] = set()
+    for child in node.children:
+        tags = required_tags(child)
+        if tags is None:
+            return None
+        found |= tags
+    return frozenset(found)
+
+
 def _and(parts: list[FtsExpr | None]) -> FtsExpr | None:
     kept = [part for part in parts if part is not None]
     return _flat("and", kept) if kept else None

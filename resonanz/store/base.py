@@ -54,6 +54,9 @@ class MentionFilter:
     # Only mentions whose title or text holds one of these characters (the search sets
     # it for queries that need a hashtag or handle; see query.fts.required_marker).
     contains_any: tuple[str, ...] = ()
+    # Only mentions whose title or text may hold one of these (sign, folded tag) hashtags or
+    # handles (store.tags; the search sets it from query.fts.required_tags).
+    contains_tags: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from resonanz.store.base import AuthorReach, CountDimension, FtsExpr, MentionFil
 from resonanz.store.bulk import chunks
 from resonanz.store.fts import to_fts5, to_tsquery
 from resonanz.store.schema import authors, matches, mentions, topics
+from resonanz.store.tags import tag_condition
 from resonanz.store.types import UTCDateTime
 
 _m = mentions
@@ -96,6 +97,11 @@ def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> li
                     for column in (_m.c.text, _m.c.title)
                 )
             )
+        )
+    if flt.contains_tags:
+        columns = (_m.c.text, _m.c.title)
+        clauses.append(
+            sa.or_(*(tag_condition(conn, columns, sign, tag) for sign, tag in flt.contains_tags))
         )
     if flt.fts is not None:
         clauses.extend(_fts_clause(conn, flt.fts))
@@ -228,6 +234,17 @@ def mention_chunk(
         df = _document_frequency(conn, match, _DF_CAP)
         if df <= _SMALL_DF:
             rows = _doclist_rows(conn, workspace_id, flt, newest_first, limit, after)
+        elif flt.contains_tags:
+            # A hashtag or handle narrows far better than its common word: read the time
+            # index with the tag condition alone (store.tags) and let the search check words.
+            return mention_chunk(
+                conn,
+                workspace_id,
+                replace(flt, fts=None),
+                newest_first=newest_first,
+                limit=limit,
+                after=after,
+            )
         elif df < _DF_CAP or "*" in match:
             rows = _scan_rows(conn, workspace_id, flt, newest_first, limit, after)
         else:
@@ -251,7 +268,9 @@ def mention_chunk(
 #   ~70 us, so a word in every tenth mention needs ~500 probes for a page); when the hits
 #   seen say more than _PROBE_BUDGET probes are still needed, it goes on as below;
 # - otherwise (prefix words are slow to probe: FTS5 merges all their terms every time)
-#   the index is read in time order against the match's mention ids, collected once.
+#   the index is read in time order against the match's mention ids, collected once;
+# - a search for a hashtag or handle (``contains_tags``) with a common word reads the
+#   index in time order with the tag condition only (the search checks the words).
 _DF_CAP = 100_000
 _SMALL_DF = 4_000
 _FIRST_WINDOW = 256
