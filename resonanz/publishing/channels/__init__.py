@@ -24,6 +24,11 @@ BUILTIN_CHANNELS = (
     "resonanz.publishing.channels.mastodon",
     "resonanz.publishing.channels.bluesky",
     "resonanz.publishing.channels.x",
+    "resonanz.publishing.channels.linkedin",
+    "resonanz.publishing.channels.threads",
+    "resonanz.publishing.channels.telegram",
+    "resonanz.publishing.channels.facebook",
+    "resonanz.publishing.channels.instagram",
 )
 
 

@@ -121,3 +121,27 @@ def recent_check_failed(name: str, exc: PublishError) -> PublishError:
         permanent=True,
         auth=exc.auth,
     )
+
+
+def recent_match(
+    api: ChannelApi,
+    text: str,
+    path: str,
+    params: Mapping[str, Any],
+    *,
+    items: Callable[[Any], list[Mapping[str, Any]]],
+    text_key: str,
+    id_key: str = "id",
+) -> str | None:
+    """Read the account's newest posts at ``path`` and return the id of one whose
+    ``text_key`` matches ``text`` (None: not published); see ``recent_check_failed``."""
+    try:
+        response = api.call("GET", path, params=params, publishes=False)
+    except PublishError as exc:
+        raise recent_check_failed(api.name, exc) from exc
+    candidates = [
+        (str(item[id_key]), str(item.get(text_key) or ""))
+        for item in items(response.data)
+        if item.get(id_key)
+    ]
+    return find_same(text, candidates)

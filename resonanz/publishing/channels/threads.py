@@ -1,0 +1,243 @@
+"""Publishing to Threads (Meta): a text container, then its publication.
+
+``POST /v1.0/{user-id}/threads`` (``media_type=TEXT``, ``text``) creates a container and
+publishes nothing; ``POST /v1.0/{user-id}/threads_publish`` (``creation_id``) publishes
+it; ``GET /v1.0/{media-id}?fields=permalink`` gives the link. 500 characters. Errors are
+Graph API bodies (channels.graph). Exactly once: after an attempt of unknown outcome the
+account's newest threads (``GET /v1.0/{user-id}/threads``) are searched for the same
+text before publishing again.
+
+Tokens: long-lived user tokens live 60 days and are renewed with
+``GET /refresh_access_token?grant_type=th_refresh_token`` (allowed once a token is a day
+old) when less than 30 days remain; the connect flow exchanges the code for a short-lived
+token, then for a long-lived one (``th_exchange_token``). Polls: ``poll_body`` builds the
+``poll_attachment`` parameter (2–4 options); posts cannot carry a poll yet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from resonanz.config import Settings
+from resonanz.errors import ConfigError, PublishError, ValidationError
+from resonanz.fetcher import validate_url
+from resonanz.hookspecs import hookimpl
+from resonanz.publishing.channels import ChannelCheck
+from resonanz.publishing.channels.graph import graph_data, graph_failure
+from resonanz.publishing.channels.httpapi import ChannelApi, in_doubt, recent_match
+from resonanz.publishing.channels.units import CountedLimits, code_points
+from resonanz.publishing.models import Attempt, Receipt
+from resonanz.publishing.oauth import Grant, OAuthApp, OAuthProvider, grant_of, token_request
+
+API = "https://graph.threads.net"
+LIMITS = CountedLimits(max_units=500, unit="characters", counter=code_points)
+_OPTION_KEYS = ("option_a", "option_b", "option_c", "option_d")
+
+
+def poll_body(options: Sequence[str]) -> str:
+    """The ``poll_attachment`` parameter for a text container: 2 to 4 options."""
+    if not 2 <= len(options) <= 4:
+        raise ValidationError(f"a Threads poll has 2 to 4 options, not {len(options)}")
+    if any(not option.strip() or len(option) > 25 for option in options):
+        raise ValidationError("each Threads poll option has 1 to 25 characters")
+    return json.dumps(dict(zip(_OPTION_KEYS, options, strict=False)))
+
+
+class ThreadsChannel:
+    """A Threads profile: ``api`` in the config (learned: ``user_id``, ``username``),
+    ``access_token`` (and the app's client) in the secrets."""
+
+    kind: ClassVar[str] = "threads"
+    label: ClassVar[str] = "Threads"
+    replaces_in_doubt: ClassVar[bool] = False
+    idempotency_window_s: ClassVar[float | None] = None
+    refresh_margin_s: ClassVar[float] = 30 * 86400.0
+    oauth: ClassVar[OAuthProvider] = OAuthProvider(
+        authorize_url="https://threads.net/oauth/authorize",
+        scopes=("threads_basic", "threads_content_publish"),
+        pkce=False,
+        scope_separator=",",
+    )
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        secrets: Mapping[str, str],
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.config = dict(config)
+        self._token = str(secrets.get("access_token", ""))
+        self.api = ChannelApi(
+            settings,
+            name=f"Threads @{self.config.get('username', '?')}",
+            base_url=str(self.config.get("api") or API),
+            transport=transport,
+            error_for=graph_failure("Threads"),
+        )
+
+    @classmethod
+    def validate(
+        cls, config: Mapping[str, Any], secrets: Mapping[str, str], settings: Settings
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        api = str(config.get("api") or API).rstrip("/")
+        validate_url(api, settings)
+        token = str(secrets.get("access_token") or "").strip()
+        if not token:
+            raise ConfigError(
+                "a Threads channel needs a long-lived access token: 'resonanz channels connect "
+                "threads NAME' or --token"
+            )
+        return {**dict(config), "api": api}, {**dict(secrets), "access_token": token}
+
+    @classmethod
+    def text_limits(cls, config: Mapping[str, Any]) -> CountedLimits:
+        return LIMITS
+
+    def close(self) -> None:
+        self.api.close()
+
+    def _params(self, **values: Any) -> dict[str, Any]:
+        return {**values, "access_token": self._token}
+
+    def check(self) -> ChannelCheck:
+        data = self.api.data(
+            self.api.call(
+                "GET", "/v1.0/me", params=self._params(fields="id,username"), publishes=False
+            )
+        )
+        if not data.get("id"):
+            raise PublishError(f"{self.api.name}: /me answered without an id")
+        username = str(data.get("username", ""))
+        learned = {"account": f"@{username}", "user_id": str(data["id"]), "username": username}
+        return ChannelCheck(account=learned["account"], config=learned)
+
+    def publish(self, attempt: Attempt) -> Receipt:
+        user = self.config.get("user_id", "me")
+        if in_doubt(attempt):
+            found = recent_match(
+                self.api,
+                attempt.text,
+                f"/v1.0/{user}/threads",
+                self._params(fields="id,text,timestamp", limit=25),
+                items=graph_data,
+                text_key="text",
+            )
+            if found is not None:
+                return self._receipt(found)
+        container = self.api.data(
+            self.api.call(
+                "POST",
+                f"/v1.0/{user}/threads",
+                params=self._params(media_type="TEXT", text=attempt.text),
+                publishes=False,
+            )
+        ).get("id")
+        if not container:
+            raise PublishError(f"{self.api.name}: the container answer had no id")
+        published = self.api.data(
+            self.api.call(
+                "POST", f"/v1.0/{user}/threads_publish", params=self._params(creation_id=container)
+            )
+        ).get("id")
+        if not published:
+            raise PublishError(
+                f"{self.api.name}: threads_publish answered without an id", in_doubt=True
+            )
+        return self._receipt(str(published))
+
+    def _receipt(self, media_id: str) -> Receipt:
+        try:
+            link = self.api.data(
+                self.api.call(
+                    "GET",
+                    f"/v1.0/{media_id}",
+                    params=self._params(fields="permalink"),
+                    publishes=False,
+                )
+            ).get("permalink")
+        except PublishError:
+            link = None  # published all the same; the link is a nicety
+        return Receipt(remote_id=media_id, url=str(link) if link else None)
+
+    # -- OAuth: code -> short-lived token -> long-lived token; th_refresh_token
+    @classmethod
+    def connect_grant(
+        cls,
+        config: Mapping[str, Any],
+        app: OAuthApp,
+        code: str,
+        verifier: str | None,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Grant:
+        base = str(config.get("api") or API).rstrip("/")
+        form = {
+            "client_id": app.client_id,
+            "client_secret": app.client_secret or "",
+            "grant_type": "authorization_code",
+            "redirect_uri": app.redirect_uri,
+            "code": code,
+        }
+        short = token_request(
+            settings, f"{base}/oauth/access_token", form, service="Threads", transport=transport
+        )
+        return _token_get(
+            settings,
+            base,
+            "/access_token",
+            {
+                "grant_type": "th_exchange_token",
+                "client_secret": app.client_secret or "",
+                "access_token": str(short.get("access_token") or ""),
+            },
+            transport,
+        )
+
+    @classmethod
+    def refresh_grant(
+        cls,
+        config: Mapping[str, Any],
+        secrets: Mapping[str, str],
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Grant:
+        base = str(config.get("api") or API).rstrip("/")
+        params = {"grant_type": "th_refresh_token", "access_token": secrets.get("access_token", "")}
+        return _token_get(settings, base, "/refresh_access_token", params, transport)
+
+
+def _token_get(
+    settings: Settings,
+    base: str,
+    path: str,
+    params: Mapping[str, str],
+    transport: httpx.BaseTransport | None,
+) -> Grant:
+    """Threads' GET token endpoints (a refused token is an auth failure: code 190)."""
+    api = ChannelApi(
+        settings,
+        name="Threads",
+        base_url=base,
+        transport=transport,
+        error_for=graph_failure("Threads"),
+    )
+    try:
+        response = api.call("GET", path, params=params, publishes=False)
+    finally:
+        api.close()
+    data = response.data if isinstance(response.data, Mapping) else {}
+    return grant_of(data, now=datetime.now(UTC), service="Threads")
+
+
+@hookimpl
+def register_channels() -> list[Any]:
+    return [ThreadsChannel]
