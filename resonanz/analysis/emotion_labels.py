@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["EMOTIONS", "EMOTION_NAMES_DE", "OPPOSITE"]
+from collections.abc import Mapping
+from typing import Any
+
+from resonanz.errors import ValidationError
+
+__all__ = ["EMOTIONS", "OPPOSITE", "parse_emotion", "top_emotion"]
 
 EMOTIONS: tuple[str, ...] = (
     "joy",
@@ -20,14 +25,19 @@ OPPOSITE: dict[str, str] = {
     EMOTIONS[i]: EMOTIONS[(i + 4) % len(EMOTIONS)] for i in range(len(EMOTIONS))
 }
 
-# German names, for places without a gettext catalogue (CLI tables, exports stay English).
-EMOTION_NAMES_DE: dict[str, str] = {
-    "joy": "Freude",
-    "trust": "Vertrauen",
-    "fear": "Angst",
-    "surprise": "Überraschung",
-    "sadness": "Traurigkeit",
-    "disgust": "Ekel",
-    "anger": "Wut",
-    "anticipation": "Vorfreude",
-}
+
+def top_emotion(enrichments: Mapping[str, Any]) -> str | None:
+    """``enrichments["emotion"]["top"]`` when it is one of the eight emotions, else None."""
+    found = enrichments.get("emotion")
+    top = found.get("top") if isinstance(found, Mapping) else None
+    return top if isinstance(top, str) and top in EMOTIONS else None
+
+
+def parse_emotion(value: str, name: str = "emotion") -> str | None:
+    """An emotion as typed ("" is None); ValidationError naming ``name`` for an unknown one."""
+    emotion = value.strip().lower()
+    if not emotion:
+        return None
+    if emotion not in EMOTIONS:
+        raise ValidationError(f"{name}: {value!r} is not one of {', '.join(EMOTIONS)}")
+    return emotion

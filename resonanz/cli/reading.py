@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from resonanz.analysis.emotion_labels import EMOTIONS, parse_emotion, top_emotion
 from resonanz.analytics.terms import top_terms
 from resonanz.cli.context import obj
 from resonanz.cli.render import mention_line, print_lint
@@ -40,6 +41,11 @@ def register(app: typer.Typer) -> None:
         topic: str | None = typer.Option(None, "--topic", help="Only mentions of this topic."),
         platform: str | None = typer.Option(None, "--platform"),
         lang: str | None = typer.Option(None, "--lang"),
+        emotion: str | None = typer.Option(
+            None,
+            "--emotion",
+            help=f"Only mentions whose top emotion is this: {', '.join(EMOTIONS)}.",
+        ),
         since: str | None = typer.Option(None, "--since", help="YYYY-MM-DD"),
         until: str | None = typer.Option(None, "--until", help="YYYY-MM-DD"),
         limit: int = typer.Option(20, "--limit", help="Mentions to show."),
@@ -61,6 +67,7 @@ def register(app: typer.Typer) -> None:
             lang=lang,
             since=parse_when(since, "--since"),
             until=parse_when(until, "--until"),
+            emotion=parse_emotion(emotion or "", "--emotion"),
         )
         total = 0
         for hit in search_mentions(app_ctx.store, ws.id, node, flt):
@@ -79,6 +86,7 @@ def register(app: typer.Typer) -> None:
                     "lang": mention.lang,
                     "text": mention.text,
                     "matched_terms": list(terms),
+                    "emotion": top_emotion(mention.enrichments),
                 }
                 typer.echo(json.dumps(record, ensure_ascii=False))
             else:

@@ -1,8 +1,9 @@
 """What the explorer, the API and the exports show of a mention's enrichments.
 
 The enrichments are JSON written by whichever enrichers ran (plugins too), so each part
-is checked here: a sentiment with an unknown label, a keyword list holding something
-other than strings or an aspect without a category is left out, never shown half.
+is checked here: a sentiment with an unknown label, an emotion that is not one of the
+eight, a keyword list holding something other than strings or an aspect without a
+category is left out, never shown half.
 """
 
 from __future__ import annotations
@@ -13,8 +14,23 @@ from math import isfinite
 from typing import Any
 
 from resonanz.analysis.base import SENTIMENT_LABELS
+from resonanz.analysis.emotion_labels import EMOTIONS, parse_emotion, top_emotion
 from resonanz.errors import ValidationError
 from resonanz.web.i18n import gettext as _
+
+__all__ = [
+    "AspectView",
+    "EmotionView",
+    "SentimentView",
+    "aspects_of",
+    "emotion_names",
+    "emotion_of",
+    "keywords_of",
+    "parse_emotion",
+    "parse_sentiment",
+    "sentiment_names",
+    "sentiment_of",
+]
 
 KEYWORD_KINDS = ("hashtags", "domains")
 MAX_SHOWN = 10  # keywords of a kind, aspects of a mention
@@ -27,6 +43,15 @@ class SentimentView:
     label: str
     score: float | None
     model: str | None
+
+
+@dataclass(frozen=True)
+class EmotionView:
+    """A mention's emotions: the top one, each emotion's score (0..1) and the cues read."""
+
+    top: str
+    scores: dict[str, float]
+    terms: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -52,6 +77,35 @@ def parse_sentiment(value: str) -> str | None:
         known = ", ".join(SENTIMENT_LABELS)
         raise ValidationError(f"sentiment: {value!r} is not one of {known}")
     return label
+
+
+def emotion_names() -> dict[str, str]:
+    """The eight emotions in the request's language, in the wheel's order."""
+    return {
+        "joy": _("Joy"),
+        "trust": _("Trust"),
+        "fear": _("Fear"),
+        "surprise": _("Surprise"),
+        "sadness": _("Sadness"),
+        "disgust": _("Disgust"),
+        "anger": _("Anger"),
+        "anticipation": _("Anticipation"),
+    }
+
+
+def emotion_of(enrichments: Mapping[str, Any]) -> EmotionView | None:
+    """The mention's emotions, or None when it has none (or its top is not an emotion)."""
+    top = top_emotion(enrichments)
+    if top is None:
+        return None
+    found = enrichments["emotion"]
+    raw = found.get("scores")
+    scores: dict[str, float] = {}
+    for emotion in EMOTIONS:
+        value = raw.get(emotion) if isinstance(raw, Mapping) else None
+        if isinstance(value, int | float) and not isinstance(value, bool) and isfinite(value):
+            scores[emotion] = round(min(1.0, max(0.0, float(value))), 3)
+    return EmotionView(top=top, scores=scores, terms=tuple(_strings(found.get("terms"))))
 
 
 def sentiment_of(enrichments: Mapping[str, Any]) -> SentimentView | None:

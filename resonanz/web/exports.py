@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from resonanz.search import Hit
 from resonanz.store import Store
-from resonanz.web.enrichments import sentiment_of
+from resonanz.web.enrichments import emotion_of, sentiment_of
 
 COLUMNS = (
     "id",
@@ -32,6 +32,7 @@ COLUMNS = (
     "lang",
     "sentiment",
     "sentiment_score",
+    "emotion",
     "topics",
     "matched_terms",
     "tags",
@@ -51,6 +52,7 @@ def record(hit: Hit, topic_names: Mapping[int, str], tags: list[str]) -> dict[st
     m = hit.mention
     author = m.author
     sentiment = sentiment_of(m.enrichments)
+    emotion = emotion_of(m.enrichments)
     return {
         "id": m.id,
         "posted_at": (m.created_at or m.collected_at).isoformat(),
@@ -63,6 +65,7 @@ def record(hit: Hit, topic_names: Mapping[int, str], tags: list[str]) -> dict[st
         "lang": m.lang,
         "sentiment": sentiment.label if sentiment else None,
         "sentiment_score": sentiment.score if sentiment else None,
+        "emotion": emotion.top if emotion else None,
         "topics": [topic_names.get(t.topic_id, str(t.topic_id)) for t in m.matches],
         "matched_terms": list(hit.terms),
         "tags": tags,

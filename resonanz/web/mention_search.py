@@ -18,7 +18,7 @@ from resonanz.errors import NotFoundError, ValidationError
 from resonanz.query import Node
 from resonanz.search import Hit, parse_query, position_of, search_mentions
 from resonanz.store import MentionFilter, Store
-from resonanz.web.enrichments import parse_sentiment
+from resonanz.web.enrichments import parse_emotion, parse_sentiment
 
 PAGE_SIZE = 50
 PAGE_NAMES = {"lang": "language"}
@@ -36,6 +36,7 @@ class SearchForm:
     since: str = ""
     until: str = ""
     sentiment: str = ""
+    emotion: str = ""
 
     def as_query(self) -> dict[str, str]:
         """The non-empty fields under the page's parameter names, for links and exports.
@@ -83,6 +84,7 @@ def build_search(store: Store, workspace_id: int, form: SearchForm) -> Search:
         since=_when(form.since, "since"),
         until=_when(form.until, "until", end_of_day=True),
         sentiment=parse_sentiment(form.sentiment),
+        emotion=parse_emotion(form.emotion),
     )
     return Search(node, flt)
 

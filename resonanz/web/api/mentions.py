@@ -11,6 +11,7 @@ from resonanz.search import Hit
 from resonanz.store import Store
 from resonanz.web.api.models import (
     ERRORS,
+    EmotionOut,
     EngagementOut,
     MentionAuthorOut,
     MentionLabelsIn,
@@ -22,7 +23,7 @@ from resonanz.web.api.models import (
     SentimentOut,
 )
 from resonanz.web.deps import Analyst, Editor, StoreDep, Viewer
-from resonanz.web.enrichments import sentiment_of
+from resonanz.web.enrichments import emotion_of, sentiment_of
 from resonanz.web.exports import export_response
 from resonanz.web.labelling import Labels, save_labels
 from resonanz.web.mention_search import SearchForm, build_search, hits, page
@@ -39,9 +40,16 @@ def api_search(
     since: Annotated[str, Query(description="YYYY-MM-DD or ISO time, inclusive")] = "",
     until: Annotated[str, Query(description="YYYY-MM-DD (whole day) or ISO time, exclusive")] = "",
     sentiment: Annotated[str, Query(description="negative, neutral or positive")] = "",
+    emotion: Annotated[
+        str,
+        Query(
+            description="The top emotion: joy, trust, fear, surprise, sadness, disgust, "
+            "anger or anticipation"
+        ),
+    ] = "",
 ) -> SearchForm:
     """The search filters of the query string."""
-    return SearchForm(q, topic, platform, lang, author, since, until, sentiment)
+    return SearchForm(q, topic, platform, lang, author, since, until, sentiment, emotion)
 
 
 SearchDep = Annotated[SearchForm, Depends(api_search)]
@@ -55,6 +63,7 @@ def _out(store: Store, workspace_id: int, found: list[Hit]) -> list[MentionOut]:
         m = hit.mention
         a, e = m.author, m.engagement
         sentiment = sentiment_of(m.enrichments)
+        emotion = emotion_of(m.enrichments)
         out.append(
             MentionOut(
                 id=m.id or 0,
@@ -66,6 +75,11 @@ def _out(store: Store, workspace_id: int, found: list[Hit]) -> list[MentionOut]:
                 text=m.text,
                 lang=m.lang,
                 sentiment=SentimentOut(**vars(sentiment)) if sentiment else None,
+                emotion=EmotionOut(
+                    top=emotion.top, scores=emotion.scores, terms=list(emotion.terms)
+                )
+                if emotion
+                else None,
                 author=MentionAuthorOut(
                     handle=a.handle, name=a.name, followers=a.followers, url=a.url
                 )

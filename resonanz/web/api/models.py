@@ -65,6 +65,12 @@ class SentimentOut(BaseModel):
     model: str | None
 
 
+class EmotionOut(BaseModel):
+    top: str = Field(description="The strongest of the eight emotions (Plutchik)")
+    scores: dict[str, float] = Field(description="Each emotion's score, from 0 to 1")
+    terms: list[str] = Field(description="The cue words and emoji the emotions were read from")
+
+
 class MentionOut(BaseModel):
     id: int
     platform: str
@@ -75,6 +81,7 @@ class MentionOut(BaseModel):
     text: str
     lang: str | None
     sentiment: SentimentOut | None
+    emotion: EmotionOut | None = None
     author: MentionAuthorOut | None
     engagement: EngagementOut
     topics: list[str]

@@ -14,6 +14,8 @@ from resonanz.store import Store
 from resonanz.web.deps import Access, Analyst, Editor, StoreDep, Viewer, check_csrf
 from resonanz.web.enrichments import (
     aspects_of,
+    emotion_names,
+    emotion_of,
     keywords_of,
     parse_sentiment,
     sentiment_names,
@@ -38,9 +40,10 @@ def search_form(
     since: str = "",
     until: str = "",
     sentiment: str = "",
+    emotion: str = "",
 ) -> SearchForm:
     """The explorer's filters from the query string, as typed (``?lang=`` is the UI's)."""
-    return SearchForm(q, topic, platform, language, author, since, until, sentiment)
+    return SearchForm(q, topic, platform, language, author, since, until, sentiment, emotion)
 
 
 FormDep = Annotated[SearchForm, Depends(search_form)]
@@ -63,6 +66,7 @@ def _rows(store: Store, access: Access, found: list[Hit]) -> list[dict[str, Any]
             "tags": tags.get(h.mention.id or 0, []),
             "posted": h.mention.created_at or h.mention.collected_at,
             "sentiment": sentiment_of(h.mention.enrichments),
+            "emotion": emotion_of(h.mention.enrichments),
             "keywords": keywords_of(h.mention.enrichments),
             "aspects": aspects_of(h.mention.enrichments),
             "labels": labels.get(h.mention.id or 0, Labels()),
@@ -94,6 +98,7 @@ def mentions_page(
         "platforms": [name for name, _ in store.count_by(ws.id, "platform", limit=0)],
         "langs": [name for name, _ in store.count_by(ws.id, "lang", limit=0)],
         "sentiments": sentiment_names(),
+        "emotions": emotion_names(),
         "query_string": urlencode(form.as_query()),
         "base": f"/w/{ws.slug}/mentions",
         "rows": [],
