@@ -3,6 +3,11 @@
  *
  * run_candidates(hits, index, always, doc, out) -> int
  *
+ * And the word string of resonanz/query/text.py (padded_of_folded, same result as
+ * text.python_padded_of_folded):
+ *
+ * padded_of_folded(folded) -> str: " " + the runs of letters and digits joined by " " + " "
+ *
  * Only the plain CPython C API; the structures are built by resonanz/query/matcher.py and
  * are checked as they are read, so a wrong shape raises TypeError instead of crashing.
  */
@@ -255,7 +260,57 @@ error:
     return NULL;
 }
 
+/* Letters and digits: what str.isalnum() and the regex [^\W_] accept. */
+static PyObject *
+padded_of_folded(PyObject *module, PyObject *folded)
+{
+    if (!PyUnicode_Check(folded)) {
+        PyErr_SetString(PyExc_TypeError, "padded_of_folded: folded must be a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(folded) < 0) {
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(folded);
+    int kind = PyUnicode_KIND(folded);
+    const void *data = PyUnicode_DATA(folded);
+    Py_UCS4 small[2048];
+    Py_UCS4 *out = small;
+    if (n + 2 > (Py_ssize_t)(sizeof(small) / sizeof(small[0]))) {
+        out = PyMem_New(Py_UCS4, n + 2);
+        if (out == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    /* Every word is followed by one space; out[0] is the leading space. */
+    Py_ssize_t size = 1;
+    int in_word = 0;
+    out[0] = ' ';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        int word_char = ch < 128 ? ((ch | 32) - 'a' < 26 || ch - '0' < 10) : Py_UNICODE_ISALNUM(ch);
+        if (word_char) {
+            out[size++] = ch;
+            in_word = 1;
+        }
+        else if (in_word) {
+            out[size++] = ' ';
+            in_word = 0;
+        }
+    }
+    if (in_word || size == 1) {
+        out[size++] = ' '; /* the last word's space; "  " when there is no word */
+    }
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, size);
+    if (out != small) {
+        PyMem_Free(out);
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"padded_of_folded", (PyCFunction)padded_of_folded, METH_O,
+     "padded_of_folded(folded) -> str: see resonanz/query/text.py"},
     {"run_candidates", (PyCFunction)(void (*)(void))run_candidates, METH_FASTCALL,
      "run_candidates(hits, index, always, doc, out) -> int: see resonanz/query/candidates.py"},
     {NULL, NULL, 0, NULL},

@@ -12,8 +12,8 @@ class Document:
     ``text.search_text``), so a phrase or NEAR can span from the title into the text.
     ``padded`` is ``" " + " ".join(words) + " "``: every word has a space on both sides, so
     ``" bahn "`` in padded means the word ``bahn`` and ``" bahn"`` a word starting with it.
-    Hashtags, handles, host and the folded metadata are computed on first use: most
-    documents are never asked for them.
+    Hashtags, handles, host, the folded metadata and ``words`` (``padded`` split) are
+    computed on first use: most documents are never asked for them.
     """
 
     __slots__ = (
@@ -24,8 +24,8 @@ class Document:
         "_mentions",
         "_platform",
         "_raw",
+        "_words",
         "padded",
-        "words",
     )
 
     def __init__(
@@ -37,11 +37,13 @@ class Document:
         lang: str | None = None,
         platform: str | None = None,
     ) -> None:
-        words = _text.words(text)
+        self._words: list[str] | None = None
         if title:
-            words = _text.words(title) + words
-        self.words = words
-        self.padded = " " + " ".join(words) + " "
+            words = _text.words(title) + _text.words(text)
+            self.padded = " " + " ".join(words) + " "
+            self._words = words
+        else:
+            self.padded = _text.padded_words(text)
         self._raw = (text, title, author, url, lang, platform)
         self._hashtags: frozenset[str] | None = None
         self._mentions: frozenset[str] | None = None
@@ -66,6 +68,13 @@ class Document:
 
     def __repr__(self) -> str:
         return f"Document({self.padded.strip()!r}, host={self.host!r}, author={self.author!r})"
+
+    @property
+    def words(self) -> list[str]:
+        """The folded words of title and text, in order."""
+        if self._words is None:
+            self._words = self.padded.split()
+        return self._words
 
     @property
     def hashtags(self) -> frozenset[str]:

