@@ -17,6 +17,20 @@ def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
+TOKEN_KINDS = {
+    "x": "X access token",
+    "linkedin": "LinkedIn access token",
+    "threads": "Threads access token",
+    "telegram": "Bot token",
+    "facebook": "Page access token",
+    "instagram": "Access token",
+}
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def _pairs(values: list[str], option: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in values:
@@ -37,7 +51,10 @@ def publishing(app_ctx: AppContext) -> tuple[Any, dict[str, type]]:
 
 def register(app: typer.Typer) -> None:
     """Add the commands of this module."""
-    channels = typer.Typer(help="Accounts Resonanz publishes to (Mastodon, Bluesky).")
+    channels = typer.Typer(
+        help="Accounts Resonanz publishes to (Mastodon, Bluesky, X, LinkedIn, Threads, "
+        "Telegram, Facebook Page, Instagram)."
+    )
     post = typer.Typer(help="Write, schedule and publish posts.")
     app.add_typer(channels, name="channels", no_args_is_help=True)
     app.add_typer(post, name="post", no_args_is_help=True)
@@ -45,7 +62,9 @@ def register(app: typer.Typer) -> None:
     @channels.command("add")
     def channels_add(
         ctx: typer.Context,
-        kind: str = typer.Argument(..., help="mastodon or bluesky."),
+        kind: str = typer.Argument(
+            ..., help="mastodon, bluesky, x, linkedin, threads, telegram, facebook or instagram."
+        ),
         name: str = typer.Argument(..., help="A name for the channel, e.g. 'mastodon-de'."),
         instance: str | None = typer.Option(
             None, "--instance", help="Mastodon: the instance URL, e.g. https://mastodon.social."
@@ -53,7 +72,9 @@ def register(app: typer.Typer) -> None:
         token: str | None = typer.Option(
             None,
             "--token",
-            help="Mastodon: an access token with write:statuses (asked if left out).",
+            help="The access token (Mastodon: write:statuses; X, LinkedIn, Threads: a user "
+            "token, see 'channels connect'; Facebook/Instagram: a Page token; Telegram: the "
+            "bot token). Asked if left out.",
         ),
         visibility: str = typer.Option(
             "public", "--visibility", help="Mastodon: public, unlisted or private."
@@ -64,6 +85,24 @@ def register(app: typer.Typer) -> None:
         handle: str | None = typer.Option(None, "--handle", help="Bluesky: the handle."),
         app_password: str | None = typer.Option(
             None, "--app-password", help="Bluesky: an app password (asked if left out)."
+        ),
+        author: str | None = typer.Option(
+            None,
+            "--author",
+            help="LinkedIn: urn:li:organization:ID for a page (default: the token's member).",
+        ),
+        linkedin_version: str | None = typer.Option(
+            None, "--linkedin-version", help="LinkedIn: the API version YYYYMM to send."
+        ),
+        chat: str | None = typer.Option(
+            None, "--chat", help="Telegram: the channel's @username or numeric id."
+        ),
+        page: str | None = typer.Option(None, "--page", help="Facebook: the Page's numeric id."),
+        ig_user: str | None = typer.Option(
+            None, "--ig-user", help="Instagram: the professional account's numeric id."
+        ),
+        api: str | None = typer.Option(
+            None, "--api", help="X, LinkedIn, Threads, Telegram, Meta: another API base URL."
         ),
     ) -> None:
         """Add a channel: its credentials are checked against the platform first, then
@@ -80,6 +119,19 @@ def register(app: typer.Typer) -> None:
             secrets = {
                 "app_password": app_password or typer.prompt("App password", hide_input=True)
             }
+        elif kind in TOKEN_KINDS:
+            config = _drop_none(
+                {
+                    "api": api,
+                    "author": author,
+                    "version": linkedin_version,
+                    "chat": chat,
+                    "page": page,
+                    "ig_user": ig_user,
+                }
+            )
+            key = "bot_token" if kind == "telegram" else "access_token"
+            secrets = {key: token or typer.prompt(TOKEN_KINDS[kind], hide_input=True)}
         else:
             config, secrets = {}, {}
         added = add_channel(
@@ -93,16 +145,78 @@ def register(app: typer.Typer) -> None:
     @channels.command("list")
     def channels_list(ctx: typer.Context) -> None:
         """Channels with their account, status and last error."""
+        from resonanz.publishing.oauth_tokens import describe_end
+
         app_ctx = obj(ctx)
-        pub, _ = publishing(app_ctx)
-        table = Table("name", "kind", "account", "status", "last success", "last error")
+        pub, classes = publishing(app_ctx)
+        now = datetime.now(UTC)
+        table = Table(
+            "name", "kind", "account", "status", "credentials end", "last success", "last error"
+        )
         for ch in pub.list_channels(app_ctx.workspace().id):
+            cls = classes.get(ch.kind)
+            ends = describe_end(cls, ch.config, now) if cls is not None else "?"
             error = f"{_when(ch.last_error_at)}: {ch.last_error}" if ch.last_error else "-"
             account = ch.config.get("account") or f"@{ch.config.get('handle', '?')}"
             table.add_row(
-                ch.name, ch.kind, str(account), ch.status, _when(ch.last_success_at), error
+                ch.name, ch.kind, str(account), ch.status, ends, _when(ch.last_success_at), error
             )
         app_ctx.console.print(table)
+
+    @channels.command("connect")
+    def channels_connect(
+        ctx: typer.Context,
+        kind: str = typer.Argument(..., help="x, linkedin or threads."),
+        name: str = typer.Argument(
+            ..., help="The channel's name (an existing one is reconnected)."
+        ),
+        client_id: str = typer.Option(..., "--client-id", help="Your app's client id."),
+        client_secret: str | None = typer.Option(
+            None,
+            "--client-secret",
+            help="Your app's client secret (LinkedIn and Threads need one; X public clients "
+            "do not). Kept encrypted for refreshing.",
+        ),
+        redirect_uri: str = typer.Option(
+            ..., "--redirect-uri", help="The redirect URL registered with the app."
+        ),
+        author: str | None = typer.Option(
+            None, "--author", help="LinkedIn: urn:li:organization:ID to post as a page."
+        ),
+        api: str | None = typer.Option(None, "--api", help="Another API base URL."),
+        oauth_base: str | None = typer.Option(
+            None, "--oauth-base", help="LinkedIn: another base URL of the token endpoint."
+        ),
+    ) -> None:
+        """Connect an account with OAuth: prints the URL to open, then asks for the URL
+        the browser was sent back to (or the code in it)."""
+        from resonanz.publishing.oauth import OAuthApp, code_from
+        from resonanz.publishing.oauth_connect import begin, finish
+
+        app_ctx = obj(ctx)
+        pub, classes = publishing(app_ctx)
+        config = _drop_none({"api": api, "author": author, "oauth": oauth_base})
+        oauth_app = OAuthApp(client_id, client_secret, redirect_uri)
+        started = begin(classes, kind, config, oauth_app)
+        app_ctx.console.print("Open this URL, allow access, then paste where you were sent back:")
+        app_ctx.console.print(started.url, soft_wrap=True, markup=False)
+        answer = typer.prompt("Redirect URL or code")
+        channel = finish(
+            pub,
+            app_ctx.settings,
+            classes,
+            app_ctx.workspace().id,
+            kind,
+            name,
+            config,
+            oauth_app,
+            code_from(answer, started.state),
+            started,
+        )
+        app_ctx.console.print(
+            f"Channel '{channel.name}' ({channel.kind}) connected as "
+            f"{channel.config.get('account')}."
+        )
 
     @channels.command("test")
     def channels_test(ctx: typer.Context, name: str) -> None:
@@ -132,6 +246,9 @@ def register(app: typer.Typer) -> None:
         channel = pub.get_channel(app_ctx.workspace().id, name)
         if channel.kind == "mastodon":
             secrets = {"token": token or typer.prompt("Access token", hide_input=True)}
+        elif channel.kind in TOKEN_KINDS:
+            key = "bot_token" if channel.kind == "telegram" else "access_token"
+            secrets = {key: token or typer.prompt(TOKEN_KINDS[channel.kind], hide_input=True)}
         else:
             secrets = {
                 "app_password": app_password or typer.prompt("App password", hide_input=True)

@@ -57,6 +57,7 @@ class ThreadsChannel:
     replaces_in_doubt: ClassVar[bool] = False
     idempotency_window_s: ClassVar[float | None] = None
     refresh_margin_s: ClassVar[float] = 30 * 86400.0
+    refreshes_access_token: ClassVar[bool] = True  # th_refresh_token needs no refresh token
     oauth: ClassVar[OAuthProvider] = OAuthProvider(
         authorize_url="https://threads.net/oauth/authorize",
         scopes=("threads_basic", "threads_content_publish"),
