@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from resonanz.analysis.emotion import EmotionEnricher
+from resonanz.analysis.emotion_labels import EMOTIONS
 from resonanz.config import Settings
 from resonanz.models import Mention
 from resonanz.web.enrichments import emotion_of
@@ -79,16 +80,7 @@ def test_rest_api_filters_and_returns_the_emotion(login: Login, world: World) ->
     assert emotion["top"] == "joy"
     assert emotion["terms"] == ["danke", "tollen"]
     assert emotion["scores"]["joy"] > emotion["scores"]["trust"] > 0
-    assert set(emotion["scores"]) == {
-        "joy",
-        "trust",
-        "fear",
-        "surprise",
-        "sadness",
-        "disgust",
-        "anger",
-        "anticipation",
-    }
+    assert set(emotion["scores"]) == set(EMOTIONS)
     unlabelled = client.get(API, params={"q": "kaffee"}).json()["items"]
     assert unlabelled[0]["emotion"] is None
     answer = client.get(API, params={"emotion": "rage"})
