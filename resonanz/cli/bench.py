@@ -138,8 +138,8 @@ def register(app: typer.Typer) -> None:
         enrichers: bool = typer.Option(
             False,
             "--enrichers/--no-enrichers",
-            help="Also run the analysis enrichers the settings turn on (sentiment, keywords, "
-            "aspects), as collect does.",
+            help="Also run the other enrichers the settings turn on (sentiment, keywords, "
+            "...), as collect does.",
         ),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:

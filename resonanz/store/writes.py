@@ -234,39 +234,56 @@ def _stored_ids(conn: Connection, workspace_id: int, keys: Iterable[Key]) -> dic
     return found
 
 
+# The columns _mention_row fills, in the table's order (the SQLite upsert's parameters).
+MENTION_COLUMNS = (
+    *("workspace_id", "source_id", "platform", "native_id", "url", "author_id", "text"),
+    *("title", "lang", "lang_score", "created_at", "collected_at", "posted_at", "reply_to"),
+    *("repost_of", "quote_of", "likes", "reposts", "replies", "quotes", "views", "raw"),
+    *("raw_kind", "enrichments", "search_text", "sentiment", "sentiment_score", "emotion"),
+)
+
+
 def _mention_row(
     m: Mention, workspace_id: int, author_ids: dict[Key, int], source_id: int | None
-) -> dict[str, Any]:
+) -> tuple[Any, ...]:
+    """The values of MENTION_COLUMNS for a mention (a tuple: no dict per row)."""
     e = m.engagement
-    return {
-        "workspace_id": workspace_id,
-        "source_id": source_id,
-        "platform": m.platform,
-        "native_id": m.native_id,
-        "url": _clean(m.url),
-        "author_id": author_ids.get((m.author.platform, m.author.handle)) if m.author else None,
-        "text": _clean(m.text),
-        "title": _clean(m.title),
-        "lang": m.lang,
-        "lang_score": m.lang_score,
-        "created_at": m.created_at,
-        "collected_at": m.collected_at,
-        "posted_at": m.created_at or m.collected_at,
-        "reply_to": m.reply_to,
-        "repost_of": m.repost_of,
-        "quote_of": m.quote_of,
-        "likes": e.likes,
-        "reposts": e.reposts,
-        "replies": e.replies,
-        "quotes": e.quotes,
-        "views": e.views,
-        "raw": dict(m.raw),
-        "raw_kind": m.raw_kind,
-        "enrichments": dict(m.enrichments) or None,
-        "search_text": _search_text(m),
-        **_sentiment_columns(m.enrichments),
-        "emotion": _emotion_column(m.enrichments),
-    }
+    enrichments = m.enrichments
+    sentiment = _sentiment_columns(enrichments) if enrichments else _NO_SENTIMENT
+    raw = m.raw
+    return (
+        workspace_id,
+        source_id,
+        m.platform,
+        m.native_id,
+        _clean(m.url),
+        author_ids.get((m.author.platform, m.author.handle)) if m.author else None,
+        _clean(m.text),
+        _clean(m.title),
+        m.lang,
+        m.lang_score,
+        m.created_at,
+        m.collected_at,
+        m.created_at or m.collected_at,
+        m.reply_to,
+        m.repost_of,
+        m.quote_of,
+        e.likes,
+        e.reposts,
+        e.replies,
+        e.quotes,
+        e.views,
+        raw if type(raw) is dict else dict(raw),  # serialised, never changed
+        m.raw_kind,
+        dict(enrichments) or None,
+        _search_text(m),
+        sentiment["sentiment"],
+        sentiment["sentiment_score"],
+        _emotion_column(enrichments) if enrichments else None,
+    )
+
+
+_NO_SENTIMENT: Mapping[str, Any] = {"sentiment": None, "sentiment_score": None}
 
 
 def _sentiment_columns(enrichments: Mapping[str, Any]) -> dict[str, Any]:
@@ -339,6 +356,7 @@ def _upsert_mentions(
         conn,
         mentions,
         [_mention_row(m, workspace_id, author_ids, source_id) for m in batch],
+        names=MENTION_COLUMNS,
         conflict=("workspace_id", "platform", "native_id"),
         refresh=refresh,
         returning=(
