@@ -132,22 +132,52 @@ def _negated(values: Mapping[str, float]) -> dict[str, float]:
     return out
 
 
+# What a word does besides cueing an emotion (bits of _Word.flags).
+NEGATOR, INTENSIFIER, PHRASE_START = 1, 2, 4
+
+
+@dataclass(frozen=True)
+class _Word:
+    """A word token as the reader needs it (cached per token: the words of a stream repeat)."""
+
+    raw: str  # the token without its "#"
+    cue: Cue | None
+    weight: float  # EMPHASIS for elongation and for ALL CAPS, each
+    flags: int
+    folded: str
+
+
 @lru_cache(maxsize=200_000)
-def _lookup(raw: str, lang: str, tag: bool) -> tuple[str, Cue | None, bool]:
-    """A word's folded form, its cue and whether it was elongated (cached: the words of a
-    stream repeat). "suuuper" is looked up as "suuper", then as "super". A capitalised
-    word or a hashtag may be a compound ("Reiseangst", "#bahnfrust")."""
+def _word(token: str, lang: str) -> _Word:
+    """A word token's cue and role. "suuuper" is looked up as "suuper", then as "super"; a
+    capitalised word or a hashtag may be a compound ("Reiseangst", "#bahnfrust"), and a
+    hashtag is also read by its CamelCase parts ("#DankeBahn")."""
     lex = emotion_lexicon(lang)
+    tag = token.startswith("#")
+    raw = token.lstrip("#")
     word = fold(raw)
     noun = tag or (raw[:1].isupper() and not raw.isupper())
     cue = lex.lookup(word, noun=noun)
-    elongated = _ELONG_RE.search(word) is not None
-    if elongated and cue is None:
-        for variant in (_ELONG_RE.sub(r"\1\1", word), _ELONG_RE.sub(r"\1", word)):
-            word, cue = variant, lex.lookup(variant, noun=noun)
-            if cue is not None:
-                break
-    return word, cue, elongated
+    weight = 1.0
+    if _ELONG_RE.search(word) is not None:
+        weight = EMPHASIS
+        if cue is None:
+            for variant in (_ELONG_RE.sub(r"\1\1", word), _ELONG_RE.sub(r"\1", word)):
+                word, cue = variant, lex.lookup(variant, noun=noun)
+                if cue is not None:
+                    break
+    if cue is None and tag:
+        cue = _tag(raw, lex)
+    if len(raw) > 2 and raw.isupper():
+        weight *= EMPHASIS
+    flags = 0
+    if word in NEGATORS[lang] or word.endswith("n't"):
+        flags |= NEGATOR
+    if word in INTENSIFIERS[lang] or word in EXTRA_INTENSIFIERS[lang]:
+        flags |= INTENSIFIER
+    if word in lex.phrase_starts:
+        flags |= PHRASE_START
+    return _Word(raw, cue if cue is None or cue.emotions else None, weight, flags, word)
 
 
 def _tag(raw: str, lex: EmotionLexicon) -> Cue | None:
@@ -167,7 +197,6 @@ def read_emotions(text: str, lang: str) -> dict[str, Any] | None:
     has no cue that counts (see the module docstring)."""
     lex = emotion_lexicon("de" if lang == "de" else "en")
     lang = lex.lang
-    negators = NEGATORS[lang]
     intensifiers = {**INTENSIFIERS[lang], **EXTRA_INTENSIFIERS[lang]}
     text = text[:MAX_CHARS].replace("’", "'")
     tokens = [(m.lastgroup, m.group()) for m in _TOKEN_RE.finditer(text)]
@@ -175,51 +204,23 @@ def read_emotions(text: str, lang: str) -> dict[str, Any] | None:
     i = 0
     while i < len(tokens):
         kind, token = tokens[i]
+        if kind == "word":
+            word = _word(token, lang)
+            if not word.flags and word.cue is None:  # most words: nothing to do
+                reader.words += 1
+                if reader.scope:
+                    reader.scope -= 1
+                i += 1
+                continue
+            i = _read_word(reader, tokens, i, word, intensifiers)
+            continue
         if kind == "punct":
             if any(c in ".!?;:," for c in token):
                 reader.end_clause()
-            i += 1
-            continue
-        if kind == "emo":
+        elif kind == "emo":
             cue = lex.symbols.get(token)
             if cue is not None:
                 reader.found.append(_Found(token, dict(cue.emotions), i))
-            i += 1
-            continue
-        if kind != "word":
-            i += 1
-            continue
-        raw = token.lstrip("#")
-        word, cue, elongated = _lookup(raw, lang, token.startswith("#"))
-        phrase = _phrase(tokens, i, lex) if word in lex.phrase_starts else None
-        if phrase is not None:
-            length, cue = phrase
-            reader.words += length
-            if cue.emotions:
-                term = " ".join(t for _, t in tokens[i : i + length]).lower()
-                reader.add(term, cue, reader.boost, i)
-                reader.boost = 1.0
-            i += length
-            continue
-        reader.words += 1
-        nxt = tokens[i + 1][0] if i + 1 < len(tokens) else None
-        if word in negators or word.endswith("n't"):
-            reader.close_negator()
-            reader.scope, reader.negator = NEGATION_SCOPE, token.lower()
-            reader.open_negator, reader.negator_at = True, reader.words
-        elif word in intensifiers and (cue is None or nxt == "word"):
-            reader.boost *= intensifiers[word]
-        else:
-            if cue is None and token.startswith("#"):
-                cue = _tag(raw, lex)
-            if cue is not None and cue.emotions:
-                weight = reader.boost * (EMPHASIS if elongated else 1.0)
-                if len(raw) > 2 and raw.isupper():
-                    weight *= EMPHASIS
-                reader.add(token.lower(), cue, weight, i)
-                reader.boost = 1.0
-            elif reader.scope:
-                reader.scope -= 1
         i += 1
     reader.close_negator()
     if not text.isascii():
@@ -229,6 +230,40 @@ def read_emotions(text: str, lang: str) -> dict[str, Any] | None:
             if cue is not None:
                 reader.found.append(_Found(emoji, dict(cue.emotions), len(tokens)))
     return _result(reader.found)
+
+
+def _read_word(
+    reader: _Reader,
+    tokens: Sequence[tuple[str | None, str]],
+    i: int,
+    word: _Word,
+    intensifiers: Mapping[str, float],
+) -> int:
+    """Read the word (or phrase) at token i that cues or does something; the next index."""
+    phrase = _phrase(tokens, i, reader.lexicon) if word.flags & PHRASE_START else None
+    if phrase is not None:
+        length, cue = phrase
+        reader.words += length
+        if cue.emotions:
+            term = " ".join(t for _, t in tokens[i : i + length]).lower()
+            reader.add(term, cue, reader.boost, i)
+            reader.boost = 1.0
+        return i + length
+    reader.words += 1
+    if word.flags & NEGATOR:
+        reader.close_negator()
+        reader.scope, reader.negator = NEGATION_SCOPE, tokens[i][1].lower()
+        reader.open_negator, reader.negator_at = True, reader.words
+    elif word.flags & INTENSIFIER and (
+        word.cue is None or (i + 1 < len(tokens) and tokens[i + 1][0] == "word")
+    ):
+        reader.boost *= intensifiers[word.folded]
+    elif word.cue is not None:
+        reader.add(tokens[i][1].lower(), word.cue, reader.boost * word.weight, i)
+        reader.boost = 1.0
+    elif reader.scope:
+        reader.scope -= 1
+    return i + 1
 
 
 def _phrase(
