@@ -8,6 +8,17 @@
  *
  * padded_of_folded(folded) -> str: " " + the runs of letters and digits joined by " " + " "
  *
+ * And text.fold for text made only of characters whose fold is known here (fold_simple):
+ *
+ * fold_simple(text) -> str | None: text.fold(text), or None when a character is not one of
+ *     ASCII, Latin-1 without the 14 that NFKC changes, and some punctuation of tweets.
+ *
+ * Why a character-by-character fold is exact there: every such character is a starter
+ * (canonical combining class 0) whose NFKC quick check is Yes, so a string of them is already
+ * NFKC (the quick check's definite answer) -- except U+2026, whose NFKC is "...", three more
+ * such characters -- and str.casefold maps character by character. tests/query/test_text.py
+ * checks every code point against text.python_fold.
+ *
  * Only the plain CPython C API; the structures are built by resonanz/query/matcher.py and
  * are checked as they are read, so a wrong shape raises TypeError instead of crashing.
  */
@@ -22,6 +33,22 @@ some_element(PyObject *set, PyObject *hits, int wanted)
     if (PySet_GET_SIZE(set) == 0) {
         return 0;
     }
+#if PY_VERSION_HEX < 0x030D0000
+    /* Up to 3.12 a set's entries can be walked without allocating an iterator. */
+    Py_ssize_t pos = 0;
+    PyObject *key;
+    Py_hash_t hash;
+    while (_PySet_NextEntry(set, &pos, &key, &hash)) {
+        int found = PySet_Contains(hits, key);
+        if (found < 0) {
+            return -1;
+        }
+        if (found == wanted) {
+            return 1;
+        }
+    }
+    return 0;
+#else
     PyObject *it = PyObject_GetIter(set);
     if (it == NULL) {
         return -1;
@@ -45,6 +72,7 @@ some_element(PyObject *set, PyObject *hits, int wanted)
         return -1;
     }
     return result;
+#endif
 }
 
 static int
@@ -308,7 +336,104 @@ padded_of_folded(PyObject *module, PyObject *folded)
     return result;
 }
 
+/* Punctuation common in posts that NFKC and casefold leave as it is. */
+static int
+unchanged_punctuation(Py_UCS4 ch)
+{
+    switch (ch) {
+    case 0x200B: case 0x200E: case 0x200F: case 0x2013: case 0x2014: case 0x2018:
+    case 0x2019: case 0x201A: case 0x201C: case 0x201D: case 0x201E: case 0x2022:
+    case 0x2039: case 0x203A: case 0x20AC: case 0xFEFF: case 0xFFFD:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static PyObject *
+fold_simple(PyObject *module, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "fold_simple: text must be a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(text) < 0) {
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    if (kind == PyUnicode_4BYTE_KIND) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_UCS4 small[2048];
+    Py_UCS4 *out = small;
+    if (3 * n > (Py_ssize_t)(sizeof(small) / sizeof(small[0]))) {
+        out = PyMem_New(Py_UCS4, 3 * n);
+        if (out == NULL) {
+            return PyErr_NoMemory();
+        }
+    }
+    Py_ssize_t size = 0;
+    int simple = 1;
+    for (Py_ssize_t i = 0; i < n && simple; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch < 0x80) {
+            out[size++] = ch - 'A' < 26 ? ch + 32 : ch;
+        }
+        else if (ch < 0x100) {
+            switch (ch) {
+            /* NFKC changes these: no-break space, spacing marks, ordinals, superscripts,
+             * micro sign, fractions */
+            case 0xA0: case 0xA8: case 0xAA: case 0xAF: case 0xB2: case 0xB3: case 0xB4:
+            case 0xB5: case 0xB8: case 0xB9: case 0xBA: case 0xBC: case 0xBD: case 0xBE:
+                simple = 0;
+                break;
+            case 0xDF: /* sharp s */
+                out[size++] = 's';
+                out[size++] = 's';
+                break;
+            default:
+                if (ch >= 0xC0 && ch <= 0xDE && ch != 0xD7) {
+                    ch += 32; /* upper to lower case */
+                }
+                if (ch == 0xE4 || ch == 0xF6 || ch == 0xFC) { /* umlauts: ae, oe, ue */
+                    out[size++] = ch == 0xE4 ? 'a' : ch == 0xF6 ? 'o' : 'u';
+                    out[size++] = 'e';
+                }
+                else {
+                    out[size++] = ch;
+                }
+            }
+        }
+        else if (ch == 0x2026) { /* horizontal ellipsis */
+            out[size++] = '.';
+            out[size++] = '.';
+            out[size++] = '.';
+        }
+        else if (unchanged_punctuation(ch)) {
+            out[size++] = ch;
+        }
+        else {
+            simple = 0;
+        }
+    }
+    PyObject *result = NULL;
+    if (simple) {
+        result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, size);
+    }
+    if (out != small) {
+        PyMem_Free(out);
+    }
+    if (!simple) {
+        Py_RETURN_NONE;
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"fold_simple", (PyCFunction)fold_simple, METH_O,
+     "fold_simple(text) -> str | None: see resonanz/query/text.py"},
     {"padded_of_folded", (PyCFunction)padded_of_folded, METH_O,
      "padded_of_folded(folded) -> str: see resonanz/query/text.py"},
     {"run_candidates", (PyCFunction)(void (*)(void))run_candidates, METH_FASTCALL,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from resonanz.query import text as _text
 
+_NOTHING: frozenset[str] = frozenset()
+
 
 class Document:
     """Read-only view of one post for the query engine; build it with ``Document.build``.
@@ -45,8 +47,13 @@ class Document:
         else:
             self.padded = _text.padded_words(text)
         self._raw = (text, title, author, url, lang, platform)
-        self._hashtags: frozenset[str] | None = None
-        self._mentions: frozenset[str] | None = None
+        # Known empty without a "#" / "@" (most posts): the matcher asks for them often.
+        self._hashtags: frozenset[str] | None = (
+            None if "#" in text or (title and "#" in title) else _NOTHING
+        )
+        self._mentions: frozenset[str] | None = (
+            None if "@" in text or (title and "@" in title) else _NOTHING
+        )
         self._host: str | None = None
         self._author: str | None = None
         self._lang: str | None = None

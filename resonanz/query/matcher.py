@@ -223,13 +223,15 @@ class Matcher:
 
     def _direct_tags_and_handles(self, hits: set[str], doc: Document, out: list[Entry]) -> None:
         """Add the entries of the document's hashtags and handles in direct queries."""
+        # Most posts have no "#" / "@" (the Document knows it without parsing): then nothing
+        # else is looked at; otherwise the tables only when one of their words occurs.
         words = self._tag_words
-        if words and not words.keys().isdisjoint(hits) and (tags := doc.hashtags):
+        if words and (tags := doc.hashtags) and not words.keys().isdisjoint(hits):
             direct = self._direct_tags
             for tag in tags & direct.keys():
                 out.extend(direct[tag])
         words = self._handle_words
-        if words and not words.keys().isdisjoint(hits) and (handles := doc.mentions):
+        if words and (handles := doc.mentions) and not words.keys().isdisjoint(hits):
             direct = self._direct_handles
             for handle in handles & direct.keys():
                 out.extend(direct[handle])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
@@ -47,6 +48,16 @@ def fold(text: str) -> str:
     """Case- and umlaut-fold text: NFKC, casefold, ä->ae, ö->oe, ü->ue (ß->ss via casefold)."""
     if text.isascii():  # NFKC changes nothing there and casefold is lower
         return text.lower()
+    if native_fold_simple is not None:
+        # Latin-1 and common punctuation in one C pass (_fastmatch.c says why it is exact).
+        folded = native_fold_simple(text)
+        if folded is not None:
+            return folded
+    return python_fold(text)
+
+
+def python_fold(text: str) -> str:
+    """``fold`` with the Python string methods only."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     # str.replace is ~15x faster than str.translate with a dict on typical posts.
     return folded.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
@@ -80,17 +91,21 @@ def python_padded_of_folded(folded: str) -> str:
     return " " + " ".join(_split_folded(folded)) + " "
 
 
-def _native_padded_of_folded() -> Callable[[str], str] | None:
+def _native(name: str) -> Callable[[str], Any] | None:
+    """A function of the C extension, or None where it was not built (no C compiler at
+    install time): then the Python versions here are used."""
     try:
-        from resonanz.query._fastmatch import padded_of_folded
-    except ImportError:  # not built (no C compiler at install time): the Python version
+        from resonanz.query import _fastmatch
+    except ImportError:
         return None
-    return padded_of_folded
+    function: Callable[[str], Any] = getattr(_fastmatch, name)
+    return function
 
 
 # The same in C (resonanz/query/_fastmatch.c, one pass, ~4x faster) where it was built.
-native_padded_of_folded = _native_padded_of_folded()
+native_padded_of_folded: Callable[[str], str] | None = _native("padded_of_folded")
 padded_of_folded = native_padded_of_folded or python_padded_of_folded
+native_fold_simple: Callable[[str], str | None] | None = _native("fold_simple")
 
 
 def _words_of_folded(folded: str) -> list[str]:

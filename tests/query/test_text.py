@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resonanz.query import Document
+from resonanz.query import text as text_module
 from resonanz.query.text import (
     URL_RE,
     WORD_RE,
@@ -163,8 +166,7 @@ _ANY_TEXT = st.text(
 @settings(max_examples=400, deadline=None, database=None)
 @given(_ANY_TEXT)
 def test_padded_word_string_in_c_and_python_agree(raw: str) -> None:
-    from resonanz.query import text
-
+    text = text_module
     folded = fold(raw)
     expected = " " + " ".join(WORD_RE.findall(folded)) + " "
     assert text.python_padded_of_folded(folded) == expected
@@ -182,3 +184,53 @@ def test_document_words_are_its_padded_string_split() -> None:
     assert titled.padded == " der zug bahn "
     assert titled.words == ["der", "zug", "bahn"]
     assert Document.build(text="…").padded == "  "
+
+
+needs_native_fold = pytest.mark.skipif(
+    text_module.native_fold_simple is None,
+    reason="resonanz.query._fastmatch is not built (no C compiler at install)",
+)
+
+
+@needs_native_fold
+def test_c_fold_of_every_code_point_is_the_python_fold_or_declined() -> None:
+    native = text_module.native_fold_simple
+    assert native is not None
+    accepted = 0
+    for code in range(0x110000):
+        char = chr(code)
+        folded = native(char)
+        if folded is not None:
+            accepted += 1
+            assert folded == text_module.python_fold(char), hex(code)
+            # what makes folding character by character exact (see _fastmatch.c)
+            if code != 0x2026:
+                assert unicodedata.is_normalized("NFKC", char), hex(code)
+                assert unicodedata.combining(char) == 0, hex(code)
+    assert accepted == 128 + 128 - 14 + 1 + 17
+    assert native("€ 5 – „Züge“ …") == "€ 5 – „zuege“ ..."
+    assert native("Straße ½") is None
+    assert native("Zu\u0308ge") is None  # a combining mark: Python normalises it
+
+
+# Strings of the characters the C fold takes and some it declines, so that neighbours
+# (composition, ß, umlauts, ellipsis) meet.
+_FOLD_TEXT = st.text(
+    st.one_of(
+        st.characters(max_codepoint=0xFF),
+        st.sampled_from("\u2026\u2013\u201e\u201c\u20ac\ufeff\u0308\u0301\u00a8ÄÖÜäöüßẞİ\u212a"),
+    ),
+    max_size=40,
+)
+
+
+@needs_native_fold
+@settings(max_examples=500, deadline=None, database=None)
+@given(_FOLD_TEXT)
+def test_c_fold_agrees_with_python_fold(raw: str) -> None:
+    native = text_module.native_fold_simple
+    assert native is not None
+    folded = native(raw)
+    if folded is not None:
+        assert folded == text_module.python_fold(raw)
+    assert fold(raw) == text_module.python_fold(raw)
