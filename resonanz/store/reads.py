@@ -252,12 +252,57 @@ def mention_chunk(
             plain = replace(flt, fts=None)
             rows = _fts_rows(conn, workspace_id, plain, probe, flt, newest_first, limit, after)
         return _rows_to_mentions(conn, rows, after)
+    if flt is not None and flt.contains_tags and conn.dialect.name == "postgresql":
+        rows = _window_rows(conn, workspace_id, replace(flt, fts=None), newest_first, limit, after)
+        return _rows_to_mentions(conn, rows, after)
     stmt = _select_mentions().where(*_where(conn, workspace_id, flt))
     beyond = _keyset(newest_first, after)
     if beyond is not None:
         stmt = stmt.where(beyond)
     plain_rows = conn.execute(_ordered(stmt, newest_first).limit(limit)).all()
     return _rows_to_mentions(conn, list(plain_rows), after)
+
+
+def _window_rows(
+    conn: Connection,
+    workspace_id: int,
+    flt: MentionFilter,
+    newest_first: bool,
+    limit: int,
+    after: tuple[datetime, int] | None,
+) -> list[Row[Any]]:
+    """Up to limit rows passing flt, read window by window along the time index.
+
+    For a selective condition PostgreSQL's planner would rather test every mention of a
+    common word (or all of them) and sort; a hashtag search wants the newest few. Each
+    window takes the next keys from the (workspace_id, posted_at, id) index, then the rows
+    of that key range that pass the filter.
+    """
+    rows: list[Row[Any]] = []
+    position = after
+    window = _FIRST_WINDOW * 8
+    key = sa.tuple_(_m.c.posted_at, _m.c.id)
+    while len(rows) < limit:
+        keys = sa.select(_m.c.posted_at, _m.c.id).where(_m.c.workspace_id == workspace_id)
+        beyond = _keyset(newest_first, position)
+        if beyond is not None:
+            keys = keys.where(beyond)
+        found = conn.execute(_ordered(keys, newest_first).limit(window)).all()
+        if not found:
+            break
+        last = (found[-1].posted_at, found[-1].id)
+        edge = sa.tuple_(sa.literal(last[0], UTCDateTime), sa.literal(last[1], sa.BigInteger))
+        stmt = _select_mentions().where(
+            *_where(conn, workspace_id, flt), key >= edge if newest_first else key <= edge
+        )
+        if beyond is not None:
+            stmt = stmt.where(beyond)
+        rows.extend(conn.execute(_ordered(stmt, newest_first).limit(limit - len(rows))).all())
+        if len(found) < window:
+            break
+        position = last
+        window = min(window * 4, _MAX_WINDOW * 8)
+    return rows
 
 
 # A full-text search in time order (SQLite) picks its plan by the match's document

@@ -112,11 +112,14 @@ def test_tag_conditions_lose_no_hit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The narrow hashtag/handle condition (store.tags) against the exact evaluation; with
-    ``tag-scan`` every word counts as common, so SQLite reads by the tag condition alone."""
+    ``tag-scan`` every word counts as common, so SQLite reads by the tag condition alone,
+    and PostgreSQL's windows along the time index hold 8 keys (many windows per search)."""
     from resonanz.store import reads
 
     if force_scan:
         monkeypatch.setattr(reads, "_SMALL_DF", -1)
+        monkeypatch.setattr(reads, "_FIRST_WINDOW", 1)
+        monkeypatch.setattr(reads, "_MAX_WINDOW", 1)
     mentions = [make_mention(str(i), text=text) for i, text in enumerate(TRICKY)]
     mentions.append(make_mention("90", text="leer", title="Titel #ＤＢ"))
     store.save_batch(ws.id, mentions)
