@@ -6,7 +6,8 @@
  * And the word string of resonanz/query/text.py (padded_of_folded, same result as
  * text.python_padded_of_folded):
  *
- * padded_of_folded(folded) -> str: " " + the runs of letters and digits joined by " " + " "
+ * padded_of_folded(folded) -> str: " " + the runs of letters and digits joined by " " + " ",
+ *     URLs left out
  *
  * And text.fold for text made only of characters whose fold is known here (fold_simple):
  *
@@ -288,7 +289,39 @@ error:
     return NULL;
 }
 
-/* Letters and digits: what str.isalnum() and the regex [^\W_] accept. */
+/* The length of the URL starting at i of folded text (0: none): what text._FOLDED_URL_RE,
+ * (?:https?://|www\.)[^\s<>"']+, matches there. */
+static Py_ssize_t
+url_length(int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
+{
+    static const char *const starts[] = {"http://", "https://", "www."};
+    Py_ssize_t prefix = 0;
+    for (int s = 0; s < 3 && prefix == 0; s++) {
+        const char *start = starts[s];
+        Py_ssize_t k = 0;
+        while (start[k] && i + k < n && PyUnicode_READ(kind, data, i + k) == (Py_UCS4)start[k]) {
+            k++;
+        }
+        if (start[k] == '\0') {
+            prefix = k;
+        }
+    }
+    if (prefix == 0) {
+        return 0;
+    }
+    Py_ssize_t end = i + prefix;
+    while (end < n) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, end);
+        if (ch == '<' || ch == '>' || ch == '"' || ch == '\'' || Py_UNICODE_ISSPACE(ch)) {
+            break;
+        }
+        end++;
+    }
+    /* the regex needs at least one character after the start */
+    return end > i + prefix ? end - i : 0;
+}
+
+/* Word characters: letters and digits, what str.isalnum() and the regex [^\W_] accept. */
 static PyObject *
 padded_of_folded(PyObject *module, PyObject *folded)
 {
@@ -316,6 +349,17 @@ padded_of_folded(PyObject *module, PyObject *folded)
     out[0] = ' ';
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch == 'h' || ch == 'w') {
+            Py_ssize_t url = url_length(kind, data, n, i);
+            if (url) { /* a URL is no word and ends one */
+                i += url - 1;
+                if (in_word) {
+                    out[size++] = ' ';
+                    in_word = 0;
+                }
+                continue;
+            }
+        }
         int word_char = ch < 128 ? ((ch | 32) - 'a' < 26 || ch - '0' < 10) : Py_UNICODE_ISALNUM(ch);
         if (word_char) {
             out[size++] = ch;

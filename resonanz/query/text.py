@@ -87,8 +87,8 @@ def _split_folded(folded: str) -> list[str]:
 
 
 def python_padded_of_folded(folded: str) -> str:
-    """``" " + " ".join(words) + " "`` for folded text without URLs (see ``padded_words``)."""
-    return " " + " ".join(_split_folded(folded)) + " "
+    """``" " + " ".join(words) + " "`` of folded text, URLs left out (see ``padded_words``)."""
+    return " " + " ".join(_words_of_folded(folded)) + " "
 
 
 def _native(name: str) -> Callable[[str], Any] | None:
@@ -119,7 +119,7 @@ def words(text: str) -> list[str]:
 
 def padded_words(text: str) -> str:
     """``" " + " ".join(words(text)) + " "``: every word between spaces ("  " for none)."""
-    return padded_of_folded(_strip_urls(fold(text), folded=True))
+    return padded_of_folded(fold(text))
 
 
 def search_text(parts: Iterable[str | None]) -> str:
