@@ -8,6 +8,7 @@
  *
  * padded_of_folded(folded) -> str: " " + the runs of letters and digits joined by " " + " ",
  *     URLs left out
+ * strip_urls(text) -> str: text.URL_RE.sub(" ", text)
  *
  * And text.fold for text made only of characters whose fold is known here (fold_simple):
  *
@@ -289,18 +290,25 @@ error:
     return NULL;
 }
 
-/* The length of the URL starting at i of folded text (0: none): what text._FOLDED_URL_RE,
- * (?:https?://|www\.)[^\s<>"']+, matches there. */
+/* The length of the URL starting at i (0: none): what (?:https?://|www\.)[^\s<>"']+ matches
+ * there, case-sensitive (text._FOLDED_URL_RE) or, with ignore_case, as text.URL_RE does with
+ * re.IGNORECASE (ASCII letters either case; U+017F, long s, is an "s" to it). */
 static Py_ssize_t
-url_length(int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
+url_length(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int ignore_case)
 {
     static const char *const starts[] = {"http://", "https://", "www."};
     Py_ssize_t prefix = 0;
     for (int s = 0; s < 3 && prefix == 0; s++) {
         const char *start = starts[s];
         Py_ssize_t k = 0;
-        while (start[k] && i + k < n && PyUnicode_READ(kind, data, i + k) == (Py_UCS4)start[k]) {
-            k++;
+        for (; start[k] && i + k < n; k++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, i + k);
+            Py_UCS4 want = (Py_UCS4)start[k];
+            if (ch != want
+                && !(ignore_case
+                     && ((ch - 'A' < 26 && ch + 32 == want) || (ch == 0x17F && want == 's')))) {
+                break;
+            }
         }
         if (start[k] == '\0') {
             prefix = k;
@@ -319,6 +327,79 @@ url_length(int kind, const void *data, Py_ssize_t n, Py_ssize_t i)
     }
     /* the regex needs at least one character after the start */
     return end > i + prefix ? end - i : 0;
+}
+
+/* Whether a URL may start at i: its first two characters (quick test before url_length). */
+static inline int
+url_may_start(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, Py_UCS4 ch, int ignore_case)
+{
+    if (ignore_case && ch - 'A' < 26) {
+        ch += 32;
+    }
+    if ((ch != 'h' && ch != 'w') || i + 1 >= n) {
+        return 0;
+    }
+    Py_UCS4 next = PyUnicode_READ(kind, data, i + 1);
+    if (ignore_case && next - 'A' < 26) {
+        next += 32;
+    }
+    return next == (ch == 'h' ? 't' : 'w');
+}
+
+/* text with every URL replaced by one space: text.URL_RE.sub(" ", text). */
+static PyObject *
+strip_urls(PyObject *module, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "strip_urls: text must be a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(text) < 0) {
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *pieces = NULL;
+    Py_ssize_t piece_start = 0;
+    for (Py_ssize_t i = 0; i + 4 <= n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (!url_may_start(kind, data, n, i, ch, 1)) {
+            continue;
+        }
+        Py_ssize_t url = url_length(kind, data, n, i, 1);
+        if (url == 0) {
+            continue;
+        }
+        if (pieces == NULL && (pieces = PyList_New(0)) == NULL) {
+            return NULL;
+        }
+        PyObject *piece = PyUnicode_Substring(text, piece_start, i);
+        if (piece == NULL || PyList_Append(pieces, piece) < 0) {
+            Py_XDECREF(piece);
+            Py_DECREF(pieces);
+            return NULL;
+        }
+        Py_DECREF(piece);
+        i += url - 1;
+        piece_start = i + 1;
+    }
+    if (pieces == NULL) {
+        Py_INCREF(text);
+        return text;
+    }
+    PyObject *piece = PyUnicode_Substring(text, piece_start, n);
+    if (piece == NULL || PyList_Append(pieces, piece) < 0) {
+        Py_XDECREF(piece);
+        Py_DECREF(pieces);
+        return NULL;
+    }
+    Py_DECREF(piece);
+    PyObject *space = PyUnicode_FromOrdinal(' ');
+    PyObject *result = space == NULL ? NULL : PyUnicode_Join(space, pieces);
+    Py_XDECREF(space);
+    Py_DECREF(pieces);
+    return result;
 }
 
 /* Word characters: letters and digits, what str.isalnum() and the regex [^\W_] accept. */
@@ -349,8 +430,8 @@ padded_of_folded(PyObject *module, PyObject *folded)
     out[0] = ' ';
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (ch == 'h' || ch == 'w') {
-            Py_ssize_t url = url_length(kind, data, n, i);
+        if (url_may_start(kind, data, n, i, ch, 0)) {
+            Py_ssize_t url = url_length(kind, data, n, i, 0);
             if (url) { /* a URL is no word and ends one */
                 i += url - 1;
                 if (in_word) {
@@ -476,6 +557,8 @@ fold_simple(PyObject *module, PyObject *text)
 }
 
 static PyMethodDef methods[] = {
+    {"strip_urls", (PyCFunction)strip_urls, METH_O,
+     "strip_urls(text) -> str: see resonanz/query/text.py"},
     {"fold_simple", (PyCFunction)fold_simple, METH_O,
      "fold_simple(text) -> str | None: see resonanz/query/text.py"},
     {"padded_of_folded", (PyCFunction)padded_of_folded, METH_O,

@@ -67,6 +67,13 @@ def _strip_urls(text: str, *, folded: bool = False) -> str:
     # Every URL contains "://" or "www." in some case; checking first skips the slow sub.
     if folded:
         return _FOLDED_URL_RE.sub(" ", text) if "://" in text or "www." in text else text
+    if native_strip_urls is not None:  # one C pass, ~10x faster than the regex
+        return native_strip_urls(text)
+    return python_strip_urls(text)
+
+
+def python_strip_urls(text: str) -> str:
+    """Every URL (``URL_RE``, any case) replaced by a space."""
     if "://" in text or "www." in text.lower():
         return URL_RE.sub(" ", text)
     return text
@@ -106,6 +113,7 @@ def _native(name: str) -> Callable[[str], Any] | None:
 native_padded_of_folded: Callable[[str], str] | None = _native("padded_of_folded")
 padded_of_folded = native_padded_of_folded or python_padded_of_folded
 native_fold_simple: Callable[[str], str | None] | None = _native("fold_simple")
+native_strip_urls: Callable[[str], str] | None = _native("strip_urls")
 
 
 def _words_of_folded(folded: str) -> list[str]:

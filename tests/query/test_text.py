@@ -235,3 +235,38 @@ def test_c_fold_agrees_with_python_fold(raw: str) -> None:
     if folded is not None:
         assert folded == text_module.python_fold(raw)
     assert fold(raw) == text_module.python_fold(raw)
+
+
+_URL_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(["http://", "https://", "HTTPS://", "hTTp://", "www.", "WwW.", "://"]),
+        st.sampled_from("hHtTpPsSwW:/.ſ\u212a\u0130x #@<>\"' \t\u00a0\u3000äÄ"),
+        st.characters(),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@needs_native_fold
+@settings(max_examples=500, deadline=None, database=None)
+@given(_URL_TEXT)
+def test_c_url_stripping_agrees_with_the_regexes(raw: str) -> None:
+    native = text_module.native_strip_urls
+    assert native is not None
+    assert native(raw) == URL_RE.sub(" ", raw) == text_module.python_strip_urls(raw)
+    folded = fold(raw)
+    expected = " " + " ".join(WORD_RE.findall(URL_RE.sub(" ", folded))) + " "
+    assert text_module.padded_of_folded(folded) == expected
+
+
+@needs_native_fold
+def test_c_url_stripping_with_every_character_in_every_place() -> None:
+    # Which characters the regex takes for a letter of "https://" or "www." in any case
+    # (ſ for s, and no other) and which end a URL (whitespace, <, >, quotes).
+    native = text_module.native_strip_urls
+    assert native is not None
+    for start in ("https://x y", "www.x y"):
+        for place in range(len(start)):
+            for code in range(0x10000):
+                raw = start[:place] + chr(code) + start[place + 1 :]
+                assert native(raw) == URL_RE.sub(" ", raw), (start, place, hex(code))
