@@ -142,6 +142,18 @@ class Document:
         except ValueError:
             return out
 
+    def literal_starts(self, literal: str) -> list[int]:
+        """The indexes in ``words`` where a padded literal (``nodes.pattern``) occurs: the
+        same as ``starts`` of its words, found in ``padded`` without splitting it (a word's
+        index is the number of spaces before it)."""
+        padded, out = self.padded, []
+        find, count = padded.find, padded.count
+        at = find(literal)
+        while at >= 0:
+            out.append(count(" ", 0, at))
+            at = find(literal, at + 1)
+        return out
+
     def starts(self, words: tuple[str, ...], prefix: bool) -> list[int]:
         """Where the run of words starts in ``words`` (the last one as a prefix if asked)."""
         k = len(words)

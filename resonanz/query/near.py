@@ -42,10 +42,10 @@ class NearSide:
     def spans(self, hits: AbstractSet[str], doc: Document) -> Spans:
         """(first, last) word index of every occurrence in the document."""
         out: Spans = []
-        for literal, words, prefix in self.operands:
+        for literal, words, _ in self.operands:
             if literal in hits:
                 last = len(words) - 1
-                out.extend((i, i + last) for i in doc.starts(words, prefix))
+                out.extend((i, i + last) for i in doc.literal_starts(literal))
         return out
 
 

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from resonanz.query import Document
 from resonanz.query import text as text_module
+from resonanz.query.nodes import pattern
+from resonanz.query.reference import Post
 from resonanz.query.text import (
     URL_RE,
     WORD_RE,
@@ -22,6 +24,8 @@ from resonanz.query.text import (
     urls,
     words,
 )
+
+from .strategies import posts
 
 
 def test_fold() -> None:
@@ -270,3 +274,13 @@ def test_c_url_stripping_with_every_character_in_every_place() -> None:
             for code in range(0x10000):
                 raw = start[:place] + chr(code) + start[place + 1 :]
                 assert native(raw) == URL_RE.sub(" ", raw), (start, place, hex(code))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(posts(), st.data())
+def test_literal_starts_are_the_starts_of_its_words(post: Post, data: st.DataObject) -> None:
+    doc = Document.build(text=post.text, title=post.title)
+    vocabulary = [*doc.words, "bahn", "zug", "b", "zu"]
+    run = tuple(data.draw(st.lists(st.sampled_from(vocabulary), min_size=1, max_size=3)))
+    prefix = data.draw(st.booleans())
+    assert doc.literal_starts(pattern(run, prefix)) == doc.starts(run, prefix)
