@@ -14,6 +14,7 @@
  *
  * fold_simple(text) -> str | None: text.fold(text), or None when a character is not one of
  *     ASCII, Latin-1 without the 14 that NFKC changes, and some punctuation of tweets.
+ * nfkc_simple(text) -> str | None: unicodedata.normalize("NFKC", text) for the same texts.
  *
  * Why a character-by-character fold is exact there: every such character is a starter
  * (canonical combining class 0) whose NFKC quick check is Yes, so a string of them is already
@@ -461,6 +462,20 @@ padded_of_folded(PyObject *module, PyObject *folded)
     return result;
 }
 
+/* The Latin-1 characters NFKC changes: no-break space, spacing marks, ordinals,
+ * superscripts, micro sign, fractions. */
+static int
+nfkc_changes_latin1(Py_UCS4 ch)
+{
+    switch (ch) {
+    case 0xA0: case 0xA8: case 0xAA: case 0xAF: case 0xB2: case 0xB3: case 0xB4:
+    case 0xB5: case 0xB8: case 0xB9: case 0xBA: case 0xBC: case 0xBD: case 0xBE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Punctuation common in posts that NFKC and casefold leave as it is. */
 static int
 unchanged_punctuation(Py_UCS4 ch)
@@ -475,11 +490,12 @@ unchanged_punctuation(Py_UCS4 ch)
     }
 }
 
+/* fold_simple (casefold 1) and nfkc_simple (casefold 0): see the top of this file. */
 static PyObject *
-fold_simple(PyObject *module, PyObject *text)
+map_simple(PyObject *text, int casefold)
 {
     if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "fold_simple: text must be a str");
+        PyErr_SetString(PyExc_TypeError, "fold_simple/nfkc_simple: text must be a str");
         return NULL;
     }
     if (PyUnicode_READY(text) < 0) {
@@ -504,21 +520,20 @@ fold_simple(PyObject *module, PyObject *text)
     for (Py_ssize_t i = 0; i < n && simple; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
         if (ch < 0x80) {
-            out[size++] = ch - 'A' < 26 ? ch + 32 : ch;
+            out[size++] = casefold && ch - 'A' < 26 ? ch + 32 : ch;
         }
         else if (ch < 0x100) {
-            switch (ch) {
-            /* NFKC changes these: no-break space, spacing marks, ordinals, superscripts,
-             * micro sign, fractions */
-            case 0xA0: case 0xA8: case 0xAA: case 0xAF: case 0xB2: case 0xB3: case 0xB4:
-            case 0xB5: case 0xB8: case 0xB9: case 0xBA: case 0xBC: case 0xBD: case 0xBE:
+            if (nfkc_changes_latin1(ch)) {
                 simple = 0;
-                break;
-            case 0xDF: /* sharp s */
+            }
+            else if (!casefold) {
+                out[size++] = ch;
+            }
+            else if (ch == 0xDF) { /* sharp s */
                 out[size++] = 's';
                 out[size++] = 's';
-                break;
-            default:
+            }
+            else {
                 if (ch >= 0xC0 && ch <= 0xDE && ch != 0xD7) {
                     ch += 32; /* upper to lower case */
                 }
@@ -556,7 +571,21 @@ fold_simple(PyObject *module, PyObject *text)
     return result;
 }
 
+static PyObject *
+fold_simple(PyObject *module, PyObject *text)
+{
+    return map_simple(text, 1);
+}
+
+static PyObject *
+nfkc_simple(PyObject *module, PyObject *text)
+{
+    return map_simple(text, 0);
+}
+
 static PyMethodDef methods[] = {
+    {"nfkc_simple", (PyCFunction)nfkc_simple, METH_O,
+     "nfkc_simple(text) -> str | None: see resonanz/query/text.py"},
     {"strip_urls", (PyCFunction)strip_urls, METH_O,
      "strip_urls(text) -> str: see resonanz/query/text.py"},
     {"fold_simple", (PyCFunction)fold_simple, METH_O,

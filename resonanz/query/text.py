@@ -56,6 +56,13 @@ def fold(text: str) -> str:
     return python_fold(text)
 
 
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, in one C pass where ``fold`` has one."""
+    if native_nfkc_simple is not None and (normal := native_nfkc_simple(text)) is not None:
+        return normal
+    return unicodedata.normalize("NFKC", text)
+
+
 def python_fold(text: str) -> str:
     """``fold`` with the Python string methods only."""
     folded = unicodedata.normalize("NFKC", text).casefold()
@@ -114,6 +121,7 @@ native_padded_of_folded: Callable[[str], str] | None = _native("padded_of_folded
 padded_of_folded = native_padded_of_folded or python_padded_of_folded
 native_fold_simple: Callable[[str], str | None] | None = _native("fold_simple")
 native_strip_urls: Callable[[str], str] | None = _native("strip_urls")
+native_nfkc_simple: Callable[[str], str | None] | None = _native("nfkc_simple")
 
 
 def _words_of_folded(folded: str) -> list[str]:
@@ -143,7 +151,7 @@ def hashtags(text: str) -> frozenset[str]:
     """Folded hashtags without '#'."""
     if "#" not in text:
         return frozenset()
-    clean = _strip_urls(unicodedata.normalize("NFKC", text))
+    clean = _strip_urls(nfkc(text))
     return frozenset(fold(m) for m in HASHTAG_RE.findall(clean))
 
 
@@ -151,7 +159,7 @@ def mentions(text: str) -> frozenset[str]:
     """Folded @-handles without '@'."""
     if "@" not in text:
         return frozenset()
-    clean = _strip_urls(unicodedata.normalize("NFKC", text))
+    clean = _strip_urls(nfkc(text))
     return frozenset(fold(m) for m in MENTION_RE.findall(clean))
 
 

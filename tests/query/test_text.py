@@ -213,6 +213,13 @@ def test_c_fold_of_every_code_point_is_the_python_fold_or_declined() -> None:
                 assert unicodedata.is_normalized("NFKC", char), hex(code)
                 assert unicodedata.combining(char) == 0, hex(code)
     assert accepted == 128 + 128 - 14 + 1 + 17
+    nfkc_simple = text_module.native_nfkc_simple
+    assert nfkc_simple is not None
+    for code in range(0x110000):
+        char = chr(code)
+        normal = nfkc_simple(char)
+        assert normal is None or normal == unicodedata.normalize("NFKC", char), hex(code)
+        assert (normal is None) == (native(char) is None), hex(code)
     assert native("€ 5 – „Züge“ …") == "€ 5 – „zuege“ ..."
     assert native("Straße ½") is None
     assert native("Zu\u0308ge") is None  # a combining mark: Python normalises it
@@ -239,6 +246,7 @@ def test_c_fold_agrees_with_python_fold(raw: str) -> None:
     if folded is not None:
         assert folded == text_module.python_fold(raw)
     assert fold(raw) == text_module.python_fold(raw)
+    assert text_module.nfkc(raw) == unicodedata.normalize("NFKC", raw)
 
 
 _URL_TEXT = st.lists(
