@@ -14,6 +14,7 @@ from resonanz.cli import (
     collecting,
     demo,
     evaluate,
+    links,
     publishing,
     publishing_scheduler,
     reading,
@@ -92,6 +93,7 @@ training.register(app)
 clusters.register(app)
 publishing.register(app)
 publishing_scheduler.register(app)
+links.register(app)
 
 
 def main() -> None:

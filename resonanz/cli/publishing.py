@@ -279,6 +279,15 @@ def register(app: typer.Typer) -> None:
         author: str | None = typer.Option(
             None, "--author", help="E-mail of the user writing it (shown as its author)."
         ),
+        track: bool = typer.Option(
+            False,
+            "--track",
+            help="Replace the links of the text by tracked short links, one per channel "
+            "(utm_source = the platform), so clicks are counted per channel.",
+        ),
+        campaign: str | None = typer.Option(
+            None, "--campaign", help="With --track: utm_campaign of the short links."
+        ),
     ) -> None:
         """Write a post: a draft, or scheduled with --at. A post that does not fit a
         channel (or a time in the past) is kept as a draft and the error says why."""
@@ -286,24 +295,140 @@ def register(app: typer.Typer) -> None:
 
         app_ctx = obj(ctx)
         pub, classes = publishing(app_ctx)
-        author_id = None
-        if author:
-            user = app_ctx.store.accounts.find_user(author)
-            if user is None:
-                raise NotFoundError(f"no user with e-mail {author!r}")
-            author_id = user.id
-        composed = new_post(
-            pub,
-            classes,
-            app_ctx.workspace().id,
-            text,
-            channel,
-            variants=_pairs(variant, "--variant"),
-            author_id=author_id,
-            at=at,
-            timezone=tz,
-        )
+        ws = app_ctx.workspace().id
+        author_id = _user_id(app_ctx, author) if author else None
+        variants = _pairs(variant, "--variant")
+        tracked = None
+        if track:
+            from resonanz.publishing.links import links_base_url
+            from resonanz.publishing.links_track import track_texts
+            from resonanz.store.links import link_store
+
+            if not text.strip():
+                raise ValidationError("the post's text is empty")
+            targets = [pub.get_channel(ws, name) for name in dict.fromkeys(channel)]
+            tracked = track_texts(
+                link_store(app_ctx.store),
+                ws,
+                text,
+                targets,
+                base_url=links_base_url(app_ctx.settings),
+                variants=variants,
+                campaign=campaign,
+                created_by=author_id,
+            )
+            variants = {**variants, **tracked.variants}
+        elif campaign is not None:
+            raise ValidationError("--campaign is for tracked links: add --track")
+        try:
+            composed = new_post(
+                pub,
+                classes,
+                ws,
+                text,
+                channel,
+                variants=variants,
+                author_id=author_id,
+                at=at,
+                timezone=tz,
+            )
+        finally:
+            if tracked is not None and tracked.links:
+                _attach(app_ctx, ws, tracked.links)
         _said(app_ctx, composed)
+        if tracked is not None:
+            app_ctx.console.print(f"{len(tracked.links)} tracked links made.")
+
+    @post.command("submit")
+    def post_submit(
+        ctx: typer.Context,
+        post_id: int = typer.Argument(..., help="The post's id."),
+        by: str | None = typer.Option(
+            None, "--by", help="E-mail of the editor submitting it (default: the operator)."
+        ),
+    ) -> None:
+        """Ask for approval: the post waits as pending_approval."""
+        from resonanz.publishing.approval import submit
+
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        user_id = _user_id(app_ctx, by) if by else None
+        submit(app_ctx.store, pub, app_ctx.workspace().id, post_id, user_id)
+        app_ctx.console.print(f"Post {post_id} is waiting for approval.")
+
+    @post.command("approve")
+    def post_approve(
+        ctx: typer.Context,
+        post_id: int = typer.Argument(..., help="The post's id."),
+        by: str = typer.Option(
+            ..., "--by", help="E-mail of the approver (approver flag, admin or owner)."
+        ),
+        comment: str | None = typer.Option(None, "--comment", help="A note for the author."),
+    ) -> None:
+        """Approve a post waiting for approval (one step of the workspace's rule)."""
+        from resonanz.publishing.approval import approve
+
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        ws = app_ctx.workspace().id
+        done = approve(app_ctx.store, pub, ws, post_id, _user_id(app_ctx, by), comment)
+        if done.approval == "approved":
+            app_ctx.console.print(f"Post {post_id} approved.")
+        else:
+            steps = pub.approval_rule(ws).steps
+            app_ctx.console.print(
+                f"Approval recorded; post {post_id} needs {steps} different approvers."
+            )
+
+    @post.command("reject")
+    def post_reject(
+        ctx: typer.Context,
+        post_id: int = typer.Argument(..., help="The post's id."),
+        by: str = typer.Option(..., "--by", help="E-mail of the approver."),
+        comment: str = typer.Option(..., "--comment", help="What to change (kept on the post)."),
+    ) -> None:
+        """Send a post back to draft with a comment."""
+        from resonanz.publishing.approval import reject
+
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        reject(app_ctx.store, pub, app_ctx.workspace().id, post_id, _user_id(app_ctx, by), comment)
+        app_ctx.console.print(f"Post {post_id} sent back to draft.")
+
+    @post.command("approvals")
+    def post_approvals(
+        ctx: typer.Context,
+        require: bool | None = typer.Option(
+            None, "--require/--no-require", help="Require approval before publishing (or not)."
+        ),
+        steps: int | None = typer.Option(
+            None, "--steps", help="How many different approvers a post needs (1-5)."
+        ),
+    ) -> None:
+        """Show (or change) whether posts need approval, and the posts waiting for it."""
+        from resonanz.publishing.approval import set_rule
+
+        app_ctx = obj(ctx)
+        pub, _ = publishing(app_ctx)
+        ws = app_ctx.workspace().id
+        rule = pub.approval_rule(ws)
+        if require is not None or steps is not None:
+            rule = set_rule(
+                app_ctx.store,
+                pub,
+                ws,
+                required=rule.required if require is None else require,
+                steps=rule.steps if steps is None else steps,
+                user_id=None,
+            )
+        needed = f"required, {rule.steps} step(s)" if rule.required else "not required"
+        app_ctx.console.print(f"Approval: {needed}.")
+        table = Table("id", "status", "approval", "text")
+        for item in pub.list_posts(ws):
+            if item.approval in ("pending_approval", "rejected"):
+                short = item.text if len(item.text) <= 60 else item.text[:57] + "..."
+                table.add_row(str(item.id), item.status, item.approval, short)
+        app_ctx.console.print(table)
 
     @post.command("schedule")
     def post_schedule(
@@ -367,7 +492,7 @@ def register(app: typer.Typer) -> None:
         app_ctx = obj(ctx)
         pub, _ = publishing(app_ctx)
         ws = app_ctx.workspace().id
-        table = Table("id", "status", "scheduled", "text", "deliveries")
+        table = Table("id", "status", "approval", "scheduled", "text", "deliveries")
         for item in pub.list_posts(ws, include_deleted=deleted):
             planned = (
                 f"{item.local_time} {item.timezone}"
@@ -383,8 +508,30 @@ def register(app: typer.Typer) -> None:
                     line += f" ({d.last_error})"
                 states.append(line)
             short = item.text if len(item.text) <= 60 else item.text[:57] + "..."
-            table.add_row(str(item.id), item.status, planned, short, "\n".join(states))
+            approval = item.approval.replace("_", " ") if item.approval != "none" else "-"
+            table.add_row(str(item.id), item.status, approval, planned, short, "\n".join(states))
         app_ctx.console.print(table)
+
+
+def _user_id(app_ctx: AppContext, email: str) -> int:
+    user = app_ctx.store.accounts.find_user(email)
+    if user is None:
+        raise NotFoundError(f"no user with e-mail {email!r}")
+    return user.id
+
+
+def _attach(app_ctx: AppContext, workspace_id: int, links: list[Any]) -> None:
+    """Record the new post's id on the links made for it (a post kept as a draft too)."""
+    from resonanz.store.links import link_store
+
+    pub, _ = publishing(app_ctx)
+    marker = f"/r/{links[0].code}"
+    for item in sorted(pub.list_posts(workspace_id), key=lambda p: -p.id):
+        if any(marker in text for text in item.variants.values()):
+            link_store(app_ctx.store).attach_post(
+                workspace_id, [link.id for link in links], item.id
+            )
+            return
 
 
 def _said(app_ctx: AppContext, composed: Any) -> None:

@@ -41,6 +41,10 @@ class Post:
     version: int
     created_at: datetime
     updated_at: datetime
+    # none | pending_approval | approved | rejected (see publishing.approval)
+    approval: str = "none"
+    approval_round: int = 0
+    approval_comment: str | None = None
 
     def text_for(self, channel_id: int | None) -> str:
         """The text this channel gets: its variant, else the main text."""
@@ -109,3 +113,27 @@ class Pause:
     workspace_id: int
     paused_at: datetime
     reason: str
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    """Whether a workspace's posts need approval before they are published, and by how
+    many approvers (steps)."""
+
+    workspace_id: int
+    required: bool = False
+    steps: int = 1
+
+
+@dataclass(frozen=True)
+class ApprovalDecision:
+    """One step of a post's approval history: submitted, approved or rejected."""
+
+    id: int
+    post_id: int
+    round: int
+    user_id: int | None
+    decision: str
+    comment: str | None
+    version: int
+    created_at: datetime

@@ -34,6 +34,8 @@ def _reason(pub: PublishingStore, delivery: Delivery, now: datetime) -> str:
     pause = pub.paused(delivery.workspace_id)
     if pause is not None:
         return f"publishing is paused ({pause.reason})" if pause.reason else "publishing is paused"
+    if pub.awaits_approval(delivery.workspace_id, delivery.post_id):
+        return "the post waits for approval ('resonanz post approve')"
     if delivery.channel_id is not None:
         try:
             channel = pub.get_channel_by_id(delivery.channel_id)

@@ -23,12 +23,45 @@ from sqlalchemy.engine import Connection, Row
 
 from resonanz.errors import ConflictError, NotFoundError, StoreError
 from resonanz.publishing import states as st
-from resonanz.publishing.models import Attempt, Delivery, Pause, Post, PublishChannel, Receipt
-from resonanz.store.schema import post_deliveries, posts, publish_channels, publish_pauses
+from resonanz.publishing.models import (
+    ApprovalDecision,
+    ApprovalRule,
+    Attempt,
+    Delivery,
+    Pause,
+    Post,
+    PublishChannel,
+    Receipt,
+)
+from resonanz.store.schema import (
+    post_approvals,
+    post_deliveries,
+    posts,
+    publish_approval_rules,
+    publish_channels,
+    publish_pauses,
+)
 from resonanz.store.types import UTCDateTime
 
 Tx = Callable[[str], AbstractContextManager[Connection]]
 _c, _p, _d = publish_channels.c, posts.c, post_deliveries.c
+_a, _r = post_approvals.c, publish_approval_rules.c
+PENDING, APPROVED, REJECTED = "pending_approval", "approved", "rejected"
+
+
+def _needs_approval(workspace_id: Any) -> Any:
+    """True (SQL) when the workspace's posts must be approved before publishing."""
+    return (
+        sa.exists()
+        .where(_r.workspace_id == workspace_id, _r.required.is_(sa.true()))
+        .correlate_except(publish_approval_rules)
+    )
+
+
+def _unapproved(workspace_id: Any) -> Any:
+    """True (SQL) for a post that may not be published yet: its workspace requires
+    approval and the post is not approved."""
+    return sa.and_(_needs_approval(workspace_id), _p.approval != APPROVED)
 
 
 def _channel(row: Row[Any]) -> PublishChannel:
@@ -61,6 +94,9 @@ def _post(row: Row[Any]) -> Post:
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        approval=row.approval,
+        approval_round=row.approval_round,
+        approval_comment=row.approval_comment,
     )
 
 
@@ -401,6 +437,12 @@ class PublishingStore:
                     version=row.version + 1,
                     updated_at=at,
                     **({"status": st.DRAFT} if to_draft else {}),
+                    # An approval (or approvals given so far) was for the old text.
+                    **(
+                        {"approval": PENDING, "approval_round": row.approval_round + 1}
+                        if row.approval in (PENDING, APPROVED)
+                        else {}
+                    ),
                 )
             )
             if to_draft:
@@ -486,12 +528,198 @@ class PublishingStore:
             ).rowcount
         return int(canceled or 0)
 
+    # -- approvals
+    def approval_rule(self, workspace_id: int) -> ApprovalRule:
+        """The workspace's approval rule (not required, one step, when never set)."""
+        with self._read("reading the approval rule") as conn:
+            row = conn.execute(
+                sa.select(publish_approval_rules).where(_r.workspace_id == workspace_id)
+            ).first()
+        if row is None:
+            return ApprovalRule(workspace_id)
+        return ApprovalRule(workspace_id, bool(row.required), int(row.steps))
+
+    def set_approval_rule(self, workspace_id: int, *, required: bool, steps: int) -> ApprovalRule:
+        with self._write("setting the approval rule") as conn:
+            changed = conn.execute(
+                sa.update(publish_approval_rules)
+                .where(_r.workspace_id == workspace_id)
+                .values(required=required, steps=steps)
+            ).rowcount
+            if not changed:
+                conn.execute(
+                    sa.insert(publish_approval_rules).values(
+                        workspace_id=workspace_id, required=required, steps=steps
+                    )
+                )
+        return self.approval_rule(workspace_id)
+
+    def _record(
+        self,
+        conn: Connection,
+        row: Row[Any],
+        *,
+        round_: int,
+        user_id: int | None,
+        decision: str,
+        comment: str | None,
+        at: datetime,
+    ) -> None:
+        conn.execute(
+            sa.insert(post_approvals).values(
+                workspace_id=row.workspace_id,
+                post_id=row.id,
+                round=round_,
+                user_id=user_id,
+                decision=decision,
+                comment=comment,
+                version=row.version,
+                created_at=at,
+            )
+        )
+
+    def submit_post(
+        self, workspace_id: int, post_id: int, *, user_id: int | None, at: datetime
+    ) -> Post:
+        """Ask for approval: the post becomes ``pending_approval`` in a new round."""
+        with self._write("submitting a post for approval") as conn:
+            row = self._changing_post(conn, workspace_id, post_id, at, "submitted")
+            if row.approval == PENDING:
+                raise ConflictError(f"post {post_id} is already waiting for approval")
+            if row.approval == APPROVED:
+                raise ConflictError(f"post {post_id} is already approved")
+            round_ = row.approval_round + 1
+            conn.execute(
+                sa.update(posts)
+                .where(_p.id == post_id)
+                .values(approval=PENDING, approval_round=round_, updated_at=at)
+            )
+            self._record(
+                conn,
+                row,
+                round_=round_,
+                user_id=user_id,
+                decision="submitted",
+                comment=None,
+                at=at,
+            )
+        return self.get_post(workspace_id, post_id)
+
+    def approve_post(
+        self,
+        workspace_id: int,
+        post_id: int,
+        *,
+        user_id: int,
+        comment: str | None,
+        steps: int,
+        at: datetime,
+    ) -> Post:
+        """Record one approver's approval of the current round; the post is approved
+        once ``steps`` different approvers approved it."""
+        with self._write("approving a post") as conn:
+            row = self._changing_post(conn, workspace_id, post_id, at, "approved")
+            if row.approval != PENDING:
+                raise ConflictError(
+                    f"post {post_id} is not waiting for approval (it is {row.approval}); "
+                    f"submit it first"
+                )
+            already = conn.execute(
+                sa.select(_a.user_id)
+                .where(_a.post_id == post_id, _a.round == row.approval_round)
+                .where(_a.decision == APPROVED)
+            ).scalars()
+            approvers = {int(u) for u in already if u is not None}
+            if user_id in approvers:
+                raise ConflictError(
+                    f"you already approved post {post_id}; it needs {steps} different approvers"
+                )
+            self._record(
+                conn,
+                row,
+                round_=row.approval_round,
+                user_id=user_id,
+                decision=APPROVED,
+                comment=comment,
+                at=at,
+            )
+            if len(approvers) + 1 >= steps:
+                conn.execute(
+                    sa.update(posts)
+                    .where(_p.id == post_id)
+                    .values(approval=APPROVED, approval_comment=comment, updated_at=at)
+                )
+        return self.get_post(workspace_id, post_id)
+
+    def reject_post(
+        self, workspace_id: int, post_id: int, *, user_id: int, comment: str, at: datetime
+    ) -> Post:
+        """Send the post back to draft with the approver's comment (kept on the post
+        and in its history); its scheduled deliveries go back to draft too."""
+        with self._write("rejecting a post") as conn:
+            row = self._changing_post(conn, workspace_id, post_id, at, "rejected")
+            if row.approval not in (PENDING, APPROVED):
+                raise ConflictError(
+                    f"post {post_id} is not waiting for approval (it is {row.approval})"
+                )
+            self._record(
+                conn,
+                row,
+                round_=row.approval_round,
+                user_id=user_id,
+                decision=REJECTED,
+                comment=comment,
+                at=at,
+            )
+            conn.execute(
+                sa.update(posts)
+                .where(_p.id == post_id)
+                .values(approval=REJECTED, approval_comment=comment, status=st.DRAFT, updated_at=at)
+            )
+            conn.execute(
+                sa.update(post_deliveries)
+                .where(_d.post_id == post_id, _d.state.in_((st.SCHEDULED, st.CLAIMED)))
+                .values(state=st.DRAFT, claimed_by=None, claimed_until=None, updated_at=at)
+            )
+        return self.get_post(workspace_id, post_id)
+
+    def approval_history(self, workspace_id: int, post_id: int) -> list[ApprovalDecision]:
+        """The post's submissions and decisions, oldest first."""
+        with self._read("reading a post's approvals") as conn:
+            rows = conn.execute(
+                sa.select(post_approvals)
+                .where(_a.workspace_id == workspace_id, _a.post_id == post_id)
+                .order_by(_a.id)
+            ).all()
+        return [
+            ApprovalDecision(
+                id=r.id,
+                post_id=r.post_id,
+                round=r.round,
+                user_id=r.user_id,
+                decision=r.decision,
+                comment=r.comment,
+                version=r.version,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    def awaits_approval(self, workspace_id: int, post_id: int) -> bool:
+        """True when the post may not be published until it is approved."""
+        with self._read("reading a post's approval") as conn:
+            value = conn.execute(
+                sa.select(_unapproved(workspace_id)).where(_p.id == post_id)
+            ).scalar()
+        return bool(value)
+
     # -- the outbox
     def claim_due(
         self, runner: str, *, now: datetime, lease_s: float, limit: int = 10
     ) -> list[Delivery]:
         """Claim up to ``limit`` deliveries that are due (or whose lease ran out) in
-        workspaces that are not paused, for channels that are connected."""
+        workspaces that are not paused, for channels that are connected, of posts that
+        are approved where the workspace requires approval."""
         due = sa.and_(_d.state == st.SCHEDULED, _d.next_attempt_at <= now)
         expired = sa.and_(_d.state.in_((st.CLAIMED, st.SENDING)), _d.claimed_until < now)
         paused = sa.exists().where(publish_pauses.c.workspace_id == _d.workspace_id)
@@ -503,7 +731,7 @@ class PublishingStore:
                 )
             )
             .where(sa.or_(due, expired), _p.status == st.SCHEDULED, _c.status == "connected")
-            .where(~paused)
+            .where(~paused, ~_unapproved(_d.workspace_id))
             .order_by(_d.next_attempt_at, _d.id)
             .limit(limit)
             .with_for_update(of=post_deliveries, skip_locked=True)
@@ -531,7 +759,7 @@ class PublishingStore:
         """Move a claimed delivery to ``sending`` after checking, under the post's lock,
         that the claim is still ours, the post unchanged and the workspace not paused.
         Returns the Attempt, or why not ("lost", "stale", "deleted", "paused",
-        "disconnected")."""
+        "unapproved", "disconnected")."""
         with self._write("starting a delivery") as conn:
             delivery = conn.execute(sa.select(post_deliveries).where(_d.id == delivery_id)).first()
             if delivery is None:
@@ -559,6 +787,10 @@ class PublishingStore:
                     publish_pauses.c.workspace_id == delivery.workspace_id
                 )
             ).first()
+            # Approval withdrawn or required since the claim: wait for it.
+            unapproved = conn.execute(
+                sa.select(_unapproved(post.workspace_id)).where(_p.id == post.id)
+            ).scalar()
             # A channel disconnected since the claim (an earlier delivery's 401): wait.
             connected = conn.execute(
                 sa.select(_c.id).where(_c.id == delivery.channel_id, _c.status == "connected")
@@ -566,6 +798,8 @@ class PublishingStore:
             why = (
                 "paused"
                 if paused is not None
+                else "unapproved"
+                if unapproved
                 else "disconnected"
                 if connected is None
                 else "stale"

@@ -406,6 +406,10 @@ posts = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # migration 0012: none | pending_approval | approved | rejected (publishing.approval)
+    sa.Column("approval", sa.String(20), nullable=False, server_default="none"),
+    sa.Column("approval_round", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("approval_comment", sa.Text),
 )
 
 # The outbox: one row per post x channel (see publishing.states for the state machine).
@@ -447,4 +451,72 @@ publish_pauses = sa.Table(
     sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("paused_at", UTCDateTime, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
+)
+
+# -- tracked links and approvals (migration 0012, kept by store.links and store.publishing)
+
+tracked_links = sa.Table(
+    "tracked_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("code", sa.String(20), nullable=False, unique=True),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("utm", JSONDoc, nullable=False),
+    sa.Column("destination", sa.Text, nullable=False),
+    sa.Column("channel_id", sa.ForeignKey("publish_channels.id", ondelete="SET NULL")),
+    sa.Column("post_id", sa.ForeignKey("posts.id", ondelete="SET NULL")),
+    sa.Column("created_by", sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Counted per link and UTC day: clicks, filtered bot hits, repeats inside the window.
+link_clicks = sa.Table(
+    "link_clicks",
+    metadata,
+    sa.Column("link_id", sa.ForeignKey("tracked_links.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("clicks", sa.Integer, nullable=False),
+    sa.Column("bots", sa.Integer, nullable=False),
+    sa.Column("repeats", sa.Integer, nullable=False),
+)
+
+# The random salt of each UTC day (deleted after the next day): visitor hashes of older
+# days cannot be linked to an address again.
+link_salts = sa.Table(
+    "link_salts",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("salt", sa.String(64), nullable=False),
+)
+
+# The dedupe window: a salted hash of address + user agent per link, never the address.
+link_visitors = sa.Table(
+    "link_visitors",
+    metadata,
+    sa.Column("link_id", sa.ForeignKey("tracked_links.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("visitor", sa.String(64), primary_key=True),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
+)
+
+publish_approval_rules = sa.Table(
+    "publish_approval_rules",
+    metadata,
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("required", sa.Boolean, nullable=False),
+    sa.Column("steps", sa.Integer, nullable=False),
+)
+
+post_approvals = sa.Table(
+    "post_approvals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("post_id", sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )

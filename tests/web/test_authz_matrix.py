@@ -28,6 +28,8 @@ from resonanz import secrets
 from resonanz.accounts import ROLES
 from resonanz.alerts.rules import check_params
 from resonanz.config import Settings
+from resonanz.store.links import link_store
+from resonanz.store.publishing import publishing_store
 from resonanz.web.deps import CurrentUser
 from tests.web.conftest import World, csrf_of
 
@@ -39,9 +41,17 @@ LEAKS = (
     "stranger@other.test",
     "Kanal von other",
 )
-# Paths anyone may open (static files and the OpenAPI docs are not APIRoutes).
+# Paths anyone may open (static files and the OpenAPI docs are not APIRoutes); /r/{code}
+# is the public short-link redirect of tracked links.
 PUBLIC = frozenset(
-    {"/login", "/logout", "/password-reset", "/password-reset/{secret}", "/invite/{secret}"}
+    {
+        "/login",
+        "/logout",
+        "/password-reset",
+        "/password-reset/{secret}",
+        "/invite/{secret}",
+        "/r/{code}",
+    }
 )
 REFUSED = (403, 404)
 PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
@@ -55,6 +65,8 @@ ID_PARAMS = frozenset(
         "invitation_id",
         "rule_id",
         "channel_id",
+        "post_id",
+        "link_id",
     }
 )
 
@@ -302,6 +314,31 @@ def _alert_objects(world: World, settings: Settings, slug: str) -> tuple[int, in
     return channel.id, rule.id
 
 
+def _publishing_objects(world: World, slug: str) -> tuple[int, int]:
+    """A draft post to a publishing channel and a tracked link: (post id, link id)."""
+    ws = world.ids[f"{slug}.workspace"]
+    pub = publishing_store(world.store)
+    now = datetime.now(UTC)
+    channel = pub.add_channel(ws, "mastodon", f"Kanal von {slug}", {}, None, at=now)
+    post = pub.create_post(
+        ws,
+        text=f"Post von {slug}",
+        variants={},
+        channels=[channel],
+        author_id=None,
+        timezone="UTC",
+        at=now,
+    )
+    link = link_store(world.store).add_link(
+        ws,
+        target=f"https://example.org/{slug}/link",
+        utm={},
+        destination=f"https://example.org/{slug}/link",
+        at=now,
+    )
+    return post.id, link.id
+
+
 @pytest.fixture
 def ids(world: World, web_settings: Settings) -> dict[str, dict[str, object]]:
     """Path parameter values per workspace: ``ids["other"]["topic_id"]``."""
@@ -312,6 +349,7 @@ def ids(world: World, web_settings: Settings) -> dict[str, dict[str, object]]:
         token, _ = store.accounts.create_token(owner.id, ws, f"{slug} matrix token")
         invitation, _ = store.accounts.invite(ws, f"invited@{slug}.test", "viewer", owner.id)
         channel_id, rule_id = _alert_objects(world, web_settings, slug)
+        post_id, link_id = _publishing_objects(world, slug)
         result[slug] = {
             "slug": slug,
             "mention_id": world.ids[f"{slug}.mention"],
@@ -322,6 +360,8 @@ def ids(world: World, web_settings: Settings) -> dict[str, dict[str, object]]:
             "invitation_id": invitation.id,
             "channel_id": channel_id,
             "rule_id": rule_id,
+            "post_id": post_id,
+            "link_id": link_id,
         }
     return result
 
@@ -355,6 +395,9 @@ def snapshot(world: World, slug: str = "other") -> str:
         [store.training.list_examples(ws.id, task) for task in ("sentiment", "relevance")],
         store.alerts.list_channels(ws.id),
         store.alerts.list_rules(ws.id),
+        publishing_store(store).list_posts(ws.id, include_deleted=True),
+        publishing_store(store).approval_rule(ws.id),
+        link_store(store).list_links(ws.id),
     ]
     return repr(parts)
 

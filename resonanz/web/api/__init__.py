@@ -2,8 +2,19 @@
 
 from fastapi import APIRouter
 
-from resonanz.web.api import alerts, clusters, members, mentions, sources, topics, workspaces
+from resonanz.web.api import (
+    alerts,
+    approvals,
+    clusters,
+    links,
+    members,
+    mentions,
+    sources,
+    topics,
+    workspaces,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (workspaces.router, mentions.router)
 ROUTERS += (topics.router, sources.router, members.router)
 ROUTERS += (alerts.router, clusters.router)
+ROUTERS += (links.router, approvals.router)

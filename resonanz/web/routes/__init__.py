@@ -8,6 +8,7 @@ from resonanz.web.routes import (
     clusters,
     mentions,
     overview,
+    redirect,
     settings,
     sources,
     topics,
@@ -16,3 +17,4 @@ from resonanz.web.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, workspaces.router, overview.router, mentions.router)
 ROUTERS += (topics.router, clusters.router, sources.router, alerts.router, settings.router)
+ROUTERS += (redirect.router,)
