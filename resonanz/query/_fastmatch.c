@@ -15,6 +15,7 @@
  * fold_simple(text) -> str | None: text.fold(text), or None when a character is not one of
  *     ASCII, Latin-1 without the 14 that NFKC changes, and some punctuation of tweets.
  * nfkc_simple(text) -> str | None: unicodedata.normalize("NFKC", text) for the same texts.
+ * padded_simple(text) -> str | None: padded_of_folded(fold(text)) for the same texts.
  *
  * Why a character-by-character fold is exact there: every such character is a starter
  * (canonical combining class 0) whose NFKC quick check is Yes, so a string of them is already
@@ -403,29 +404,13 @@ strip_urls(PyObject *module, PyObject *text)
     return result;
 }
 
-/* Word characters: letters and digits, what str.isalnum() and the regex [^\W_] accept. */
-static PyObject *
-padded_of_folded(PyObject *module, PyObject *folded)
+/* The padded word string of folded text (kind, data, n) into out (room for n + 2): " ", then
+ * every run of word characters -- letters and digits, what str.isalnum() and the regex
+ * [^\W_] accept -- followed by one space, URLs left out; "  " when there is no word.
+ * Returns its length. */
+static Py_ssize_t
+pad_into(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out)
 {
-    if (!PyUnicode_Check(folded)) {
-        PyErr_SetString(PyExc_TypeError, "padded_of_folded: folded must be a str");
-        return NULL;
-    }
-    if (PyUnicode_READY(folded) < 0) {
-        return NULL;
-    }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(folded);
-    int kind = PyUnicode_KIND(folded);
-    const void *data = PyUnicode_DATA(folded);
-    Py_UCS4 small[2048];
-    Py_UCS4 *out = small;
-    if (n + 2 > (Py_ssize_t)(sizeof(small) / sizeof(small[0]))) {
-        out = PyMem_New(Py_UCS4, n + 2);
-        if (out == NULL) {
-            return PyErr_NoMemory();
-        }
-    }
-    /* Every word is followed by one space; out[0] is the leading space. */
     Py_ssize_t size = 1;
     int in_word = 0;
     out[0] = ' ';
@@ -453,12 +438,54 @@ padded_of_folded(PyObject *module, PyObject *folded)
         }
     }
     if (in_word || size == 1) {
-        out[size++] = ' '; /* the last word's space; "  " when there is no word */
+        out[size++] = ' ';
     }
-    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, size);
+    return size;
+}
+
+/* A buffer of n characters: small when it fits, else allocated (free with release). */
+static Py_UCS4 *
+buffer(Py_UCS4 *small, Py_ssize_t small_n, Py_ssize_t n)
+{
+    if (n <= small_n) {
+        return small;
+    }
+    Py_UCS4 *out = PyMem_New(Py_UCS4, n);
+    if (out == NULL) {
+        PyErr_NoMemory();
+    }
+    return out;
+}
+
+static void
+release(Py_UCS4 *out, Py_UCS4 *small)
+{
     if (out != small) {
         PyMem_Free(out);
     }
+}
+
+#define SMALL 2048
+
+static PyObject *
+padded_of_folded(PyObject *module, PyObject *folded)
+{
+    if (!PyUnicode_Check(folded)) {
+        PyErr_SetString(PyExc_TypeError, "padded_of_folded: folded must be a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(folded) < 0) {
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(folded);
+    Py_UCS4 small[SMALL];
+    Py_UCS4 *out = buffer(small, SMALL, n + 2);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t size = pad_into(PyUnicode_KIND(folded), PyUnicode_DATA(folded), n, out);
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, size);
+    release(out, small);
     return result;
 }
 
@@ -490,31 +517,12 @@ unchanged_punctuation(Py_UCS4 ch)
     }
 }
 
-/* fold_simple (casefold 1) and nfkc_simple (casefold 0): see the top of this file. */
-static PyObject *
-map_simple(PyObject *text, int casefold)
+/* text (kind, data, n; not 4-byte) folded (casefold 1) or NFKC-normalised (casefold 0) into
+ * out (room for 3 * n), when every character is one of those described at the top of this
+ * file. Returns the length, or -1 when a character is not. */
+static Py_ssize_t
+map_into(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out, int casefold)
 {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "fold_simple/nfkc_simple: text must be a str");
-        return NULL;
-    }
-    if (PyUnicode_READY(text) < 0) {
-        return NULL;
-    }
-    int kind = PyUnicode_KIND(text);
-    if (kind == PyUnicode_4BYTE_KIND) {
-        Py_RETURN_NONE;
-    }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_UCS4 small[2048];
-    Py_UCS4 *out = small;
-    if (3 * n > (Py_ssize_t)(sizeof(small) / sizeof(small[0]))) {
-        out = PyMem_New(Py_UCS4, 3 * n);
-        if (out == NULL) {
-            return PyErr_NoMemory();
-        }
-    }
     Py_ssize_t size = 0;
     int simple = 1;
     for (Py_ssize_t i = 0; i < n && simple; i++) {
@@ -558,16 +566,33 @@ map_simple(PyObject *text, int casefold)
             simple = 0;
         }
     }
-    PyObject *result = NULL;
-    if (simple) {
-        result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, size);
+    return simple ? size : -1;
+}
+
+/* text's fold or NFKC as a str, None when map_into declines it. */
+static PyObject *
+map_simple(PyObject *text, int casefold)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "fold_simple/nfkc_simple: text must be a str");
+        return NULL;
     }
-    if (out != small) {
-        PyMem_Free(out);
+    if (PyUnicode_READY(text) < 0) {
+        return NULL;
     }
-    if (!simple) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (PyUnicode_KIND(text) == PyUnicode_4BYTE_KIND) {
         Py_RETURN_NONE;
     }
+    Py_UCS4 small[SMALL];
+    Py_UCS4 *out = buffer(small, SMALL, 3 * n);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t size = map_into(PyUnicode_KIND(text), PyUnicode_DATA(text), n, out, casefold);
+    PyObject *result = size < 0 ? Py_NewRef(Py_None)
+                                : PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, size);
+    release(out, small);
     return result;
 }
 
@@ -583,7 +608,46 @@ nfkc_simple(PyObject *module, PyObject *text)
     return map_simple(text, 0);
 }
 
+/* padded_of_folded(fold(text)) in one pass for the texts fold_simple takes, else None. */
+static PyObject *
+padded_simple(PyObject *module, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "padded_simple: text must be a str");
+        return NULL;
+    }
+    if (PyUnicode_READY(text) < 0) {
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (PyUnicode_KIND(text) == PyUnicode_4BYTE_KIND) {
+        Py_RETURN_NONE;
+    }
+    Py_UCS4 small_folded[SMALL], small_padded[SMALL];
+    Py_UCS4 *folded = buffer(small_folded, SMALL, 3 * n);
+    if (folded == NULL) {
+        return NULL;
+    }
+    Py_ssize_t size = map_into(PyUnicode_KIND(text), PyUnicode_DATA(text), n, folded, 1);
+    if (size < 0) {
+        release(folded, small_folded);
+        Py_RETURN_NONE;
+    }
+    Py_UCS4 *padded = buffer(small_padded, SMALL, size + 2);
+    if (padded == NULL) {
+        release(folded, small_folded);
+        return NULL;
+    }
+    size = pad_into(PyUnicode_4BYTE_KIND, folded, size, padded);
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, padded, size);
+    release(padded, small_padded);
+    release(folded, small_folded);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"padded_simple", (PyCFunction)padded_simple, METH_O,
+     "padded_simple(text) -> str | None: see resonanz/query/text.py"},
     {"nfkc_simple", (PyCFunction)nfkc_simple, METH_O,
      "nfkc_simple(text) -> str | None: see resonanz/query/text.py"},
     {"strip_urls", (PyCFunction)strip_urls, METH_O,

@@ -122,6 +122,7 @@ padded_of_folded = native_padded_of_folded or python_padded_of_folded
 native_fold_simple: Callable[[str], str | None] | None = _native("fold_simple")
 native_strip_urls: Callable[[str], str] | None = _native("strip_urls")
 native_nfkc_simple: Callable[[str], str | None] | None = _native("nfkc_simple")
+native_padded_simple: Callable[[str], str | None] | None = _native("padded_simple")
 
 
 def _words_of_folded(folded: str) -> list[str]:
@@ -135,6 +136,8 @@ def words(text: str) -> list[str]:
 
 def padded_words(text: str) -> str:
     """``" " + " ".join(words(text)) + " "``: every word between spaces ("  " for none)."""
+    if native_padded_simple is not None and (padded := native_padded_simple(text)) is not None:
+        return padded  # fold and word string in one C pass
     return padded_of_folded(fold(text))
 
 

@@ -179,6 +179,9 @@ def test_padded_word_string_in_c_and_python_agree(raw: str) -> None:
         assert text.native_padded_of_folded(folded) == expected
         assert text.native_padded_of_folded(raw) == text.python_padded_of_folded(raw)
     assert text.padded_words(raw) == " " + " ".join(words(raw)) + " "
+    if text.native_padded_simple is not None:
+        padded = text.native_padded_simple(raw)
+        assert padded is None or padded == text.python_padded_of_folded(text.python_fold(raw))
 
 
 def test_document_words_are_its_padded_string_split() -> None:
@@ -220,6 +223,10 @@ def test_c_fold_of_every_code_point_is_the_python_fold_or_declined() -> None:
         normal = nfkc_simple(char)
         assert normal is None or normal == unicodedata.normalize("NFKC", char), hex(code)
         assert (normal is None) == (native(char) is None), hex(code)
+        padded = text_module.native_padded_simple
+        assert padded is not None
+        if normal is not None:
+            assert padded(char) == text_module.python_padded_of_folded(fold(char)), hex(code)
     assert native("€ 5 – „Züge“ …") == "€ 5 – „zuege“ ..."
     assert native("Straße ½") is None
     assert native("Zu\u0308ge") is None  # a combining mark: Python normalises it
@@ -269,6 +276,7 @@ def test_c_url_stripping_agrees_with_the_regexes(raw: str) -> None:
     folded = fold(raw)
     expected = " " + " ".join(WORD_RE.findall(URL_RE.sub(" ", folded))) + " "
     assert text_module.padded_of_folded(folded) == expected
+    assert text_module.padded_words(raw) == expected
 
 
 @needs_native_fold
