@@ -215,3 +215,62 @@ def register(app: typer.Typer) -> None:
                 keep=keep,
             )
         _print(app_ctx, "bench web", figures, as_json)
+
+    @bench.command("publish")
+    def publish(
+        ctx: typer.Context,
+        deliveries: int = typer.Option(2_000, "--deliveries", min=1, help="Posts to deliver."),
+        window: float = typer.Option(
+            240.0, "--window", min=1.0, help="Seconds over which the posts fall due."
+        ),
+        kill_min: float = typer.Option(
+            2.0, "--kill-min", min=0.1, help="Least seconds between two SIGKILLs."
+        ),
+        kill_max: float = typer.Option(
+            30.0, "--kill-max", min=0.1, help="Most seconds between two SIGKILLs."
+        ),
+        edits: int = typer.Option(
+            500, "--edits", min=0, help="Posts edited or deleted in the minute before due."
+        ),
+        lose: float = typer.Option(
+            0.05, "--lose", help="Share of calls whose answer is lost after the platform stored it."
+        ),
+        lease: float = typer.Option(10.0, "--lease", help="The scheduler's lease in seconds."),
+        schedulers: int = typer.Option(
+            2, "--schedulers", min=1, help="Scheduler processes side by side (one is killed)."
+        ),
+        quick: bool = typer.Option(
+            False, "--quick", help="A small run: 200 deliveries over 60 s, 50 edits."
+        ),
+        seed: int = typer.Option(0, "--seed", help="Random seed."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """Publishing under crash injection: the real scheduler killed at random and
+        restarted, lost answers and 429 bursts from two local Mastodon peers, edits and
+        deletes just before due; duplicates, lost, stale posts and lateness. Uses a
+        temporary SQLite store, or an empty database given with the global --database-url."""
+        from resonanz.bench.publish import PublishBenchOptions, bench_publish
+
+        app_ctx = obj(ctx)
+        if quick:
+            deliveries, window, edits = min(deliveries, 200), min(window, 60.0), min(edits, 50)
+        options = PublishBenchOptions(
+            deliveries=deliveries,
+            window_s=window,
+            kill_min_s=kill_min,
+            kill_max_s=kill_max,
+            edits=edits,
+            lose_share=lose,
+            lease_s=lease,
+            schedulers=schedulers,
+            database_url=app_ctx.settings.database_url or None,
+            seed=seed,
+        )
+        with Progress(console=app_ctx.err, transient=True) as progress:
+            task = progress.add_task("bench publish", total=None)
+
+            def report(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=stage, completed=done, total=total or None)
+
+            figures = bench_publish(app_ctx.settings, options, progress=report)
+        _print(app_ctx, "bench publish", figures, as_json)
