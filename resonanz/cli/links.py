@@ -83,6 +83,10 @@ def register(app: typer.Typer) -> None:
                 link.target,
             )
         app_ctx.console.print(table)
+        sources = store.by_source(ws)
+        if sources:
+            listed = ", ".join(f"{k or '(none)'} {v}" for k, v in sorted(sources.items()))
+            app_ctx.console.print(f"Clicks by source: {listed}")
 
     @links.command("stats")
     def links_stats(

@@ -207,6 +207,22 @@ class LinkStore:
             ).all()
         return {int(r[0]): int(r[1] or 0) for r in rows}
 
+    def by_source(self, workspace_id: int, *, since: date | None = None) -> dict[str, int]:
+        """Counted clicks per utm_source (the channel's platform; '' for none), over
+        all days or those from ``since``."""
+        cond = _l.workspace_id == workspace_id
+        if since is not None:
+            cond = sa.and_(cond, _k.day >= since)
+        with self._read("reading link clicks") as conn:
+            rows = conn.execute(
+                sa.select(_l.utm, _k.clicks).join(tracked_links, _l.id == _k.link_id).where(cond)
+            ).all()
+        totals: dict[str, int] = {}
+        for utm, clicks in rows:
+            source = str(dict(utm).get("utm_source", ""))
+            totals[source] = totals.get(source, 0) + int(clicks)
+        return totals
+
 
 def link_store(store: Any) -> LinkStore:
     """The tracked-link tables of an open SqlStore (sharing its engine and transactions)."""

@@ -183,6 +183,14 @@ def test_a_posts_links_are_replaced_per_channel(world: World) -> None:
         "&utm_campaign=advent"
     )
     assert s.utm["utm_source"] == "bluesky" and s.target == "https://shop.example/b"
+    # Clicks per channel, through the links' utm_source.
+    at = datetime.now(UTC)
+    for link, address in ((m, "192.0.2.1"), (m, "192.0.2.2"), (s, "192.0.2.1")):
+        links.record_click(
+            link.id, at=at, bot=False, address=address, user_agent=FIREFOX, window=REPEAT_WINDOW
+        )
+    assert links.by_source(world.workspace.id) == {"mastodon": 2, "bluesky": 1}
+    assert links.by_source(world.workspace.id, since=at.date() + timedelta(days=1)) == {}
     # A text without links gets no variant and no link.
     plain = track_texts(
         links, world.workspace.id, "Ohne Link", [masto], base_url="https://x.example"

@@ -88,6 +88,8 @@ def test_redirect_counts_clicks_and_filters_bots(bworld: World, client: TestClie
     assert clicks == [{"day": today, "clicks": 1, "bots": 3, "repeats": 1}]
     listed = client.get(f"{API}/links", headers=viewer).json()
     assert [(x["code"], x["clicks"]) for x in listed] == [(link["code"], 1)]
+    sources = client.get(f"{API}/links/sources", headers=viewer).json()
+    assert sources == [{"source": "newsletter", "clicks": 1}]
     with bworld.store.engine.connect() as conn:
         stored = repr(conn.execute(sa.text("SELECT * FROM link_visitors")).all())
     assert "testclient" not in stored and "Firefox" not in stored

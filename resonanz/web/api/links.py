@@ -77,6 +77,19 @@ def list_links(access: Viewer, store: StoreDep, settings: SettingsDep) -> list[L
     return [_out(k, base, totals.get(k.id, 0)) for k in links.list_links(access.workspace.id)]
 
 
+class SourceClicksOut(BaseModel):
+    source: str = Field(description="utm_source (the channel's platform); '' for none")
+    clicks: int
+
+
+@router.get(PREFIX + "/sources", response_model=list[SourceClicksOut])
+def clicks_by_source(access: Viewer, store: StoreDep) -> list[SourceClicksOut]:
+    """Counted clicks of all links per utm_source, most first: clicks per channel."""
+    totals = link_store(store).by_source(access.workspace.id)
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    return [SourceClicksOut(source=k, clicks=v) for k, v in ranked]
+
+
 @router.post(PREFIX, response_model=LinkOut, status_code=201)
 def create_link(body: LinkIn, access: Editor, store: StoreDep, settings: SettingsDep) -> LinkOut:
     """Make a short link (only http and https targets)."""
