@@ -452,10 +452,11 @@ def register(app: typer.Typer) -> None:
 
         app_ctx = obj(ctx)
         pub, classes = publishing(app_ctx)
-        publish_now(pub, classes, app_ctx.workspace().id, post_id)
+        composed = publish_now(pub, classes, app_ctx.workspace().id, post_id)
         app_ctx.console.print(
             f"Post {post_id} is due now; the scheduler sends it at its next tick."
         )
+        _approval_note(app_ctx, composed.post)
 
     @post.command("edit")
     def post_edit(
@@ -546,3 +547,19 @@ def _said(app_ctx: AppContext, composed: Any) -> None:
     )
     if planned.note:
         app_ctx.console.print(f"Note: {planned.note}.")
+    _approval_note(app_ctx, post)
+
+
+def _approval_note(app_ctx: AppContext, post: Any) -> None:
+    """Say so when the scheduler will hold the post until it is approved."""
+    pub, _ = publishing(app_ctx)
+    if pub.awaits_approval(post.workspace_id, post.id):
+        step = (
+            "it waits for approval"
+            if post.approval == "pending_approval"
+            else f"submit it with 'resonanz post submit {post.id}'"
+        )
+        app_ctx.console.print(
+            f"Note: this workspace requires approval; post {post.id} is published only "
+            f"once approved ({step})."
+        )

@@ -103,6 +103,9 @@ def test_post_new_track_and_approvals(cli: CliRunner, mastodon: Mastodon, tmp_pa
     )
 
     assert "Approval: required, 1 step(s)." in _run(cli, "post", "approvals", "--require")
+    held = _run(cli, "post", "publish-now", "1")
+    assert "requires approval; post 1 is published only once approved" in held
+    assert "resonanz post submit 1" in held
     _run(cli, "post", "submit", "1", "--by", "ed@acme.test")
     assert "pending_approval" in _run(cli, "post", "approvals")
     refused = _run(cli, "post", "approve", "1", "--by", "ed@acme.test", code=1)
