@@ -196,3 +196,24 @@ def test_a_posts_links_are_replaced_per_channel(world: World) -> None:
         links, world.workspace.id, "Ohne Link", [masto], base_url="https://x.example"
     )
     assert plain.variants == {} and plain.links == []
+
+
+def test_concurrent_clicks_of_one_visitor_count_once(world: World) -> None:
+    """Eight requests of one visitor at once (threads, each its own transaction): one
+    click, seven repeats; the INSERT ... ON CONFLICT decides, not a read before it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    links = link_store(world.store)
+    link = add_link(links, world.workspace.id, "https://example.org/rush")
+    at = datetime.now(UTC)
+
+    def hit(_: int) -> str:
+        return links.record_click(
+            link.id, at=at, bot=False, address=ADDRESS, user_agent=FIREFOX, window=REPEAT_WINDOW
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = sorted(pool.map(hit, range(8)))
+    assert outcomes == ["click"] + ["repeat"] * 7
+    [day] = links.clicks(link.id)
+    assert (day.clicks, day.repeats) == (1, 7)
