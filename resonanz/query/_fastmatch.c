@@ -295,7 +295,7 @@ error:
 /* The length of the URL starting at i (0: none): what (?:https?://|www\.)[^\s<>"']+ matches
  * there, case-sensitive (text._FOLDED_URL_RE) or, with ignore_case, as text.URL_RE does with
  * re.IGNORECASE (ASCII letters either case; U+017F, long s, is an "s" to it). */
-static Py_ssize_t
+static inline Py_ALWAYS_INLINE Py_ssize_t
 url_length(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int ignore_case)
 {
     static const char *const starts[] = {"http://", "https://", "www."};
@@ -332,7 +332,7 @@ url_length(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, int ignore_ca
 }
 
 /* Whether a URL may start at i: its first two characters (quick test before url_length). */
-static inline int
+static inline Py_ALWAYS_INLINE int
 url_may_start(int kind, const void *data, Py_ssize_t n, Py_ssize_t i, Py_UCS4 ch, int ignore_case)
 {
     if (ignore_case && ch - 'A' < 26) {
@@ -408,8 +408,8 @@ strip_urls(PyObject *module, PyObject *text)
  * every run of word characters -- letters and digits, what str.isalnum() and the regex
  * [^\W_] accept -- followed by one space, URLs left out; "  " when there is no word.
  * Returns its length. */
-static Py_ssize_t
-pad_into(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out)
+static inline Py_ALWAYS_INLINE Py_ssize_t
+pad_kind(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out)
 {
     Py_ssize_t size = 1;
     int in_word = 0;
@@ -441,6 +441,20 @@ pad_into(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out)
         out[size++] = ' ';
     }
     return size;
+}
+
+/* pad_kind compiled once per string kind, so the inner loop knows how to read. */
+static Py_ssize_t
+pad_into(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out)
+{
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        return pad_kind(PyUnicode_1BYTE_KIND, data, n, out);
+    case PyUnicode_2BYTE_KIND:
+        return pad_kind(PyUnicode_2BYTE_KIND, data, n, out);
+    default:
+        return pad_kind(PyUnicode_4BYTE_KIND, data, n, out);
+    }
 }
 
 /* A buffer of n characters: small when it fits, else allocated (free with release). */
@@ -520,8 +534,8 @@ unchanged_punctuation(Py_UCS4 ch)
 /* text (kind, data, n; not 4-byte) folded (casefold 1) or NFKC-normalised (casefold 0) into
  * out (room for 3 * n), when every character is one of those described at the top of this
  * file. Returns the length, or -1 when a character is not. */
-static Py_ssize_t
-map_into(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out, int casefold)
+static inline Py_ALWAYS_INLINE Py_ssize_t
+map_kind(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out, int casefold)
 {
     Py_ssize_t size = 0;
     int simple = 1;
@@ -567,6 +581,18 @@ map_into(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out, int casefold)
         }
     }
     return simple ? size : -1;
+}
+
+/* map_kind compiled once per string kind and mode. */
+static Py_ssize_t
+map_into(int kind, const void *data, Py_ssize_t n, Py_UCS4 *out, int casefold)
+{
+    if (kind == PyUnicode_1BYTE_KIND) {
+        return casefold ? map_kind(PyUnicode_1BYTE_KIND, data, n, out, 1)
+                        : map_kind(PyUnicode_1BYTE_KIND, data, n, out, 0);
+    }
+    return casefold ? map_kind(PyUnicode_2BYTE_KIND, data, n, out, 1)
+                    : map_kind(PyUnicode_2BYTE_KIND, data, n, out, 0);
 }
 
 /* text's fold or NFKC as a str, None when map_into declines it. */
