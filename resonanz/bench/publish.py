@@ -312,7 +312,7 @@ def bench_publish(
         settings,
         encryption_key=key,
         allow_private_targets=True,
-        http_timeout=options.timeout_s,
+        http_timeout=20.0,  # adding the channels; the schedulers get timeout_s
         language_detection=False,
     )
     classes = channel_classes(create_plugin_manager(load_entry_points=False))
