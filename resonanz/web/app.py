@@ -14,6 +14,7 @@ from resonanz.store import Store, open_store
 from resonanz.web import errors
 from resonanz.web.api import ROUTERS as API_ROUTERS
 from resonanz.web.deps import check_csrf
+from resonanz.web.facets import FacetCache
 from resonanz.web.limits import BodyLimit
 from resonanz.web.middleware import Locale, SecurityHeaders
 from resonanz.web.routes import ROUTERS as PAGE_ROUTERS
@@ -42,6 +43,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store
     app.state.templates = environment()
     app.state.login_limiter = LoginLimiter(settings.login_attempts)
+    app.state.facets = FacetCache()
     errors.install(app)
     # Added innermost first: SecurityHeaders wraps everything, Locale sees the session.
     app.add_middleware(Locale, default=settings.default_locale)

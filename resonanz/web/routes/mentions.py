@@ -95,8 +95,6 @@ def mentions_page(
         "form": form,
         "fragment": fragment,
         "topics": store.list_topics(ws.id),
-        "platforms": [name for name, _ in store.count_by(ws.id, "platform", limit=0)],
-        "langs": [name for name, _ in store.count_by(ws.id, "lang", limit=0)],
         "sentiments": sentiment_names(),
         "emotions": emotion_names(),
         "query_string": urlencode(form.as_query()),
@@ -107,6 +105,9 @@ def mentions_page(
         "filter_error": None,
     }
     template = "mentions_results.html" if fragment else "mentions.html"
+    if not fragment:
+        facets = request.app.state.facets.get(store, ws.id)
+        context.update(platforms=facets.platforms, langs=facets.langs)
     try:
         search = build_search(store, ws.id, form)
         found, next_cursor = page(store, ws.id, search, cursor=cursor)
