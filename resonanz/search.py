@@ -65,7 +65,12 @@ def search_mentions(
     flt = replace(
         flt,
         fts=to_fts(node),
-        contains_any=MARKERS[marker] if marker and not tags else (),
+        # The bare signs first: a cheap test that most posts fail before the tag condition.
+        contains_any=tuple(f for sign in sorted({s for s, _ in tags}) for f in MARKERS[sign])
+        if tags
+        else MARKERS[marker]
+        if marker
+        else (),
         contains_tags=tuple(sorted(tags)) if tags else (),
     )
     # The prefilter may pass candidates the query rejects (NOT, fields, hashtags): the

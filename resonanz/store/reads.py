@@ -281,6 +281,7 @@ def _window_rows(
     rows: list[Row[Any]] = []
     position = after
     window = _FIRST_WINDOW * 8
+    scanned = 0
     key = sa.tuple_(_m.c.posted_at, _m.c.id)
     while len(rows) < limit:
         keys = sa.select(_m.c.posted_at, _m.c.id).where(_m.c.workspace_id == workspace_id)
@@ -301,7 +302,10 @@ def _window_rows(
         if len(found) < window:
             break
         position = last
-        window = min(window * 4, _MAX_WINDOW * 8)
+        scanned += len(found)
+        # As many keys as the hits so far say the rest needs, with a margin.
+        needed = (limit - len(rows)) * scanned / max(1, len(rows)) * 1.3
+        window = int(min(max(needed, _FIRST_WINDOW * 8), _MAX_WINDOW * 8))
     return rows
 
 
