@@ -18,11 +18,16 @@ import httpx
 
 from resonanz.config import Settings
 from resonanz.errors import ConfigError, PublishError
-from resonanz.fetcher import validate_url
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.graph import graph_data, graph_failure
-from resonanz.publishing.channels.httpapi import ChannelApi, in_doubt, recent_match
+from resonanz.publishing.channels.httpapi import (
+    ChannelApi,
+    checked_api,
+    in_doubt,
+    recent_match,
+    required_secret,
+)
 from resonanz.publishing.channels.units import CountedLimits, code_points
 from resonanz.publishing.models import Attempt, Receipt
 
@@ -41,14 +46,13 @@ def graph_config(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The checked config (``api``, ``version``, the account id under ``id_key``) and
     secrets (``access_token``) of a Graph API channel."""
-    api = str(config.get("api") or API).rstrip("/")
-    validate_url(api, settings)
+    api = checked_api(config, settings, API)
     account = str(config.get(id_key) or "").strip()
     if not account.isdigit():
         raise ConfigError(f"a {what} channel needs --{id_key.replace('_', '-')}: its numeric id")
-    token = str(secrets.get("access_token") or "").strip()
-    if not token:
-        raise ConfigError(f"a {what} channel needs --token: a Page access token")
+    token = required_secret(
+        secrets, "access_token", f"a {what} channel needs --token: a Page access token"
+    )
     version = str(config.get("version") or GRAPH_VERSION)
     return {**dict(config), "api": api, id_key: account, "version": version}, {
         "access_token": token

@@ -19,11 +19,29 @@ import httpx
 import regex
 
 from resonanz.config import Settings
-from resonanz.errors import PublishError, ResonanzError
+from resonanz.errors import ConfigError, PublishError, ResonanzError
+from resonanz.fetcher import validate_url
 from resonanz.publishing.channels.failures import publish_failure
 from resonanz.publishing.models import Attempt
 from resonanz.sources.api import ApiClient, ApiResponse, RateLimit
 from resonanz.sources.retry import RetryPolicy
+
+
+def checked_api(config: Mapping[str, Any], settings: Settings, default: str) -> str:
+    """The channel's API base URL (``api`` in the config, else the platform's), checked like
+    any address a user types."""
+    api = str(config.get("api") or default).rstrip("/")
+    validate_url(api, settings)
+    return api
+
+
+def required_secret(secrets: Mapping[str, str], key: str, missing: str) -> str:
+    """The secret ``key``, stripped; ConfigError with ``missing`` when it is empty."""
+    value = str(secrets.get(key) or "").strip()
+    if not value:
+        raise ConfigError(missing)
+    return value
+
 
 _LINK = regex.compile(r"https?://\S+", regex.IGNORECASE)
 _SPACE = regex.compile(r"\s+")

@@ -29,10 +29,15 @@ import regex
 
 from resonanz.config import Settings
 from resonanz.errors import ConfigError, PublishError
-from resonanz.fetcher import validate_url
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
-from resonanz.publishing.channels.httpapi import ChannelApi, in_doubt, recent_match
+from resonanz.publishing.channels.httpapi import (
+    ChannelApi,
+    checked_api,
+    in_doubt,
+    recent_match,
+    required_secret,
+)
 from resonanz.publishing.channels.units import CountedLimits, utf16_units
 from resonanz.publishing.models import Attempt, Receipt
 from resonanz.publishing.oauth import Grant, OAuthApp, OAuthProvider, grant_of, token_request
@@ -109,8 +114,7 @@ class LinkedInChannel:
     def validate(
         cls, config: Mapping[str, Any], secrets: Mapping[str, str], settings: Settings
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        api = str(config.get("api") or API).rstrip("/")
-        validate_url(api, settings)
+        api = checked_api(config, settings, API)
         author = str(config.get("author") or "").strip()
         if author and not _AUTHOR.fullmatch(author):
             raise ConfigError(
@@ -119,12 +123,12 @@ class LinkedInChannel:
         version = str(config.get("version") or VERSION)
         if not regex.fullmatch(r"20\d{4}(\.\d{2})?", version):
             raise ConfigError(f"--linkedin-version {version!r} is not YYYYMM, e.g. {VERSION}")
-        token = str(secrets.get("access_token") or "").strip()
-        if not token:
-            raise ConfigError(
-                "a LinkedIn channel needs an access token: 'resonanz channels connect linkedin "
-                "NAME' or --token"
-            )
+        token = required_secret(
+            secrets,
+            "access_token",
+            "a LinkedIn channel needs an access token: 'resonanz channels connect linkedin "
+            "NAME' or --token",
+        )
         checked = {**dict(config), "api": api, "author": author, "version": version}
         return checked, {**dict(secrets), "access_token": token}
 

@@ -27,7 +27,7 @@ from resonanz.config import Settings
 from resonanz.errors import ConfigError, PublishError, ValidationError
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
-from resonanz.publishing.channels.httpapi import ChannelApi, in_doubt
+from resonanz.publishing.channels.httpapi import ChannelApi, checked_api, in_doubt
 from resonanz.publishing.channels.units import CountedLimits, utf16_units
 from resonanz.publishing.models import Attempt, Receipt
 
@@ -122,10 +122,7 @@ class TelegramChannel:
     def validate(
         cls, config: Mapping[str, Any], secrets: Mapping[str, str], settings: Settings
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        from resonanz.fetcher import validate_url
-
-        api = str(config.get("api") or API).rstrip("/")
-        validate_url(api, settings)
+        api = checked_api(config, settings, API)
         chat = str(config.get("chat") or "").strip()
         if not (chat.startswith("@") and len(chat) > 1) and not chat.lstrip("-").isdigit():
             raise ConfigError(

@@ -24,12 +24,17 @@ from typing import Any, ClassVar
 import httpx
 
 from resonanz.config import Settings
-from resonanz.errors import ConfigError, PublishError, ValidationError
-from resonanz.fetcher import validate_url
+from resonanz.errors import PublishError, ValidationError
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.graph import graph_data, graph_failure
-from resonanz.publishing.channels.httpapi import ChannelApi, in_doubt, recent_match
+from resonanz.publishing.channels.httpapi import (
+    ChannelApi,
+    checked_api,
+    in_doubt,
+    recent_match,
+    required_secret,
+)
 from resonanz.publishing.channels.units import CountedLimits, code_points
 from resonanz.publishing.models import Attempt, Receipt
 from resonanz.publishing.oauth import Grant, OAuthApp, OAuthProvider, grant_of, token_request
@@ -87,14 +92,13 @@ class ThreadsChannel:
     def validate(
         cls, config: Mapping[str, Any], secrets: Mapping[str, str], settings: Settings
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        api = str(config.get("api") or API).rstrip("/")
-        validate_url(api, settings)
-        token = str(secrets.get("access_token") or "").strip()
-        if not token:
-            raise ConfigError(
-                "a Threads channel needs a long-lived access token: 'resonanz channels connect "
-                "threads NAME' or --token"
-            )
+        api = checked_api(config, settings, API)
+        token = required_secret(
+            secrets,
+            "access_token",
+            "a Threads channel needs a long-lived access token: 'resonanz channels connect "
+            "threads NAME' or --token",
+        )
         return {**dict(config), "api": api}, {**dict(secrets), "access_token": token}
 
     @classmethod

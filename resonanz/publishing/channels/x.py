@@ -25,15 +25,16 @@ from typing import Any, ClassVar
 import httpx
 
 from resonanz.config import Settings
-from resonanz.errors import ConfigError, PublishError, ValidationError
-from resonanz.fetcher import validate_url
+from resonanz.errors import PublishError, ValidationError
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.httpapi import (
     ChannelApi,
+    checked_api,
     find_same,
     in_doubt,
     recent_check_failed,
+    required_secret,
 )
 from resonanz.publishing.channels.units import X_LIMITS, CountedLimits, x_weighted_length
 from resonanz.publishing.models import Attempt, Receipt
@@ -131,14 +132,13 @@ class XChannel:
     def validate(
         cls, config: Mapping[str, Any], secrets: Mapping[str, str], settings: Settings
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        api = str(config.get("api") or API).rstrip("/")
-        validate_url(api, settings)
-        token = str(secrets.get("access_token") or "").strip()
-        if not token:
-            raise ConfigError(
-                "an X channel needs an OAuth 2.0 user access token: use "
-                "'resonanz channels connect x NAME' or --token"
-            )
+        api = checked_api(config, settings, API)
+        token = required_secret(
+            secrets,
+            "access_token",
+            "an X channel needs an OAuth 2.0 user access token: use "
+            "'resonanz channels connect x NAME' or --token",
+        )
         return {**dict(config), "api": api}, {**dict(secrets), "access_token": token}
 
     @classmethod
