@@ -158,11 +158,14 @@ def volume_view(
     now_expect = expect_at(hour)
     before = expect_at(hour - HOUR)
     times = store.alerts.posted_times(workspace_id, topic_id, tick - 24 * HOUR, tick)
-    per_minute: dict[datetime, int] = {}
     per_bin: dict[datetime, int] = {}
     for t in times:
-        per_minute[_floor_minute(t)] = per_minute.get(_floor_minute(t), 0) + 1
-        per_bin[_floor_bin(t)] = per_bin.get(_floor_bin(t), 0) + 1
+        key = _floor_bin(t)
+        per_bin[key] = per_bin.get(key, 0) + 1
+    per_minute: dict[datetime, int] = {}
+    for key, n in per_bin.items():
+        minute = key.replace(second=0)
+        per_minute[minute] = per_minute.get(minute, 0) + n
     step_ = timedelta(seconds=BIN_S)
     window = [tick - step_ * (params.bins - i) for i in range(params.bins)]
     bins = [per_bin.get(b, 0) for b in window]

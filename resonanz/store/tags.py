@@ -56,11 +56,13 @@ def tag_condition(conn: Connection, columns: tuple[Any, ...], sign: str, tag: st
     return sa.or_(*parts)
 
 
+_MARK_RANGES = "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in MARKS)
+
+
 def _char_class(next_char: str) -> str:
     """A bracket expression (GLOB and POSIX regex alike) of the non-ASCII characters that
     can stand where ``next_char`` of the tag is expected."""
-    ranges = "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in MARKS)
-    return "[" + SOURCES.get(next_char, "") + ranges + "]"
+    return "[" + SOURCES.get(next_char, "") + _MARK_RANGES + "]"
 
 
 def _glob_char(char: str) -> str:
