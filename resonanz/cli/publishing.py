@@ -4,6 +4,7 @@ schedule, publish now, edit, delete, list); see docs/publishing.md."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -58,6 +59,9 @@ def register(app: typer.Typer) -> None:
     post = typer.Typer(help="Write, schedule and publish posts.")
     app.add_typer(channels, name="channels", no_args_is_help=True)
     app.add_typer(post, name="post", no_args_is_help=True)
+    from resonanz.cli.post_media import register_media
+
+    register_media(post)
 
     @channels.command("add")
     def channels_add(
@@ -288,10 +292,34 @@ def register(app: typer.Typer) -> None:
         campaign: str | None = typer.Option(
             None, "--campaign", help="With --track: utm_campaign of the short links."
         ),
+        image: list[Path] = typer.Option(
+            [], "--image", help="An image file (JPEG, PNG, GIF, WebP; repeat, at most 4)."
+        ),
+        alt: list[str] = typer.Option(
+            [], "--alt", help="The alt text of the --image before it (repeat, in order)."
+        ),
+        thread: list[str] = typer.Option(
+            [],
+            "--thread",
+            help="A further part, published as a reply to the one before (Mastodon, "
+            "Bluesky, X; repeat).",
+        ),
+        poll: list[str] = typer.Option([], "--poll", help="A poll option (repeat, 2 or more)."),
+        poll_minutes: int | None = typer.Option(
+            None, "--poll-minutes", help="How long the poll stays open (default 1440)."
+        ),
+        poll_multiple: bool = typer.Option(
+            False, "--poll-multiple", help="Voters may choose several options."
+        ),
     ) -> None:
         """Write a post: a draft, or scheduled with --at. A post that does not fit a
-        channel (or a time in the past) is kept as a draft and the error says why."""
+        channel (or a time in the past) is kept as a draft and the error says why; a
+        file that is not a whole image stores nothing."""
+        from resonanz.cli.post_media import new_images, new_poll
         from resonanz.publishing.compose import new_post
+
+        images = new_images(image, alt)
+        asked_poll = new_poll(poll, poll_minutes, poll_multiple)
 
         app_ctx = obj(ctx)
         pub, classes = publishing(app_ctx)
@@ -331,6 +359,9 @@ def register(app: typer.Typer) -> None:
                 author_id=author_id,
                 at=at,
                 timezone=tz,
+                images=images,
+                thread=thread,
+                poll=asked_poll,
             )
         finally:
             if tracked is not None and tracked.links:
@@ -489,7 +520,10 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         deleted: bool = typer.Option(False, "--deleted", help="Include deleted posts."),
     ) -> None:
-        """Posts with their schedule and each channel's delivery state."""
+        """Posts with their schedule, images, thread and poll, and each channel's
+        delivery state."""
+        from resonanz.cli.post_media import extras_line
+
         app_ctx = obj(ctx)
         pub, _ = publishing(app_ctx)
         ws = app_ctx.workspace().id
@@ -509,6 +543,9 @@ def register(app: typer.Typer) -> None:
                     line += f" ({d.last_error})"
                 states.append(line)
             short = item.text if len(item.text) <= 60 else item.text[:57] + "..."
+            extras = extras_line(item)
+            if extras:
+                short += f"\n{extras}"
             approval = item.approval.replace("_", " ") if item.approval != "none" else "-"
             table.add_row(str(item.id), item.status, approval, planned, short, "\n".join(states))
         app_ctx.console.print(table)

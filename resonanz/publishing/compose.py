@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 
 from resonanz.errors import ValidationError
 from resonanz.publishing.channels import channel_class
-from resonanz.publishing.models import Post, PublishChannel
+from resonanz.publishing.media import MAX_IMAGES, ImageInfo, check_alt, inspect_image
+from resonanz.publishing.models import Poll, Post, PublishChannel
+from resonanz.publishing.post_rules import rules_of
 from resonanz.publishing.when import PlannedTime, check_future, plan
 from resonanz.store.publishing import PublishingStore
 
@@ -31,12 +33,23 @@ def _now() -> datetime:
 
 
 def problems(
-    post: Post, channels: Sequence[PublishChannel], classes: Mapping[str, type]
+    post: Post,
+    channels: Sequence[PublishChannel],
+    classes: Mapping[str, type],
+    *,
+    require_alt: bool = False,
 ) -> list[str]:
-    """Every reason the post cannot be scheduled for these channels, channel by channel."""
+    """Every reason the post cannot be scheduled for these channels, channel by channel:
+    the text and each thread part in the platform's units, its images and its poll."""
     found: list[str] = []
     if not channels:
         found.append("the post has no channel to go to")
+    if require_alt:
+        found.extend(
+            f"image {number} has no alt text (the workspace requires it)"
+            for number, item in enumerate(post.media, 1)
+            if not item.alt.strip()
+        )
     for channel in channels:
         if channel.status != "connected":
             why = f" ({channel.last_error})" if channel.last_error else ""
@@ -44,10 +57,111 @@ def problems(
                 f"channel {channel.name!r} is disconnected{why}; reconnect it with "
                 f"'resonanz channels reconnect {channel.name}'"
             )
-        limits = channel_class(classes, channel.kind).text_limits(channel.config)
-        for problem in limits.problems(post.text_for(channel.id)):
-            found.append(f"{channel.name} ({channel.kind}): {problem}")
+        cls = channel_class(classes, channel.kind)
+        limits = cls.text_limits(channel.config)
+        text = post.text_for(channel.id)
+        where = f"{channel.name} ({channel.kind})"
+        for problem in limits.problems(text):
+            found.append(f"{where}: {problem}")
+        rules = rules_of(cls, channel.config)
+        for problem in rules.problems(text, post.media, post.poll, post.thread):
+            found.append(f"{where}: {problem}")
+        if rules.thread:
+            for number, part in enumerate(post.thread, 2):
+                for problem in limits.problems(part):
+                    found.append(f"{where}: thread part {number}: {problem}")
     return found
+
+
+def _problems_of(
+    pub: PublishingStore,
+    post: Post,
+    channels: Sequence[PublishChannel],
+    classes: Mapping[str, type],
+) -> list[str]:
+    return problems(post, channels, classes, require_alt=pub.require_alt(post.workspace_id))
+
+
+@dataclass(frozen=True)
+class NewImage:
+    """An upload for a post: its bytes and alt text."""
+
+    data: bytes
+    alt: str = ""
+
+
+def checked_images(images: Sequence[NewImage]) -> list[tuple[ImageInfo, bytes, str]]:
+    """Each upload inspected (type from the bytes, whole, not too big); ValidationError
+    naming the image when one is not, before anything is stored."""
+    if len(images) > MAX_IMAGES:
+        raise ValidationError(f"a post has at most {MAX_IMAGES} images, not {len(images)}")
+    checked = []
+    for number, image in enumerate(images, 1):
+        what = f"image {number}"
+        checked.append((inspect_image(image.data, what), image.data, check_alt(image.alt, what)))
+    return checked
+
+
+def checked_extras(thread: Sequence[str], poll: Poll | None) -> tuple[tuple[str, ...], Poll | None]:
+    """Thread parts and poll, trimmed; an empty part or a poll option that is empty
+    after trimming is refused (what the platforms refuse too)."""
+    parts = tuple(part.strip() for part in thread)
+    for number, part in enumerate(parts, 2):
+        if not part:
+            raise ValidationError(f"thread part {number} is empty")
+    if poll is None:
+        return parts, None
+    options = tuple(option.strip() for option in poll.options)
+    for number, option in enumerate(options, 1):
+        if not option:
+            raise ValidationError(f"poll option {number} is empty")
+    if len(set(options)) != len(options):
+        raise ValidationError("the poll has the same option twice")
+    if poll.minutes < 1:
+        raise ValidationError(f"a poll runs at least 1 minute, not {poll.minutes}")
+    return parts, Poll(options=options, minutes=poll.minutes, multiple=poll.multiple)
+
+
+def attach_media(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    workspace_id: int,
+    post_id: int,
+    data: bytes,
+    alt: str = "",
+) -> Post:
+    """Add one image to a post (the web composer's and the API's entry point). A bad
+    upload stores nothing; an image a channel cannot take is stored, and a scheduled
+    post goes back to draft with an error saying why (as an edit that no longer fits)."""
+    [(info, body, text)] = checked_images([NewImage(data, alt)])
+    post = pub.attach_media(workspace_id, post_id, [(info, body, text)], at=_now(), most=MAX_IMAGES)
+    return _recheck(pub, classes, post)
+
+
+def remove_media(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    workspace_id: int,
+    post_id: int,
+    media_id: int,
+) -> Post:
+    """Remove one image of a post (an Instagram post without one goes back to draft)."""
+    return _recheck(pub, classes, pub.remove_media(workspace_id, post_id, media_id, at=_now()))
+
+
+def _recheck(pub: PublishingStore, classes: Mapping[str, type], post: Post) -> Post:
+    found = _problems_of(pub, post, _channels_of(pub, post), classes)
+    if found and post.status == "scheduled":
+        post = pub.edit_post(
+            post.workspace_id,
+            post.id,
+            text=post.text,
+            variants=post.variants,
+            at=_now(),
+            to_draft=True,
+        )
+        raise _refuse(post, found, "scheduled")
+    return post
 
 
 def _channels_of(pub: PublishingStore, post: Post) -> list[PublishChannel]:
@@ -89,16 +203,22 @@ def new_post(
     at: str | None = None,
     timezone: str = "UTC",
     now: datetime | None = None,
+    images: Sequence[NewImage] = (),
+    thread: Sequence[str] = (),
+    poll: Poll | None = None,
 ) -> Composed:
-    """Store a post for these channels; schedule it when ``at`` is given. An empty text or
-    an unknown channel stores nothing; any other problem keeps the post as a draft and
-    raises ValidationError saying so."""
+    """Store a post for these channels (with its images, further thread parts and
+    poll); schedule it when ``at`` is given. An empty text, an unknown channel or a bad
+    upload stores nothing; any other problem keeps the post as a draft and raises
+    ValidationError saying so."""
     if not text.strip():
         raise ValidationError("the post's text is empty")
     if not channel_names:
         raise ValidationError("name at least one channel (--channel NAME)")
     channels = [pub.get_channel(workspace_id, name) for name in dict.fromkeys(channel_names)]
     planned = plan(at, timezone) if at is not None else None  # a bad time stores nothing
+    media = checked_images(images)
+    parts, poll = checked_extras(thread, poll)
     post = pub.create_post(
         workspace_id,
         text=text,
@@ -107,6 +227,9 @@ def new_post(
         author_id=author_id,
         timezone=timezone,
         at=_now(),
+        thread=parts,
+        poll=poll,
+        media=media,
     )
     if planned is None:
         return Composed(post)
@@ -123,7 +246,7 @@ def _schedule(
     *,
     doing: str = "scheduled",
 ) -> Composed:
-    found = problems(post, channels, classes)
+    found = _problems_of(pub, post, channels, classes)
     try:
         check_future(planned, now)
     except ValidationError as exc:
@@ -195,7 +318,7 @@ def edit_post(
     channels = _channels_of(pub, post)
     mapped = _variants(channels, variants) if variants is not None else dict(post.variants)
     candidate = replace(post, text=text, variants=mapped)
-    found = problems(candidate, channels, classes)
+    found = _problems_of(pub, candidate, channels, classes)
     edited = pub.edit_post(
         workspace_id,
         post_id,

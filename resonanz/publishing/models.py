@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,8 +26,54 @@ class PublishChannel:
 
 
 @dataclass(frozen=True)
+class Poll:
+    """A poll on a post: its options, how long it stays open, one answer or several."""
+
+    options: tuple[str, ...]
+    minutes: int = 1440
+    multiple: bool = False
+
+
+@dataclass(frozen=True)
+class PostMedia:
+    """An image attached to a post (the bytes stay in the store: MediaFile has them).
+    ``sha256`` names the content; ``token`` is the unguessable part of its public URL."""
+
+    id: int
+    post_id: int
+    position: int
+    sha256: str
+    mime: str
+    size: int
+    width: int | None
+    height: int | None
+    alt: str
+    token: str
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """An attached image with its bytes, as a channel uploads it."""
+
+    media: PostMedia
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SentPart:
+    """One part of a thread the platform already accepted (its id, URL and, on Bluesky,
+    the record's cid): a retry continues after it instead of posting it again."""
+
+    index: int
+    remote_id: str
+    url: str | None = None
+    cid: str | None = None
+
+
+@dataclass(frozen=True)
 class Post:
-    """One post written once; ``variants`` holds per-channel texts by channel id."""
+    """One post written once; ``variants`` holds per-channel texts by channel id;
+    ``thread`` the further parts that follow it as replies; ``media`` its images."""
 
     id: int
     workspace_id: int
@@ -45,6 +91,9 @@ class Post:
     approval: str = "none"
     approval_round: int = 0
     approval_comment: str | None = None
+    thread: tuple[str, ...] = ()
+    poll: Poll | None = None
+    media: tuple[PostMedia, ...] = ()
 
     def text_for(self, channel_id: int | None) -> str:
         """The text this channel gets: its variant, else the main text."""
@@ -83,6 +132,7 @@ class Delivery:
     last_error_at: datetime | None = None
     overdue_reported_at: datetime | None = None
     sent_at: datetime | None = None
+    parts: Any = None  # JSON list of the thread parts sent so far (migration 0013)
 
 
 @dataclass(frozen=True)
@@ -95,6 +145,25 @@ class Attempt:
     version: int
     idempotency_key: str
     record_key: str
+    thread: tuple[str, ...] = ()
+    poll: Poll | None = None
+    media: tuple[MediaFile, ...] = ()
+    # parts of the thread an earlier attempt published (a retry continues after them)
+    parts_sent: tuple[SentPart, ...] = ()
+    # records a part as soon as the platform accepted it (set by the store)
+    on_part: Callable[[SentPart], None] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The texts to publish in order: the post's (its channel's) text, then the thread."""
+        return (self.text, *self.thread)
+
+    def sent_part(self, index: int) -> SentPart | None:
+        return next((part for part in self.parts_sent if part.index == index), None)
+
+    def part_done(self, part: SentPart) -> None:
+        if self.on_part is not None:
+            self.on_part(part)
 
 
 @dataclass(frozen=True)

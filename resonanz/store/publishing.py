@@ -28,11 +28,16 @@ from resonanz.publishing.models import (
     ApprovalRule,
     Attempt,
     Delivery,
+    MediaFile,
     Pause,
+    Poll,
     Post,
+    PostMedia,
     PublishChannel,
     Receipt,
+    SentPart,
 )
+from resonanz.store import post_media as pm
 from resonanz.store.schema import (
     post_approvals,
     post_deliveries,
@@ -80,7 +85,7 @@ def _channel(row: Row[Any]) -> PublishChannel:
     )
 
 
-def _post(row: Row[Any]) -> Post:
+def _post(row: Row[Any], media: Sequence[PostMedia] = ()) -> Post:
     return Post(
         id=row.id,
         workspace_id=row.workspace_id,
@@ -97,6 +102,9 @@ def _post(row: Row[Any]) -> Post:
         approval=row.approval,
         approval_round=row.approval_round,
         approval_comment=row.approval_comment,
+        thread=pm.thread_of(row.thread),
+        poll=pm.poll_of(row.poll),
+        media=tuple(media),
     )
 
 
@@ -288,8 +296,12 @@ class PublishingStore:
         author_id: int | None,
         timezone: str,
         at: datetime,
+        thread: Sequence[str] = (),
+        poll: Poll | None = None,
+        media: Sequence[tuple[Any, bytes, str]] = (),
     ) -> Post:
-        """Store a draft post with one draft delivery per channel."""
+        """Store a draft post with one draft delivery per channel, its thread parts, poll
+        and images ((ImageInfo, bytes, alt text), checked by publishing.media)."""
         with self._write("creating a post") as conn:
             post_id = conn.execute(
                 sa.insert(posts)
@@ -303,9 +315,12 @@ class PublishingStore:
                     version=1,
                     created_at=at,
                     updated_at=at,
+                    thread=list(thread) or None,
+                    poll=pm.poll_json(poll),
                 )
                 .returning(_p.id)
             ).scalar_one()
+            pm.insert_media(conn, workspace_id, int(post_id), media, at=at)
             for channel in channels:
                 conn.execute(
                     sa.insert(post_deliveries).values(
@@ -327,9 +342,10 @@ class PublishingStore:
             row = conn.execute(
                 sa.select(posts).where(_p.id == post_id, _p.workspace_id == workspace_id)
             ).first()
+            media = pm.media_of_posts(conn, [post_id]).get(post_id, ())
         if row is None:
             raise NotFoundError(f"no post with id {post_id}")
-        return _post(row)
+        return _post(row, media)
 
     def list_posts(self, workspace_id: int, *, include_deleted: bool = False) -> list[Post]:
         cond = _p.workspace_id == workspace_id
@@ -340,8 +356,9 @@ class PublishingStore:
                 sa.select(posts)
                 .where(cond)
                 .order_by(_p.scheduled_at.is_(None), _p.scheduled_at, _p.id)
-            )
-            return [_post(r) for r in rows]
+            ).all()
+            media = pm.media_of_posts(conn, [r.id for r in rows])
+            return [_post(r, media.get(r.id, ())) for r in rows]
 
     def deliveries(
         self,
@@ -411,7 +428,8 @@ class PublishingStore:
         at: datetime,
         to_draft: bool = False,
     ) -> Post:
-        """Change the text; the version goes up, so a claim of the old text is stale.
+        """Change the text (and, with ``extras``, the thread parts and the poll); the
+        version goes up, so a claim of the old text is stale.
         ``to_draft``: the new text does not fit a channel, so the post goes back to draft
         (its scheduled deliveries too) until it is fixed."""
         with self._write("editing a post") as conn:
@@ -452,6 +470,7 @@ class PublishingStore:
                     .values(state=st.DRAFT, claimed_by=None, claimed_until=None, updated_at=at)
                 )
         return self.get_post(workspace_id, post_id)
+        extras: tuple[Sequence[str], Poll | None] | None = None,
 
     def schedule_post(
         self,
@@ -479,6 +498,11 @@ class PublishingStore:
                     updated_at=at,
                 )
             )
+                    **(
+                        {"thread": list(extras[0]) or None, "poll": pm.poll_json(extras[1])}
+                        if extras is not None
+                        else {}
+                    ),
             movable = sa.and_(_d.post_id == post_id, _d.channel_id.is_not(None))
             values: dict[str, Any] = {
                 "state": st.SCHEDULED,
@@ -873,14 +897,111 @@ class PublishingStore:
         attempt: Attempt,
         error: str,
         *,
+            media = pm.media_files(conn, post.id)
         now: datetime,
         state: str,
         in_doubt: bool,
         next_attempt_at: datetime | None = None,
         disconnect_channel: bool = False,
     ) -> bool:
+            thread=pm.thread_of(post.thread),
+            poll=pm.poll_of(post.poll),
+            media=media,
+            parts_sent=pm.parts_of(delivery.parts),
+            on_part=lambda part: self.record_part(delivery_id, runner, part),
         """Record a failed attempt: back to ``scheduled`` at ``next_attempt_at`` (a
         transient error), or ``failed`` / ``needs_attention``. ``in_doubt``: the platform
+    def record_part(self, delivery_id: int, runner: str, part: SentPart) -> None:
+        """Keep a thread part the platform accepted, while the attempt is ours: a retry
+        continues after it (never posts it again)."""
+        with self._write("recording a published thread part") as conn:
+            row = conn.execute(
+                sa.select(_d.parts, _d.claimed_by, _d.state).where(_d.id == delivery_id)
+            ).first()
+            if row is None:
+                return
+            kept = [p for p in (row.parts or []) if int(p.get("index", -1)) != part.index]
+            conn.execute(
+                sa.update(post_deliveries)
+                .where(_d.id == delivery_id)
+                .values(parts=[*kept, pm.part_json(part)])
+            )
+
+    # -- media
+    def attach_media(
+        self,
+        workspace_id: int,
+        post_id: int,
+        items: Sequence[tuple[Any, bytes, str]],
+        *,
+        at: datetime,
+        most: int,
+    ) -> Post:
+        """Add checked images ((ImageInfo, bytes, alt)) to a post; its version goes up
+        (a claimed delivery is stale and goes out with the images)."""
+        with self._write("attaching media") as conn:
+            row = self._changing_post(conn, workspace_id, post_id, at, "changed")
+            have = pm.count_media(conn, post_id)
+            if have + len(items) > most:
+                raise ConflictError(
+                    f"post {post_id} has {have} images; {len(items)} more would be more than {most}"
+                )
+            pm.insert_media(conn, workspace_id, post_id, items, at=at)
+            self._bump(conn, row, at)
+        return self.get_post(workspace_id, post_id)
+
+    def remove_media(self, workspace_id: int, post_id: int, media_id: int, *, at: datetime) -> Post:
+        with self._write("removing media") as conn:
+            row = self._changing_post(conn, workspace_id, post_id, at, "changed")
+            if not pm.delete_media(conn, post_id, media_id):
+                raise NotFoundError(f"post {post_id} has no image with id {media_id}")
+            self._bump(conn, row, at)
+        return self.get_post(workspace_id, post_id)
+
+    def set_media_alt(
+        self, workspace_id: int, post_id: int, media_id: int, alt: str, *, at: datetime
+    ) -> Post:
+        with self._write("changing alt text") as conn:
+            row = self._changing_post(conn, workspace_id, post_id, at, "changed")
+            if not pm.set_alt(conn, post_id, media_id, alt):
+                raise NotFoundError(f"post {post_id} has no image with id {media_id}")
+            self._bump(conn, row, at)
+        return self.get_post(workspace_id, post_id)
+
+    def _bump(self, conn: Connection, row: Row[Any], at: datetime) -> None:
+        """A content change: new version; an approval given before no longer counts."""
+        conn.execute(
+            sa.update(posts)
+            .where(_p.id == row.id)
+            .values(
+                version=row.version + 1,
+                updated_at=at,
+                **(
+                    {"approval": PENDING, "approval_round": row.approval_round + 1}
+                    if row.approval in (PENDING, APPROVED)
+                    else {}
+                ),
+            )
+        )
+
+    def media_files(self, post_id: int) -> tuple[MediaFile, ...]:
+        with self._read("reading media") as conn:
+            return pm.media_files(conn, post_id)
+
+    def media_by_token(self, token: str) -> MediaFile | None:
+        """The image behind a public media URL, or None."""
+        with self._read("reading media") as conn:
+            return pm.media_by_token(conn, token)
+
+    def require_alt(self, workspace_id: int) -> bool:
+        """True when every image of the workspace's posts needs alt text."""
+        with self._read("reading the alt-text rule") as conn:
+            return pm.require_alt(conn, workspace_id)
+
+    def set_require_alt(self, workspace_id: int, required: bool) -> None:
+        with self._write("setting the alt-text rule") as conn:
+            pm.set_require_alt(conn, workspace_id, required)
+
         may have accepted it. Returns False when the row is no longer this attempt's."""
         row = attempt.delivery
         values: dict[str, Any] = {

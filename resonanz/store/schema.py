@@ -410,6 +410,13 @@ posts = sa.Table(
     sa.Column("approval", sa.String(20), nullable=False, server_default="none"),
     sa.Column("approval_round", sa.Integer, nullable=False, server_default="0"),
     sa.Column("approval_comment", sa.Text),
+    # migration 0013: further thread parts (a JSON list of texts) and the poll
+    sa.Column("thread", JSONDoc),
+    sa.Column("poll", JSONDoc),
+    # migration 0014: the series an occurrence was made from, and its local wall time
+    sa.Column("series_id", sa.ForeignKey("post_series.id", ondelete="SET NULL")),
+    sa.Column("occurrence", sa.String(40)),
+    sa.UniqueConstraint("series_id", "occurrence", name="uq_posts_series_occurrence"),
 )
 
 # The outbox: one row per post x channel (see publishing.states for the state machine).
@@ -442,6 +449,8 @@ post_deliveries = sa.Table(
     sa.Column("sent_at", UTCDateTime),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # migration 0013: thread parts the platform accepted, [{index, remote_id, url, cid}]
+    sa.Column("parts", JSONDoc),
     sa.UniqueConstraint("post_id", "channel_id"),
 )
 
@@ -519,4 +528,33 @@ post_approvals = sa.Table(
     sa.Column("comment", sa.Text),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# -- media of posts (migration 0013, kept by store.publishing)
+
+post_media = sa.Table(
+    "post_media",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("post_id", sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("mime", sa.String(40), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("width", sa.Integer),
+    sa.Column("height", sa.Integer),
+    sa.Column("alt", sa.Text, nullable=False),
+    sa.Column("token", sa.String(64), nullable=False, unique=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("post_id", "position"),
+)
+
+# Per workspace: whether every image of a post needs alt text.
+publish_settings = sa.Table(
+    "publish_settings",
+    metadata,
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("require_alt", sa.Boolean, nullable=False),
 )

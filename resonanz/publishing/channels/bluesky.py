@@ -25,7 +25,8 @@ from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.failures import publish_failure
 from resonanz.publishing.models import Attempt, Receipt
-from resonanz.publishing.text import BLUESKY_LIMITS, TextLimits, link_spans
+from resonanz.publishing.post_rules import MediaRules, PostRules
+from resonanz.publishing.text import BLUESKY_LIMITS, TextLimits, graphemes, link_spans
 from resonanz.sources.api import ApiClient, RateLimit
 from resonanz.sources.retry import RetryPolicy
 
@@ -121,6 +122,21 @@ class BlueskyChannel:
     def text_limits(cls, config: Mapping[str, Any]) -> TextLimits:
         """300 graphemes and 3,000 bytes, on every PDS."""
         return BLUESKY_LIMITS
+
+    @classmethod
+    def post_rules(cls, config: Mapping[str, Any]) -> PostRules:
+        """Up to 4 images of at most 1,000,000 bytes (the blob limit of
+        ``app.bsky.embed.images``), alt text up to 2,000 graphemes, threads; no polls."""
+        return PostRules(
+            media=MediaRules(
+                max_images=4,
+                max_bytes=1_000_000,
+                alt_max=2000,
+                alt_unit="graphemes",
+                alt_counter=graphemes,
+            ),
+            thread=True,
+        )
 
     def check(self) -> ChannelCheck:
         """Log in; the DID is kept in the config."""

@@ -20,12 +20,16 @@ from resonanz.fetcher import validate_url
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.failures import publish_failure
+from resonanz.publishing.media import MIME_NAMES
 from resonanz.publishing.models import Attempt, Receipt
+from resonanz.publishing.post_rules import MediaRules, PollRules, PostRules
 from resonanz.publishing.text import TextLimits, mastodon_limits
 from resonanz.sources.api import ApiClient, RateLimit
 from resonanz.sources.retry import RetryPolicy
 
 VISIBILITIES = ("public", "unlisted", "private")
+IMAGE_BYTES = 16 * 1024 * 1024  # Mastodon 4's image_size_limit, until the instance says
+ALT_MAX = 1500  # MediaAttachment::MAX_DESCRIPTION_LENGTH
 
 
 class MastodonChannel:
@@ -85,6 +89,30 @@ class MastodonChannel:
         """The instance's limits as the last check cached them (500 and 23 before)."""
         return mastodon_limits(config.get("max_characters"), config.get("url_chars"))
 
+    @classmethod
+    def post_rules(cls, config: Mapping[str, Any]) -> PostRules:
+        """4 images (the instance's size limit and types, cached by the check), alt text
+        up to 1,500 characters, polls as the instance allows, threads; no images and a
+        poll in one status (Mastodon refuses that)."""
+        types = config.get("image_types")
+        known = frozenset(t for t in types if t in MIME_NAMES) if isinstance(types, list) else None
+        return PostRules(
+            media=MediaRules(
+                max_images=int(config.get("max_media") or 4),
+                max_bytes=int(config.get("image_size_limit") or IMAGE_BYTES),
+                types=known or frozenset(MIME_NAMES),
+                alt_max=ALT_MAX,
+            ),
+            poll=PollRules(
+                min_options=2,
+                max_options=int(config.get("poll_max_options") or 4),
+                option_max=int(config.get("poll_option_chars") or 50),
+                min_minutes=-(-int(config.get("poll_min_expiration") or 300) // 60),
+                max_minutes=int(config.get("poll_max_expiration") or 2629746) // 60,
+            ),
+            thread=True,
+        )
+
     def check(self) -> ChannelCheck:
         """Verify the token and read the instance's limits."""
         try:
@@ -100,6 +128,7 @@ class MastodonChannel:
             learned["max_characters"] = instance["max_toot_chars"]  # Pleroma, Akkoma
         if isinstance(statuses.get("characters_reserved_per_url"), int):
             learned["url_chars"] = statuses["characters_reserved_per_url"]
+        learned.update(_media_config(instance))
         return ChannelCheck(account=str(learned["account"]), config=learned)
 
     def publish(self, attempt: Attempt) -> Receipt:
@@ -125,14 +154,38 @@ class MastodonChannel:
         return Receipt(remote_id=str(status_id), url=data.get("url") or data.get("uri"))
 
 
-def _statuses_config(instance: Any) -> Mapping[str, Any]:
+def _section(instance: Any, name: str) -> Mapping[str, Any]:
     if not isinstance(instance, Mapping):
         return {}
     configuration = instance.get("configuration")
     if not isinstance(configuration, Mapping):
         return {}
-    statuses = configuration.get("statuses")
-    return statuses if isinstance(statuses, Mapping) else {}
+    section = configuration.get(name)
+    return section if isinstance(section, Mapping) else {}
+
+
+def _statuses_config(instance: Any) -> Mapping[str, Any]:
+    return _section(instance, "statuses")
+
+
+def _media_config(instance: Any) -> dict[str, Any]:
+    """The instance's media and poll limits (``configuration.media_attachments``,
+    ``statuses.max_media_attachments`` and ``polls``) as channel config keys."""
+    media, polls = _section(instance, "media_attachments"), _section(instance, "polls")
+    statuses = _statuses_config(instance)
+    wanted = {
+        "image_size_limit": media.get("image_size_limit"),
+        "max_media": statuses.get("max_media_attachments"),
+        "poll_max_options": polls.get("max_options"),
+        "poll_option_chars": polls.get("max_characters_per_option"),
+        "poll_min_expiration": polls.get("min_expiration"),
+        "poll_max_expiration": polls.get("max_expiration"),
+    }
+    learned: dict[str, Any] = {k: v for k, v in wanted.items() if isinstance(v, int)}
+    types = media.get("supported_mime_types")
+    if isinstance(types, list):
+        learned["image_types"] = sorted(str(t) for t in types if str(t).startswith("image/"))
+    return learned
 
 
 @hookimpl
