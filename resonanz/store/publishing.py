@@ -427,6 +427,7 @@ class PublishingStore:
         variants: Mapping[int, str],
         at: datetime,
         to_draft: bool = False,
+        extras: tuple[Sequence[str], Poll | None] | None = None,
     ) -> Post:
         """Change the text (and, with ``extras``, the thread parts and the poll); the
         version goes up, so a claim of the old text is stale.
@@ -455,6 +456,11 @@ class PublishingStore:
                     version=row.version + 1,
                     updated_at=at,
                     **({"status": st.DRAFT} if to_draft else {}),
+                    **(
+                        {"thread": list(extras[0]) or None, "poll": pm.poll_json(extras[1])}
+                        if extras is not None
+                        else {}
+                    ),
                     # An approval (or approvals given so far) was for the old text.
                     **(
                         {"approval": PENDING, "approval_round": row.approval_round + 1}
@@ -470,7 +476,6 @@ class PublishingStore:
                     .values(state=st.DRAFT, claimed_by=None, claimed_until=None, updated_at=at)
                 )
         return self.get_post(workspace_id, post_id)
-        extras: tuple[Sequence[str], Poll | None] | None = None,
 
     def schedule_post(
         self,
@@ -498,11 +503,6 @@ class PublishingStore:
                     updated_at=at,
                 )
             )
-                    **(
-                        {"thread": list(extras[0]) or None, "poll": pm.poll_json(extras[1])}
-                        if extras is not None
-                        else {}
-                    ),
             movable = sa.and_(_d.post_id == post_id, _d.channel_id.is_not(None))
             values: dict[str, Any] = {
                 "state": st.SCHEDULED,
@@ -855,62 +855,20 @@ class PublishingStore:
             text = (
                 variants.get(delivery.channel_id, post.text) if delivery.channel_id else post.text
             )
+            media = pm.media_files(conn, post.id)
         return Attempt(
             delivery=self.get_delivery(delivery_id),
             text=text,
             version=int(post.version),
             idempotency_key=key,
             record_key=rkey,
-        )
-
-    def finish_sent(self, attempt: Attempt, receipt: Receipt, *, now: datetime) -> None:
-        """Record the platform's acceptance. A success is a fact: it is recorded even when
-        the lease ran out meanwhile (unless the row is already marked sent)."""
-        with self._write("recording a sent delivery") as conn:
-            row = attempt.delivery
-            conn.execute(
-                sa.update(post_deliveries)
-                .where(_d.id == row.id, _d.state != st.SENT)
-                .values(
-                    state=st.SENT,
-                    remote_id=receipt.remote_id,
-                    remote_url=receipt.url,
-                    sent_version=attempt.version,
-                    sent_at=now,
-                    claimed_by=None,
-                    claimed_until=None,
-                    doubt_version=None,
-                    doubt_at=None,
-                    last_error=None,
-                    updated_at=now,
-                )
-            )
-            if row.channel_id is not None:
-                conn.execute(
-                    sa.update(publish_channels)
-                    .where(_c.id == row.channel_id)
-                    .values(last_success_at=now)
-                )
-
-    def finish_failed(
-        self,
-        attempt: Attempt,
-        error: str,
-        *,
-            media = pm.media_files(conn, post.id)
-        now: datetime,
-        state: str,
-        in_doubt: bool,
-        next_attempt_at: datetime | None = None,
-        disconnect_channel: bool = False,
-    ) -> bool:
             thread=pm.thread_of(post.thread),
             poll=pm.poll_of(post.poll),
             media=media,
             parts_sent=pm.parts_of(delivery.parts),
             on_part=lambda part: self.record_part(delivery_id, runner, part),
-        """Record a failed attempt: back to ``scheduled`` at ``next_attempt_at`` (a
-        transient error), or ``failed`` / ``needs_attention``. ``in_doubt``: the platform
+        )
+
     def record_part(self, delivery_id: int, runner: str, part: SentPart) -> None:
         """Keep a thread part the platform accepted, while the attempt is ours: a retry
         continues after it (never posts it again)."""
@@ -1002,6 +960,48 @@ class PublishingStore:
         with self._write("setting the alt-text rule") as conn:
             pm.set_require_alt(conn, workspace_id, required)
 
+    def finish_sent(self, attempt: Attempt, receipt: Receipt, *, now: datetime) -> None:
+        """Record the platform's acceptance. A success is a fact: it is recorded even when
+        the lease ran out meanwhile (unless the row is already marked sent)."""
+        with self._write("recording a sent delivery") as conn:
+            row = attempt.delivery
+            conn.execute(
+                sa.update(post_deliveries)
+                .where(_d.id == row.id, _d.state != st.SENT)
+                .values(
+                    state=st.SENT,
+                    remote_id=receipt.remote_id,
+                    remote_url=receipt.url,
+                    sent_version=attempt.version,
+                    sent_at=now,
+                    claimed_by=None,
+                    claimed_until=None,
+                    doubt_version=None,
+                    doubt_at=None,
+                    last_error=None,
+                    updated_at=now,
+                )
+            )
+            if row.channel_id is not None:
+                conn.execute(
+                    sa.update(publish_channels)
+                    .where(_c.id == row.channel_id)
+                    .values(last_success_at=now)
+                )
+
+    def finish_failed(
+        self,
+        attempt: Attempt,
+        error: str,
+        *,
+        now: datetime,
+        state: str,
+        in_doubt: bool,
+        next_attempt_at: datetime | None = None,
+        disconnect_channel: bool = False,
+    ) -> bool:
+        """Record a failed attempt: back to ``scheduled`` at ``next_attempt_at`` (a
+        transient error), or ``failed`` / ``needs_attention``. ``in_doubt``: the platform
         may have accepted it. Returns False when the row is no longer this attempt's."""
         row = attempt.delivery
         values: dict[str, Any] = {
