@@ -413,10 +413,6 @@ posts = sa.Table(
     # migration 0013: further thread parts (a JSON list of texts) and the poll
     sa.Column("thread", JSONDoc),
     sa.Column("poll", JSONDoc),
-    # migration 0014: the series an occurrence was made from, and its local wall time
-    sa.Column("series_id", sa.ForeignKey("post_series.id", ondelete="SET NULL")),
-    sa.Column("occurrence", sa.String(40)),
-    sa.UniqueConstraint("series_id", "occurrence", name="uq_posts_series_occurrence"),
 )
 
 # The outbox: one row per post x channel (see publishing.states for the state machine).
