@@ -9,6 +9,7 @@ from resonanz.web.api import (
     links,
     members,
     mentions,
+    posts,
     sources,
     topics,
     workspaces,
@@ -17,4 +18,4 @@ from resonanz.web.api import (
 ROUTERS: tuple[APIRouter, ...] = (workspaces.router, mentions.router)
 ROUTERS += (topics.router, sources.router, members.router)
 ROUTERS += (alerts.router, clusters.router)
-ROUTERS += (links.router, approvals.router)
+ROUTERS += (links.router, approvals.router, posts.router)

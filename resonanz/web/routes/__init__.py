@@ -8,6 +8,7 @@ from resonanz.web.routes import (
     clusters,
     mentions,
     overview,
+    posts,
     redirect,
     settings,
     sources,
@@ -17,4 +18,4 @@ from resonanz.web.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, workspaces.router, overview.router, mentions.router)
 ROUTERS += (topics.router, clusters.router, sources.router, alerts.router, settings.router)
-ROUTERS += (redirect.router,)
+ROUTERS += (redirect.router, posts.router)

@@ -1,0 +1,156 @@
+"""REST API of posts and channels: create, read, change, schedule, publish now, delete;
+roles as in the CLI; kept-as-draft answers; on SQLite and (the main flow) PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from resonanz.config import Settings
+from resonanz.store import open_store
+from resonanz.store.publishing import publishing_store
+from resonanz.web import create_app
+from tests.web.conftest import World, make_world
+
+API = "/api/v1/workspaces/acme"
+
+
+@pytest.fixture
+def bworld(store_url: str) -> Iterator[World]:
+    store = open_store(store_url)
+    try:
+        yield make_world(store)
+    finally:
+        store.close()
+
+
+def _client(world: World, settings: Settings) -> TestClient:
+    return TestClient(create_app(settings, world.store))
+
+
+def _auth(world: World, role: str) -> dict[str, str]:
+    acme = world.ids["acme.workspace"]
+    _, secret = world.store.accounts.create_token(world.users[role].id, acme, f"{role} t")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _channels(world: World) -> None:
+    pub = publishing_store(world.store)
+    now = datetime.now(UTC)
+    acme = world.ids["acme.workspace"]
+    pub.add_channel(
+        acme,
+        "mastodon",
+        "masto",
+        {"instance": "https://m.example", "max_characters": 500, "account": "@a@m.example"},
+        "encrypted-secret-blob",
+        at=now,
+    )
+    pub.add_channel(acme, "bluesky", "sky", {"handle": "a.test"}, None, at=now)
+
+
+def test_post_lifecycle(bworld: World, web_settings: Settings) -> None:
+    _channels(bworld)
+    editor, viewer = _auth(bworld, "editor"), _auth(bworld, "viewer")
+    with _client(bworld, web_settings) as client:
+        made = client.post(
+            f"{API}/posts",
+            json={
+                "text": "Frohe Weihnachten",
+                "channels": ["masto", "sky"],
+                "variants": {"sky": "Frohe Weihnachten 🎄"},
+                "at": "2099-12-24 09:00",
+                "timezone": "Europe/Berlin",
+            },
+            headers=editor,
+        )
+        assert made.status_code == 201, made.text
+        post = made.json()
+        assert post["status"] == "scheduled" and post["local_time"] == "2099-12-24 09:00"
+        assert post["scheduled_at"].startswith("2099-12-24T08:00:00")
+        assert post["variants"] == {"sky": "Frohe Weihnachten 🎄"}
+        assert sorted((d["channel"], d["state"]) for d in post["deliveries"]) == [
+            ("masto", "scheduled"),
+            ("sky", "scheduled"),
+        ]
+        base = f"{API}/posts/{post['id']}"
+        assert client.get(base, headers=viewer).json()["text"] == "Frohe Weihnachten"
+        listed = client.get(f"{API}/posts?status=scheduled", headers=viewer).json()
+        assert [p["id"] for p in listed] == [post["id"]]
+        assert client.get(f"{API}/posts?status=draft", headers=viewer).json() == []
+
+        changed = client.patch(base, json={"text": "Schöne Feiertage"}, headers=editor)
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["text"] == "Schöne Feiertage"
+        assert changed.json()["version"] == post["version"] + 1
+        assert changed.json()["variants"] == {"sky": "Frohe Weihnachten 🎄"}
+
+        too_long = client.patch(base, json={"variants": {"sky": "x" * 301}}, headers=editor)
+        assert too_long.status_code == 422
+        error = too_long.json()["error"]
+        assert error["code"] == "kept_as_draft" and error["post_id"] == post["id"]
+        assert "301 graphemes" in error["message"]
+        assert client.get(base, headers=viewer).json()["status"] == "draft"
+
+        fixed = client.patch(base, json={"variants": {}}, headers=editor)
+        assert fixed.status_code == 200
+        again = client.post(
+            f"{base}/schedule",
+            json={"at": "2099-12-31 23:30", "timezone": "Europe/Berlin"},
+            headers=editor,
+        )
+        assert again.status_code == 200 and again.json()["local_time"] == "2099-12-31 23:30"
+        now = client.post(f"{base}/publish-now", headers=editor)
+        assert now.status_code == 200
+        due = datetime.fromisoformat(now.json()["deliveries"][0]["due_at"])
+        assert abs(due.replace(tzinfo=due.tzinfo or UTC) - datetime.now(UTC)) < timedelta(minutes=1)
+        deleted = client.delete(base, headers=editor)
+        assert deleted.json() == {"id": post["id"], "canceled": 2}
+        assert client.get(f"{API}/posts", headers=viewer).json() == []
+        assert len(client.get(f"{API}/posts?status=deleted", headers=viewer).json()) == 1
+
+
+def test_roles_errors_and_channels(world: World, web_settings: Settings) -> None:
+    _channels(world)
+    editor, viewer = _auth(world, "editor"), _auth(world, "viewer")
+    with _client(world, web_settings) as client:
+        body = {"text": "Hallo", "channels": ["masto"]}
+        refused = client.post(f"{API}/posts", json=body, headers=viewer)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "forbidden"
+        assert (
+            client.post(f"{API}/posts", json=body, headers=_auth(world, "analyst")).status_code
+            == 403
+        )
+        assert publishing_store(world.store).list_posts(world.ids["acme.workspace"]) == []
+
+        unknown = client.post(
+            f"{API}/posts", json={"text": "Hallo", "channels": ["nope"]}, headers=editor
+        )
+        assert unknown.status_code == 404 and "nope" in unknown.json()["error"]["message"]
+        bad_zone = client.post(
+            f"{API}/posts",
+            json={**body, "at": "2099-01-01 10:00", "timezone": "Mars/Olympus"},
+            headers=editor,
+        )
+        assert bad_zone.status_code == 422 and "Mars/Olympus" in bad_zone.text
+        assert publishing_store(world.store).list_posts(world.ids["acme.workspace"]) == []
+
+        past = client.post(f"{API}/posts", json={**body, "at": "2020-01-01 10:00"}, headers=editor)
+        assert past.status_code == 422
+        assert past.json()["error"]["code"] == "kept_as_draft"
+        kept = publishing_store(world.store).get_post(
+            world.ids["acme.workspace"], past.json()["error"]["post_id"]
+        )
+        assert kept.status == "draft" and kept.text == "Hallo"
+        assert client.get(f"{API}/posts/99999", headers=viewer).status_code == 404
+
+        channels = client.get(f"{API}/channels", headers=viewer)
+        assert channels.status_code == 200
+        listed = {c["name"]: c for c in channels.json()}
+        assert listed["masto"]["max_units"] == 500 and listed["masto"]["account"] == "@a@m.example"
+        assert listed["sky"]["unit"] == "graphemes" and listed["sky"]["max_units"] == 300
+        assert "encrypted-secret-blob" not in channels.text and "secret" not in channels.text
