@@ -8,9 +8,15 @@ they leave in the text (``#db_bahn`` -> the phrase "db bahn").
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from resonanz.query import text
 from resonanz.query.nodes import And, Field, Hashtag, Mention, Near, Node, Not, Phrase, Term
-from resonanz.store.base import FtsExpr
+
+if TYPE_CHECKING:
+    # Only a type here: importing the store would load SQLAlchemy and Alembic into every
+    # process that matches queries (the enrichers' start-up, see docs/benchmarks.md).
+    from resonanz.store.base import FtsExpr
 
 
 def to_fts(node: Node) -> FtsExpr | None:
