@@ -92,6 +92,23 @@ def make_world(store: SqlStore) -> World:
 
 
 @pytest.fixture
+def bworld(store_url: str) -> Iterator[World]:
+    """The two workspaces on each backend: SQLite, then PostgreSQL (see tests/conftest.py)."""
+    store = open_store(store_url)
+    try:
+        yield make_world(store)
+    finally:
+        store.close()
+
+
+def api_headers(world: World, role: str) -> dict[str, str]:
+    """Headers with a new API token of acme's member with this role."""
+    acme = world.ids["acme.workspace"]
+    _, secret = world.store.accounts.create_token(world.users[role].id, acme, f"{role} token")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     """The two workspaces on a fresh SQLite store."""
     store = open_store(f"sqlite:///{tmp_path / 'web.db'}")

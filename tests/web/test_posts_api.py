@@ -3,38 +3,20 @@ roles as in the CLI; kept-as-draft answers; on SQLite and (the main flow) Postgr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 
 from resonanz.config import Settings
-from resonanz.store import open_store
 from resonanz.store.publishing import publishing_store
 from resonanz.web import create_app
-from tests.web.conftest import World, make_world
+from tests.web.conftest import World, api_headers
 
 API = "/api/v1/workspaces/acme"
 
 
-@pytest.fixture
-def bworld(store_url: str) -> Iterator[World]:
-    store = open_store(store_url)
-    try:
-        yield make_world(store)
-    finally:
-        store.close()
-
-
 def _client(world: World, settings: Settings) -> TestClient:
     return TestClient(create_app(settings, world.store))
-
-
-def _auth(world: World, role: str) -> dict[str, str]:
-    acme = world.ids["acme.workspace"]
-    _, secret = world.store.accounts.create_token(world.users[role].id, acme, f"{role} t")
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def _channels(world: World) -> None:
@@ -54,7 +36,7 @@ def _channels(world: World) -> None:
 
 def test_post_lifecycle(bworld: World, web_settings: Settings) -> None:
     _channels(bworld)
-    editor, viewer = _auth(bworld, "editor"), _auth(bworld, "viewer")
+    editor, viewer = api_headers(bworld, "editor"), api_headers(bworld, "viewer")
     with _client(bworld, web_settings) as client:
         made = client.post(
             f"{API}/posts",
@@ -115,16 +97,14 @@ def test_post_lifecycle(bworld: World, web_settings: Settings) -> None:
 
 def test_roles_errors_and_channels(world: World, web_settings: Settings) -> None:
     _channels(world)
-    editor, viewer = _auth(world, "editor"), _auth(world, "viewer")
+    editor, viewer = api_headers(world, "editor"), api_headers(world, "viewer")
     with _client(world, web_settings) as client:
         body = {"text": "Hallo", "channels": ["masto"]}
         refused = client.post(f"{API}/posts", json=body, headers=viewer)
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "forbidden"
-        assert (
-            client.post(f"{API}/posts", json=body, headers=_auth(world, "analyst")).status_code
-            == 403
-        )
+        analyst = api_headers(world, "analyst")
+        assert client.post(f"{API}/posts", json=body, headers=analyst).status_code == 403
         assert publishing_store(world.store).list_posts(world.ids["acme.workspace"]) == []
 
         unknown = client.post(

@@ -434,24 +434,33 @@ def post_submit(request: Request, access: Editor, store: StoreDep, post_id: int)
     )
 
 
-@router.post("/w/{slug}/posts/{post_id}/approve")
-def post_approve(
-    request: Request, access: Editor, store: StoreDep, post_id: int, raw: FormDep
+def _decide(
+    request: Request, access: Access, store: Store, post_id: int, raw: FormData, *, reject: bool
 ) -> Response:
-    """One approval step (approvers, admins and owners)."""
-    publishing_store(store).get_post(access.workspace.id, post_id)
+    """Approve or reject (approvers, admins and owners); a rejection needs a comment."""
+    post = publishing_store(store).get_post(access.workspace.id, post_id)
     _approver(access)
     comment = _text(raw, "comment")
+    if reject and not comment.strip():
+        message = _("Please say in the comment what to change.")
+        return _detail(request, access, store, post, error=message, status=422)
+    decide = approval.reject if reject else approval.approve
     return _act(
         request,
         access,
         store,
         post_id,
         "",
-        lambda pub, post: approval.approve(
-            store, pub, access.workspace.id, post.id, access.user.id, comment
-        ),
+        lambda pub, post: decide(store, pub, access.workspace.id, post.id, access.user.id, comment),
     )
+
+
+@router.post("/w/{slug}/posts/{post_id}/approve")
+def post_approve(
+    request: Request, access: Editor, store: StoreDep, post_id: int, raw: FormDep
+) -> Response:
+    """One approval step (approvers, admins and owners)."""
+    return _decide(request, access, store, post_id, raw, reject=False)
 
 
 @router.post("/w/{slug}/posts/{post_id}/reject")
@@ -459,23 +468,7 @@ def post_reject(
     request: Request, access: Editor, store: StoreDep, post_id: int, raw: FormDep
 ) -> Response:
     """Send the post back to draft with a comment (approvers, admins and owners)."""
-    publishing_store(store).get_post(access.workspace.id, post_id)
-    _approver(access)
-    comment = _text(raw, "comment")
-    if not comment.strip():
-        post = publishing_store(store).get_post(access.workspace.id, post_id)
-        message = _("Please say in the comment what to change.")
-        return _detail(request, access, store, post, error=message, status=422)
-    return _act(
-        request,
-        access,
-        store,
-        post_id,
-        "",
-        lambda pub, post: approval.reject(
-            store, pub, access.workspace.id, post.id, access.user.id, comment
-        ),
-    )
+    return _decide(request, access, store, post_id, raw, reject=True)
 
 
 @router.post("/w/{slug}/posts/{post_id}/publish-now")
