@@ -170,7 +170,7 @@ def register(app: typer.Typer) -> None:
     @channels.command("connect")
     def channels_connect(
         ctx: typer.Context,
-        kind: str = typer.Argument(..., help="x, linkedin or threads."),
+        kind: str = typer.Argument(..., help="x, linkedin, threads, facebook or instagram."),
         name: str = typer.Argument(
             ..., help="The channel's name (an existing one is reconnected)."
         ),
@@ -178,8 +178,8 @@ def register(app: typer.Typer) -> None:
         client_secret: str | None = typer.Option(
             None,
             "--client-secret",
-            help="Your app's client secret (LinkedIn and Threads need one; X public clients "
-            "do not). Kept encrypted for refreshing.",
+            help="Your app's client secret (LinkedIn, Threads, Facebook and Instagram need "
+            "one; X public clients do not). Kept encrypted for refreshing (not for Meta).",
         ),
         redirect_uri: str = typer.Option(
             ..., "--redirect-uri", help="The redirect URL registered with the app."
@@ -191,6 +191,12 @@ def register(app: typer.Typer) -> None:
         oauth_base: str | None = typer.Option(
             None, "--oauth-base", help="LinkedIn: another base URL of the token endpoint."
         ),
+        page: str | None = typer.Option(
+            None,
+            "--page",
+            help="Facebook/Instagram: the Page (id or name; for Instagram also the "
+            "account's @username) when the user granted several.",
+        ),
     ) -> None:
         """Connect an account with OAuth: prints the URL to open, then asks for the URL
         the browser was sent back to (or the code in it)."""
@@ -201,6 +207,11 @@ def register(app: typer.Typer) -> None:
         pub, classes = publishing(app_ctx)
         config = _drop_none({"api": api, "author": author, "oauth": oauth_base})
         oauth_app = OAuthApp(client_id, client_secret, redirect_uri)
+        if kind in ("facebook", "instagram"):
+            from resonanz.cli.meta_connect import connect_meta
+
+            connect_meta(app_ctx, pub, classes, kind, name, oauth_app, api=api, page=page)
+            return
         started = begin(classes, kind, config, oauth_app)
         app_ctx.console.print("Open this URL, allow access, then paste where you were sent back:")
         app_ctx.console.print(started.url, soft_wrap=True, markup=False)

@@ -75,6 +75,25 @@ def finish(
     auto = grant.refresh_token is not None or bool(getattr(cls, "refreshes_access_token", False))
     stored_config = {**dict(config), **grant_config(grant, auto_refresh=auto)}
     secrets = grant_secrets(grant, app, {})
+    return store_connected(
+        pub, settings, classes, workspace_id, kind, name, stored_config, secrets, **options
+    )
+
+
+def store_connected(
+    pub: PublishingStore,
+    settings: Settings,
+    classes: Mapping[str, type],
+    workspace_id: int,
+    kind: str,
+    name: str,
+    stored_config: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    **options: Any,
+) -> PublishChannel:
+    """Check and store what a connect flow got: a new channel, or an existing one of
+    that name (same kind) with the new credentials, connected again."""
+    cls = channel_class(classes, kind)
     try:
         existing = pub.get_channel(workspace_id, name)
     except NotFoundError:

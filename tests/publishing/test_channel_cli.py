@@ -108,7 +108,7 @@ def test_connect_x_with_pkce(cli: CliRunner, platform: ApiServer) -> None:
     assert "x-access" not in _ok(cli, "channels", "list")
     refused = cli.invoke(
         app,
-        ["channels", "connect", "facebook", "fb", "--client-id", "c", "--redirect-uri", "http://x"],
+        ["channels", "connect", "telegram", "tg", "--client-id", "c", "--redirect-uri", "http://x"],
     )
     assert refused.exit_code != 0 and "no OAuth connect flow" in refused.output
 
