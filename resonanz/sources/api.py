@@ -219,12 +219,14 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> ApiResponse:
-        """Send one request (retried on 429/5xx/timeouts); raise from the error tree."""
+        """Send one request (retried on 429/5xx/timeouts); raise from the error tree.
+        ``content``: a raw body (an upload), its Content-Type in ``headers``."""
         url = self.url(path, params)
         self._wait_for_rate_limit(url)
         return with_retries(
-            lambda: self._once(method, url, json_body, headers or {}),
+            lambda: self._once(method, url, json_body, headers or {}, content),
             policy=self._policy,
             transient=_is_transient,
             what=f"{self.service} {method} {redact_url(url)}",
@@ -244,11 +246,15 @@ class ApiClient:
         self.rate_limit = RateLimit()
 
     def _once(
-        self, method: str, url: str, json_body: Any, headers: Mapping[str, str]
+        self,
+        method: str,
+        url: str,
+        json_body: Any,
+        headers: Mapping[str, str],
+        content: bytes | None = None,
     ) -> ApiResponse:
         shown = redact_url(url)
         address = checked_addresses(url, self._settings)[0]
-        content = None
         sent = {**self._headers, **headers}
         if json_body is not None:
             content = json.dumps(json_body).encode()

@@ -24,6 +24,7 @@ class LossyProxy:
         self.mode: str | None = None
         self.path = ""
         self.count = 0
+        self.after = 0
         self.hold_s = 2.0
         self.forwarded: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
@@ -64,13 +65,18 @@ class LossyProxy:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def lose(self, path: str, mode: str, *, count: int = 1) -> None:
+    def lose(self, path: str, mode: str, *, count: int = 1, after: int = 0) -> None:
+        """Lose the answers of ``count`` requests to ``path`` (``mode``: "timeout" or
+        "502"), after letting ``after`` of them through."""
         with self._lock:
-            self.path, self.mode, self.count = path, mode, count
+            self.path, self.mode, self.count, self.after = path, mode, count, after
 
     def _take(self, path: str) -> str | None:
         with self._lock:
             if self.mode and self.count > 0 and path == self.path:
+                if self.after > 0:
+                    self.after -= 1
+                    return None
                 self.count -= 1
                 return self.mode
         return None

@@ -163,3 +163,17 @@ def recent_match(
         if item.get(id_key)
     ]
     return find_same(text, candidates)
+
+
+def multipart_body(
+    fields: Mapping[str, str], file_field: str, filename: str, mime: str, data: bytes
+) -> tuple[bytes, str]:
+    """A multipart/form-data body with text fields and one file, and its Content-Type
+    (with the boundary), for uploads through ApiClient's ``content``."""
+    request = httpx.Request(
+        "POST",
+        "http://upload.invalid/",
+        data=dict(fields),
+        files={file_field: (filename, data, mime)},
+    )
+    return request.read(), request.headers["Content-Type"]

@@ -9,6 +9,7 @@ twice (the scheduler's backoff keeps retries inside that hour). Limits come from
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -20,8 +21,10 @@ from resonanz.fetcher import validate_url
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.failures import publish_failure
+from resonanz.publishing.channels.httpapi import multipart_body
+from resonanz.publishing.channels.thread_parts import publish_parts
 from resonanz.publishing.media import MIME_NAMES
-from resonanz.publishing.models import Attempt, Receipt
+from resonanz.publishing.models import Attempt, MediaFile, Receipt, SentPart
 from resonanz.publishing.post_rules import MediaRules, PollRules, PostRules
 from resonanz.publishing.text import TextLimits, mastodon_limits
 from resonanz.sources.api import ApiClient, RateLimit
@@ -30,6 +33,7 @@ from resonanz.sources.retry import RetryPolicy
 VISIBILITIES = ("public", "unlisted", "private")
 IMAGE_BYTES = 16 * 1024 * 1024  # Mastodon 4's image_size_limit, until the instance says
 ALT_MAX = 1500  # MediaAttachment::MAX_DESCRIPTION_LENGTH
+PROCESSING_WAIT_S = 30.0  # how long an upload may stay "processing" (202/206)
 
 
 class MastodonChannel:
@@ -132,16 +136,36 @@ class MastodonChannel:
         return ChannelCheck(account=str(learned["account"]), config=learned)
 
     def publish(self, attempt: Attempt) -> Receipt:
-        body = {"status": attempt.text, "visibility": self.config.get("visibility", "public")}
+        """The status (with its images and poll), then each thread part as a reply to the
+        one before, every one with an Idempotency-Key of its own."""
         # The outbox schedules every wait (Retry-After included); a rate limit remembered
         # from an earlier answer is stale by now and must not refuse this attempt.
         self.api.rate_limit = RateLimit()
+
+        def send(index: int, text: str, parent: SentPart | None, _: SentPart | None) -> SentPart:
+            body: dict[str, Any] = {
+                "status": text,
+                "visibility": self.config.get("visibility", "public"),
+            }
+            if index == 0 and attempt.media:
+                body["media_ids"] = [self._upload(item) for item in attempt.media]
+            if index == 0 and attempt.poll is not None:
+                body["poll"] = {
+                    "options": list(attempt.poll.options),
+                    "expires_in": attempt.poll.minutes * 60,
+                    "multiple": attempt.poll.multiple,
+                }
+            if parent is not None:
+                body["in_reply_to_id"] = parent.remote_id
+            key = attempt.idempotency_key + (f"-p{index}" if index else "")
+            return self._status(body, key, index)
+
+        return publish_parts(attempt, send)
+
+    def _status(self, body: Mapping[str, Any], key: str, index: int) -> SentPart:
         try:
             response = self.api.request(
-                "POST",
-                "/api/v1/statuses",
-                json_body=body,
-                headers={"Idempotency-Key": attempt.idempotency_key},
+                "POST", "/api/v1/statuses", json_body=body, headers={"Idempotency-Key": key}
             )
         except ResonanzError as exc:
             raise publish_failure(exc, self.name) from exc
@@ -151,7 +175,48 @@ class MastodonChannel:
             raise PublishError(
                 f"{self.name} answered {response.status} without a status id", in_doubt=True
             )
-        return Receipt(remote_id=str(status_id), url=data.get("url") or data.get("uri"))
+        return SentPart(
+            index=index, remote_id=str(status_id), url=data.get("url") or data.get("uri")
+        )
+
+    def _upload(self, item: MediaFile) -> str:
+        """Upload one image (``POST /api/v2/media`` with its description) and wait until
+        the instance has processed it (``url`` set). An upload publishes nothing, so a
+        failure here is never in doubt; an unused upload is deleted by the instance."""
+        media = item.media
+        extension = media.mime.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+        body, content_type = multipart_body(
+            {"description": media.alt} if media.alt else {},
+            "file",
+            f"image-{media.position + 1}.{extension}",
+            media.mime,
+            item.data,
+        )
+        try:
+            response = self.api.request(
+                "POST", "/api/v2/media", content=body, headers={"Content-Type": content_type}
+            )
+            data = response.data if isinstance(response.data, Mapping) else {}
+            media_id = str(data.get("id") or "")
+            if not media_id:
+                raise PublishError(f"{self.name}: the media upload answered no id")
+            deadline = time.monotonic() + PROCESSING_WAIT_S
+            while not data.get("url"):  # 202: still processing; GET answers 206 until done
+                if time.monotonic() > deadline:
+                    raise PublishError(
+                        f"{self.name}: image {media.position + 1} was still being processed "
+                        f"after {PROCESSING_WAIT_S:.0f} s"
+                    )
+                time.sleep(1.0)
+                polled = self.api.request("GET", f"/api/v1/media/{media_id}")
+                data = polled.data if isinstance(polled.data, Mapping) else {}
+        except PublishError:
+            raise
+        except ResonanzError as exc:
+            failure = publish_failure(exc, self.name)
+            failure.in_doubt = False  # an upload publishes nothing
+            raise failure from exc
+        return media_id
 
 
 def _section(instance: Any, name: str) -> Mapping[str, Any]:
