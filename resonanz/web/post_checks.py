@@ -5,7 +5,8 @@ the schedule time can be used.
 The counting is the channels' own (``text_limits(config).measure``, the same numbers
 publishing.compose checks before scheduling); only the messages are written here, so
 they can be German or English. Further checks of a channel (Instagram's image line,
-hashtag and mention limits) come from the channel in English.
+hashtag and mention limits) and of a stored post's images, poll and thread parts
+(publishing.post_rules) come from the channel in English.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -21,7 +23,8 @@ from fastapi import Request
 
 from resonanz.errors import ValidationError
 from resonanz.publishing.channels import channel_class, channel_classes
-from resonanz.publishing.models import PublishChannel
+from resonanz.publishing.models import Post, PublishChannel
+from resonanz.publishing.post_rules import rules_of
 from resonanz.publishing.when import check_future, plan, zone
 from resonanz.web.i18n import gettext as _
 
@@ -81,12 +84,19 @@ def tracked_preview(text: str, base_url: str) -> str:
 
 
 def check_channel(
-    classes: Mapping[str, type], channel: PublishChannel, text: str, *, selected: bool
+    classes: Mapping[str, type],
+    channel: PublishChannel,
+    text: str,
+    *,
+    selected: bool,
+    post: Post | None = None,
 ) -> ChannelCheck:
-    """Count ``text`` as ``channel`` counts it and say what keeps it from being sent."""
+    """Count ``text`` as ``channel`` counts it and say what keeps it from being sent
+    (with the images, poll and thread parts of ``post``, a stored one)."""
     if not selected:
         return ChannelCheck(channel, False, text)
-    limits: Any = channel_class(classes, channel.kind).text_limits(channel.config)
+    cls = channel_class(classes, channel.kind)
+    limits: Any = cls.text_limits(channel.config)
     errors: list[str] = []
     if channel.status != "connected":
         errors.append(_("This channel is disconnected: reconnect it before publishing."))
@@ -113,6 +123,8 @@ def check_channel(
     if text.strip():
         for extra in getattr(limits, "checks", ()):
             errors.extend(extra(text))
+    media, poll, thread = (post.media, post.poll, post.thread) if post else ((), None, ())
+    errors.extend(rules_of(cls, channel.config).problems(text, media, poll, thread))
     return ChannelCheck(
         channel,
         True,
@@ -137,6 +149,7 @@ def check_channels(
     selected: Sequence[str],
     variants: Mapping[int, str],
     track_base: str | None = None,
+    post: Post | None = None,
 ) -> list[ChannelCheck]:
     """The live check of every channel (unselected ones: empty); ``track_base``: the
     short links' base URL when links are to be tracked."""
@@ -146,7 +159,8 @@ def check_channels(
         final = own if own.strip() else text
         if track_base is not None:
             final = tracked_preview(final, track_base)
-        found.append(check_channel(classes, channel, final, selected=channel.name in selected))
+        chosen = channel.name in selected
+        found.append(check_channel(classes, channel, final, selected=chosen, post=post))
     return found
 
 
@@ -188,6 +202,7 @@ def check_time(date: str, time: str, timezone: str, *, now: datetime | None = No
     return TimeCheck(note=note, utc=planned.utc)
 
 
+@cache
 def time_zones() -> list[str]:
     """The IANA zone names, sorted (UTC first)."""
     names = sorted(n for n in available_timezones() if "/" in n and not n.startswith("Etc/"))

@@ -67,6 +67,20 @@ def test_composer_live_check_counts_in_each_platforms_units(
         data=_form(client, text="x" * 301, channel=["sky"]),
     )
     assert "301 Zeichen (Grapheme): 1 mehr als die Grenze von 300." in german.text
+    # A channel's own further checks (Instagram: an image line) show too, in English.
+    insta = publishing_store(world.store).add_channel(
+        world.ids["acme.workspace"],
+        "instagram",
+        "insta",
+        {"ig_user": "1"},
+        None,
+        at=datetime.now(UTC),
+    )
+    answer = client.post(f"{WS}/posts/check", data=_form(client, text="Hallo", channel=["insta"]))
+    part = answer.text.split(f'id="check-{insta.id}"', 1)[1].split("</div>", 1)[0]
+    assert (
+        "Instagram needs an image" in part and "5 von 2.200 Zeichen in der Bildunterschrift" in part
+    )
 
 
 def test_validation_errors_next_to_fields_values_kept(

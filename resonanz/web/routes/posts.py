@@ -112,6 +112,7 @@ def _checks(
     settings: Any,
     channels: Sequence[PublishChannel],
     form: Mapping[str, Any],
+    post: Post | None = None,
 ) -> dict[str, Any]:
     """The live checks of the form's values: per channel and of the schedule time."""
     checks = check_channels(
@@ -121,6 +122,7 @@ def _checks(
         selected=form["channels"],
         variants=form["variants"],
         track_base=links_base_url(settings) if form["track"] else None,
+        post=post,
     )
     timing = check_time(form["date"], form["time"], form["timezone"] or "UTC")
     asked = bool(form["date"] or form["time"]) or form["action"] == SCHEDULE
@@ -145,7 +147,7 @@ def _composer(
         "form": form,
         "errors": errors,
         "zones": time_zones(),
-        **_checks(request, settings, channels, form),
+        **_checks(request, settings, channels, form, post),
     }
     return render(request, "posts_form.html", context, status=status)
 
@@ -235,15 +237,16 @@ def post_check(
     """HTMX: the live checks of the composer's values (swapped in next to the fields)."""
     pub = publishing_store(store)
     post_id = _text(raw, "post_id")
-    if post_id.isdigit():
-        post = pub.get_post(access.workspace.id, int(post_id))
+    post = pub.get_post(access.workspace.id, int(post_id)) if post_id.isdigit() else None
+    if post is not None:
         channels = _post_channels(pub, post)
     else:
         channels = pub.list_channels(access.workspace.id)
     form = _read_form(raw, channels)
-    if post_id.isdigit():
+    if post is not None:
         form["channels"] = [c.name for c in channels]
-    return render(request, "_posts_check.html", _checks(request, settings, channels, form))
+    context = _checks(request, settings, channels, form, post)
+    return render(request, "_posts_check.html", context)
 
 
 @router.post("/w/{slug}/posts/new")
