@@ -1,6 +1,7 @@
 """The scheduler: claim due deliveries, send each once, record what happened.
 
-One tick: the sweeper reports what is overdue; up to ``batch`` due deliveries are claimed
+One tick: the sweeper reports what is overdue; recurring posts make their occurrences
+due within the horizon (publishing.series); up to ``batch`` due deliveries are claimed
 with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, under SQLite's write lock there);
 each is moved to ``sending`` only after the post's version is checked under the post's
 lock (an edit or delete since the claim wins, nothing stale is sent), then published:
@@ -36,6 +37,7 @@ from resonanz.publishing.channels import ChannelClient, channel_class
 from resonanz.publishing.connect import open_client
 from resonanz.publishing.models import Attempt, Delivery
 from resonanz.publishing.oauth_tokens import WARN_DAYS, Expiry, ensure_fresh, expiring, refresh_due
+from resonanz.publishing.series import make_due
 from resonanz.publishing.sweeper import Overdue, sweep
 from resonanz.store.publishing import PublishingStore
 
@@ -71,6 +73,7 @@ class TickReport:
     overdue: list[Overdue] = field(default_factory=list)
     refreshed: list[str] = field(default_factory=list)  # channels whose token was renewed
     expiring: list[Expiry] = field(default_factory=list)  # channels to connect again soon
+    occurrences: list[int] = field(default_factory=list)  # posts made from recurring posts
 
 
 class Scheduler:
@@ -109,6 +112,8 @@ class Scheduler:
         now = self.clock()
         report.overdue = sweep(self.pub, now=now)
         self._tokens(report, now)
+        for made in make_due(self.pub, now=now):
+            report.occurrences.extend(made.post_ids)
         claimed = self.pub.claim_due(
             self.runner, now=now, lease_s=self.options.lease_s, limit=self.options.batch
         )

@@ -413,6 +413,10 @@ posts = sa.Table(
     # migration 0013: further thread parts (a JSON list of texts) and the poll
     sa.Column("thread", JSONDoc),
     sa.Column("poll", JSONDoc),
+    # migration 0014: the series an occurrence was made from, and its local wall time
+    sa.Column("series_id", sa.ForeignKey("post_series.id", ondelete="SET NULL")),
+    sa.Column("occurrence", sa.String(40)),
+    sa.UniqueConstraint("series_id", "occurrence", name="uq_posts_series_occurrence"),
 )
 
 # The outbox: one row per post x channel (see publishing.states for the state machine).
@@ -553,4 +557,54 @@ publish_settings = sa.Table(
     metadata,
     sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("require_alt", sa.Boolean, nullable=False),
+)
+
+# -- recurring posts and queue slots (migration 0014, kept by store.post_series and
+# store.queue_slots)
+
+post_series = sa.Table(
+    "post_series",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("author_id", sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("variants", JSONDoc, nullable=False),
+    sa.Column("channel_ids", JSONDoc, nullable=False),
+    sa.Column("timezone", sa.String(100), nullable=False),
+    sa.Column("rule", JSONDoc, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("made", sa.Integer, nullable=False),
+    sa.Column("next_local", sa.String(40)),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+publish_slots = sa.Table(
+    "publish_slots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "channel_id", sa.ForeignKey("publish_channels.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("weekday", sa.Integer, nullable=False),
+    sa.Column("time", sa.String(5), nullable=False),
+    sa.Column("timezone", sa.String(100), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("channel_id", "weekday", "time", name="uq_publish_slots"),
+)
+
+# One row per channel and slot instant taken by a queued post: the primary key is what
+# keeps two posts queued at the same moment out of one slot.
+slot_claims = sa.Table(
+    "slot_claims",
+    metadata,
+    sa.Column(
+        "channel_id", sa.ForeignKey("publish_channels.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("slot_at", UTCDateTime, primary_key=True),
+    sa.Column("post_id", sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
 )
