@@ -188,7 +188,9 @@ def _variants(
 
 def _refuse(post: Post, found: list[str], doing: str) -> ValidationError:
     listed = "; ".join(found)
-    return ValidationError(f"post {post.id} kept as a draft, not {doing}: {listed}")
+    # A scheduled post asked to move keeps its old time; anything else stays a draft.
+    kept = "left as it was" if post.status == "scheduled" else "kept as a draft"
+    return ValidationError(f"post {post.id} {kept}, not {doing}: {listed}")
 
 
 def new_post(

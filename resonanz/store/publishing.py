@@ -377,6 +377,48 @@ class PublishingStore:
             rows = conn.execute(sa.select(post_deliveries).where(cond).order_by(_d.id))
             return [_delivery(r) for r in rows]
 
+    def scheduled_between(self, workspace_id: int, start: datetime, end: datetime) -> list[Post]:
+        """Scheduled posts whose time lies in [start, end), earliest first (the calendar)."""
+        with self._read("listing scheduled posts") as conn:
+            rows = conn.execute(
+                sa.select(posts)
+                .where(_p.workspace_id == workspace_id, _p.status == st.SCHEDULED)
+                .where(_p.scheduled_at >= start, _p.scheduled_at < end)
+                .order_by(_p.scheduled_at, _p.id)
+            )
+            return [_post(r) for r in rows]
+
+    def deliveries_of_posts(
+        self, workspace_id: int, post_ids: Iterable[int]
+    ) -> dict[int, list[Delivery]]:
+        """The deliveries of these posts, by post id (one query for a page of posts)."""
+        wanted = tuple(post_ids)
+        found: dict[int, list[Delivery]] = {post_id: [] for post_id in wanted}
+        if not wanted:
+            return found
+        with self._read("listing deliveries") as conn:
+            rows = conn.execute(
+                sa.select(post_deliveries)
+                .where(_d.workspace_id == workspace_id, _d.post_id.in_(wanted))
+                .order_by(_d.id)
+            )
+            for row in rows:
+                found[row.post_id].append(_delivery(row))
+        return found
+
+    def latest_deliveries(
+        self, workspace_id: int, *, states: Iterable[str], limit: int
+    ) -> list[Delivery]:
+        """The ``limit`` most recently changed deliveries in these states, newest first."""
+        with self._read("listing deliveries") as conn:
+            rows = conn.execute(
+                sa.select(post_deliveries)
+                .where(_d.workspace_id == workspace_id, _d.state.in_(tuple(states)))
+                .order_by(_d.updated_at.desc(), _d.id.desc())
+                .limit(limit)
+            )
+            return [_delivery(r) for r in rows]
+
     def get_delivery(self, delivery_id: int) -> Delivery:
         with self._read("reading a delivery") as conn:
             row = conn.execute(sa.select(post_deliveries).where(_d.id == delivery_id)).first()

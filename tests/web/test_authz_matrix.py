@@ -67,6 +67,7 @@ ID_PARAMS = frozenset(
         "channel_id",
         "post_id",
         "link_id",
+        "publish_channel_id",
     }
 )
 
@@ -314,8 +315,9 @@ def _alert_objects(world: World, settings: Settings, slug: str) -> tuple[int, in
     return channel.id, rule.id
 
 
-def _publishing_objects(world: World, slug: str) -> tuple[int, int]:
-    """A draft post to a publishing channel and a tracked link: (post id, link id)."""
+def _publishing_objects(world: World, slug: str) -> tuple[int, int, int]:
+    """A draft post to a publishing channel and a tracked link: (post id, link id,
+    publishing channel id)."""
     ws = world.ids[f"{slug}.workspace"]
     pub = publishing_store(world.store)
     now = datetime.now(UTC)
@@ -336,7 +338,7 @@ def _publishing_objects(world: World, slug: str) -> tuple[int, int]:
         destination=f"https://example.org/{slug}/link",
         at=now,
     )
-    return post.id, link.id
+    return post.id, link.id, channel.id
 
 
 @pytest.fixture
@@ -349,7 +351,7 @@ def ids(world: World, web_settings: Settings) -> dict[str, dict[str, object]]:
         token, _ = store.accounts.create_token(owner.id, ws, f"{slug} matrix token")
         invitation, _ = store.accounts.invite(ws, f"invited@{slug}.test", "viewer", owner.id)
         channel_id, rule_id = _alert_objects(world, web_settings, slug)
-        post_id, link_id = _publishing_objects(world, slug)
+        post_id, link_id, publish_channel_id = _publishing_objects(world, slug)
         result[slug] = {
             "slug": slug,
             "mention_id": world.ids[f"{slug}.mention"],
@@ -362,6 +364,7 @@ def ids(world: World, web_settings: Settings) -> dict[str, dict[str, object]]:
             "rule_id": rule_id,
             "post_id": post_id,
             "link_id": link_id,
+            "publish_channel_id": publish_channel_id,
         }
     return result
 
@@ -397,6 +400,9 @@ def snapshot(world: World, slug: str = "other") -> str:
         store.alerts.list_rules(ws.id),
         publishing_store(store).list_posts(ws.id, include_deleted=True),
         publishing_store(store).approval_rule(ws.id),
+        publishing_store(store).list_channels(ws.id),
+        publishing_store(store).deliveries(ws.id),
+        publishing_store(store).paused(ws.id),
         link_store(store).list_links(ws.id),
     ]
     return repr(parts)

@@ -5,11 +5,14 @@ from fastapi import APIRouter
 from resonanz.web.api import (
     alerts,
     approvals,
+    calendar,
     clusters,
+    delivery,
     links,
     members,
     mentions,
     posts,
+    publish_channels,
     sources,
     topics,
     workspaces,
@@ -19,3 +22,4 @@ ROUTERS: tuple[APIRouter, ...] = (workspaces.router, mentions.router)
 ROUTERS += (topics.router, sources.router, members.router)
 ROUTERS += (alerts.router, clusters.router)
 ROUTERS += (links.router, approvals.router, posts.router)
+ROUTERS += (calendar.router, delivery.router, publish_channels.router)

@@ -4,8 +4,12 @@ from fastapi import APIRouter
 
 from resonanz.web.routes import (
     alerts,
+    approvals,
     auth,
+    calendar,
+    channels,
     clusters,
+    delivery,
     mentions,
     overview,
     posts,
@@ -19,3 +23,4 @@ from resonanz.web.routes import (
 ROUTERS: tuple[APIRouter, ...] = (auth.router, workspaces.router, overview.router, mentions.router)
 ROUTERS += (topics.router, clusters.router, sources.router, alerts.router, settings.router)
 ROUTERS += (redirect.router, posts.router)
+ROUTERS += (calendar.router, approvals.router, delivery.router, channels.router)
