@@ -77,7 +77,24 @@ def record_key(delivery_id: int, created_at: datetime) -> str:
     second_us = int(created_at.timestamp()) * 1_000_000
     micros = second_us + delivery_id % 1_000_000
     clock = (delivery_id // 1_000_000) % 1024
-    value = (micros << 10) | clock
+    return _tid((micros << 10) | clock)
+
+
+def part_record_key(rkey: str, index: int) -> str:
+    """The record key of thread part ``index`` (0: the post itself): the delivery's TID
+    plus ``index``, so the part's clock id is the delivery's plus the index (deliveries
+    below id 1,000,000 have clock id 0: their parts 1-1023 cannot meet another
+    delivery's key unless that one was created in the same second with an id
+    1,000,000 x index higher)."""
+    if index == 0:
+        return rkey
+    value = 0
+    for char in rkey:
+        value = value * 32 + _TID_ALPHABET.index(char)
+    return _tid(value + index)
+
+
+def _tid(value: int) -> str:
     chars = []
     for _ in range(13):
         chars.append(_TID_ALPHABET[value & 31])

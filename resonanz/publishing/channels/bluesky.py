@@ -24,8 +24,10 @@ from resonanz.fetcher import validate_url
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.failures import publish_failure
-from resonanz.publishing.models import Attempt, Receipt
+from resonanz.publishing.channels.thread_parts import publish_parts
+from resonanz.publishing.models import Attempt, MediaFile, Receipt, SentPart
 from resonanz.publishing.post_rules import MediaRules, PostRules
+from resonanz.publishing.states import part_record_key
 from resonanz.publishing.text import BLUESKY_LIMITS, TextLimits, graphemes, link_spans
 from resonanz.sources.api import ApiClient, RateLimit
 from resonanz.sources.retry import RetryPolicy
@@ -59,6 +61,17 @@ class _Expired(ResonanzError):
 
 class _NotFound(ResonanzError):
     """getRecord found no record under that key."""
+
+
+def _reply(root: SentPart | None, parent: SentPart | None) -> dict[str, Any] | None:
+    """``reply`` of a thread part: strong refs (uri, cid) of the thread's first post and
+    of the part it answers."""
+    if root is None or parent is None:
+        return None
+    return {
+        "root": {"uri": root.remote_id, "cid": root.cid},
+        "parent": {"uri": parent.remote_id, "cid": parent.cid},
+    }
 
 
 def post_url(handle_or_did: str, rkey: str) -> str:
@@ -145,27 +158,41 @@ class BlueskyChannel:
         return ChannelCheck(account=f"@{self.handle}", config={"did": did})
 
     def publish(self, attempt: Attempt) -> Receipt:
-        rkey = attempt.record_key
+        """The post (with its images) and each thread part as a reply, every one under
+        a record key fixed per part and read before it is written."""
         self.api.rate_limit = RateLimit()  # the outbox schedules the waits (as on Mastodon)
-        record = self._record(attempt.text)
-        existing = self._call(lambda: self._get_record(rkey))
-        if existing is None:
-            data = self._call(lambda: self._write("createRecord", rkey, record))
-        elif (
-            isinstance(existing.get("value"), Mapping)
-            and existing["value"].get("text") == attempt.text
-        ):
-            data = existing  # an earlier attempt of unknown outcome did publish it
-        else:
-            data = self._call(lambda: self._write("putRecord", rkey, record))
-        uri = str(data.get("uri") or "")
-        return Receipt(
-            remote_id=uri or rkey,
-            url=post_url(self.handle, rkey),
-            extra={"cid": data.get("cid")},
-        )
 
-    def _record(self, text: str) -> dict[str, Any]:
+        def send(index: int, text: str, parent: SentPart | None, root: SentPart | None) -> SentPart:
+            rkey = part_record_key(attempt.record_key, index)
+            media = attempt.media if index == 0 else ()
+            reply = _reply(root, parent)
+            existing = self._call(lambda: self._get_record(rkey))
+            if existing is None:
+                record = self._record(text, media, reply)
+                data = self._call(lambda: self._write("createRecord", rkey, record))
+            elif (
+                isinstance(existing.get("value"), Mapping) and existing["value"].get("text") == text
+            ):
+                data = existing  # an earlier attempt of unknown outcome did publish it
+            else:
+                record = self._record(text, media, reply)
+                data = self._call(lambda: self._write("putRecord", rkey, record))
+            uri = str(data.get("uri") or "")
+            return SentPart(
+                index=index,
+                remote_id=uri or rkey,
+                url=post_url(self.handle, rkey),
+                cid=str(data.get("cid") or "") or None,
+            )
+
+        return publish_parts(attempt, send)
+
+    def _record(
+        self,
+        text: str,
+        media: tuple[MediaFile, ...] = (),
+        reply: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         record: dict[str, Any] = {
             "$type": COLLECTION,
             "text": text,
@@ -173,6 +200,13 @@ class BlueskyChannel:
             .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
         }
+        if media:
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [self._image(item) for item in media],
+            }
+        if reply is not None:
+            record["reply"] = dict(reply)
         facets = [
             {
                 "index": {"byteStart": start, "byteEnd": end},
@@ -185,6 +219,36 @@ class BlueskyChannel:
         if self.config.get("lang"):
             record["langs"] = [str(self.config["lang"])]
         return record
+
+    def _image(self, item: MediaFile) -> dict[str, Any]:
+        """Upload the image's bytes (``com.atproto.repo.uploadBlob``) and describe it
+        for ``app.bsky.embed.images``: blob, alt text, aspect ratio. An upload publishes
+        nothing; a blob no record uses is removed by the PDS."""
+        blob = self._call(lambda: self._upload(item))
+        image: dict[str, Any] = {"image": blob, "alt": item.media.alt}
+        if item.media.width and item.media.height:
+            image["aspectRatio"] = {"width": item.media.width, "height": item.media.height}
+        return image
+
+    def _upload(self, item: MediaFile) -> Any:
+        token, _ = self._login()
+        try:
+            response = self.api.request(
+                "POST",
+                "/xrpc/com.atproto.repo.uploadBlob",
+                content=item.data,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": item.media.mime},
+            )
+        except (_Expired, PublishError):
+            raise
+        except ResonanzError as exc:
+            failure = publish_failure(exc, self.name)
+            failure.in_doubt = False  # an upload publishes nothing
+            raise failure from exc
+        data = response.data if isinstance(response.data, Mapping) else {}
+        if not isinstance(data.get("blob"), Mapping):
+            raise PublishError(f"{self.name}: uploadBlob answered no blob")
+        return data["blob"]
 
     def _call(self, call: Any) -> Any:
         """Run a call with a session; log in again once when the token expired."""
