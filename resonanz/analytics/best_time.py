@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from statistics import NormalDist
 from typing import Any
@@ -208,3 +208,18 @@ def _audience(
         AudienceHour(weekday=w, hour=h, mentions=n, per_week=round(n / weeks, 2))
         for (w, h), n in ranked[:TOP]
     ]
+
+
+def best_time_record(found: BestTime) -> dict[str, Any]:
+    """The suggestion as plain JSON-ready data (CLI --json, REST)."""
+    return {
+        "source": found.source,
+        "timezone": found.timezone,
+        "accounts": list(found.accounts),
+        "posts": found.posts,
+        "enough": found.enough,
+        "overall": found.overall,
+        "hours": [{"slot": h.label, **asdict(h)} for h in found.hours],
+        "audience": [{"slot": a.label, **asdict(a)} for a in found.audience],
+        "notes": list(found.notes),
+    }

@@ -22,8 +22,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from resonanz.analytics.terms import content_words
 from resonanz.query.document import Document
@@ -184,3 +185,15 @@ def _trending(
         )
     out.sort(key=lambda s: (-s.score, -s.count, s.tag))
     return tuple(t.name for t in chosen), out
+
+
+def suggestions_record(found: HashtagSuggestions) -> dict[str, Any]:
+    """The suggestions as plain JSON-ready data (CLI --json, REST)."""
+    return {
+        "terms": list(found.terms),
+        "mentions": found.mentions,
+        "context": found.context,
+        "topics": list(found.topics),
+        "cooccurring": [asdict(s) for s in found.cooccurring],
+        "trending": [asdict(s) for s in found.trending],
+    }

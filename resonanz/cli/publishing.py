@@ -60,8 +60,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(channels, name="channels", no_args_is_help=True)
     app.add_typer(post, name="post", no_args_is_help=True)
     from resonanz.cli.post_media import register_media
+    from resonanz.cli.publishing_plan import register_plan
 
     register_media(post)
+    register_plan(channels, post)
 
     @channels.command("add")
     def channels_add(
@@ -322,6 +324,32 @@ def register(app: typer.Typer) -> None:
         poll_multiple: bool = typer.Option(
             False, "--poll-multiple", help="Voters may choose several options."
         ),
+        repeat: str | None = typer.Option(
+            None,
+            "--repeat",
+            help="Repeat the post daily, weekly or monthly from --at (a recurring post: "
+            "see 'post series').",
+        ),
+        on: str | None = typer.Option(
+            None, "--on", help="With --repeat weekly: the weekdays, e.g. mon,thu."
+        ),
+        day: int | None = typer.Option(
+            None,
+            "--day",
+            help="With --repeat monthly: the day of the month (the last day in shorter months).",
+        ),
+        until: str | None = typer.Option(
+            None, "--until", help="With --repeat: the last day (YYYY-MM-DD, inclusive)."
+        ),
+        count: int | None = typer.Option(
+            None, "--count", help="With --repeat: how many times in all."
+        ),
+        queue: bool = typer.Option(
+            False,
+            "--queue",
+            help="Schedule into the next free queue slot common to the channels "
+            "(see 'channels slots').",
+        ),
     ) -> None:
         """Write a post: a draft, or scheduled with --at. A post that does not fit a
         channel (or a time in the past) is kept as a draft and the error says why; a
@@ -331,6 +359,29 @@ def register(app: typer.Typer) -> None:
 
         images = new_images(image, alt)
         asked_poll = new_poll(poll, poll_minutes, poll_multiple)
+        from resonanz.cli.publishing_plan import check_plan_options, new_repeating, queue_new
+
+        check_plan_options(at, repeat, on, day, until, count, queue)
+        if repeat is not None:
+            if image or thread or poll or track:
+                raise ValidationError(
+                    "a recurring post takes no --image, --thread, --poll or --track yet"
+                )
+            new_repeating(
+                obj(ctx),
+                text,
+                channel,
+                _pairs(variant, "--variant"),
+                author,
+                at=at or "",
+                tz=tz,
+                repeat=repeat,
+                on=on,
+                day=day,
+                until=until,
+                count=count,
+            )
+            return
 
         app_ctx = obj(ctx)
         pub, classes = publishing(app_ctx)
@@ -377,7 +428,10 @@ def register(app: typer.Typer) -> None:
         finally:
             if tracked is not None and tracked.links:
                 _attach(app_ctx, ws, tracked.links)
-        _said(app_ctx, composed)
+        if queue:
+            queue_new(app_ctx, composed.post.id)
+        else:
+            _said(app_ctx, composed)
         if tracked is not None:
             app_ctx.console.print(f"{len(tracked.links)} tracked links made.")
 

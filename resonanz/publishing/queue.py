@@ -138,3 +138,10 @@ def queue_post(
     options = candidates(slots, [c.id for c in channels], moment)
     slot = store.queue_post(workspace_id, post_id, options, at=moment)
     return replace(pub.get_post(workspace_id, post_id)), slot
+
+
+def slots_zone(pub: PublishingStore, workspace_id: int) -> str:
+    """The zone of the workspace's queue slots when they all share one, else UTC (the
+    zone best-time suggestions are given in unless asked for another)."""
+    zones = {slot.timezone for slot in slots_of(pub).slots(workspace_id)}
+    return zones.pop() if len(zones) == 1 else "UTC"
