@@ -123,6 +123,7 @@ def test_validation_errors_next_to_fields_values_kept(
     [post] = publishing_store(world.store).list_posts(world.ids["acme.workspace"])
     assert post.status == "draft" and post.text == long
     assert f'action="{WS}/posts/{post.id}/edit"' in answer.text
+    assert 'name="channel" value="sky" checked disabled>' in answer.text
     sky_part = answer.text.split(f'id="check-{chans["sky"].id}"', 1)[1].split("</div>", 1)[0]
     assert "320 Zeichen (Grapheme): 20 mehr als die Grenze von 300." in sky_part
     masto_part = answer.text.split(f'id="check-{chans["masto"].id}"', 1)[1].split("</div>", 1)[0]

@@ -1,0 +1,48 @@
+"""The composer in chromium: typing updates each channel's count and errors (HTMX), the
+time zone starts at the browser's, and a post too long for a channel is kept as a draft
+with the reason next to the channel and the text still there."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from resonanz.store.publishing import publishing_store
+from tests.web.browser.conftest import LiveApp, Watched, log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_live_counts_and_kept_draft(live_app: LiveApp, page: Any, watched: Watched) -> None:
+    world = live_app.world
+    acme = world.ids["acme.workspace"]
+    pub = publishing_store(world.store)
+    sky = pub.add_channel(acme, "bluesky", "sky", {"handle": "a.test"}, None, at=datetime.now(UTC))
+    base = live_app.url
+    page.context.clear_cookies()
+    page.emulate_media(color_scheme="light")
+    log_in(page, base, world.users["editor"].email)
+    page.goto(f"{base}/w/acme/posts/new")
+    assert page.locator("#f-timezone").input_value() == "UTC"  # the browser's (TZ of the run)
+    page.locator("input[name=channel][value=sky]").check()
+    page.locator("#f-text").fill("ü" * 305)
+    check = page.locator(f"#check-{sky.id}")
+    check.get_by_text("305 von 300 Zeichen (Grapheme)").wait_for()
+    assert "5 mehr als die Grenze von 300" in check.inner_text()
+    page.locator("#f-text").fill("Hallo <b>Welt</b>")
+    check.get_by_text("17 von 300 Zeichen (Grapheme)").wait_for()
+    assert check.locator("blockquote").inner_text() == "Hallo <b>Welt</b>"
+    page.locator("#f-text").fill("ü" * 301)
+    check.get_by_text("301 von 300").wait_for()
+    page.fill("#f-date", "2099-12-24")
+    page.fill("#f-time", "09:00")
+    with page.expect_navigation():
+        page.locator("button[value=schedule]").click()
+    assert "als Entwurf gespeichert" in page.locator("#e-form").inner_text()
+    assert page.locator("#f-text").input_value() == "ü" * 301
+    assert page.locator("input[type=checkbox][name=channel][value=sky]").is_checked()
+    assert "1 mehr als die Grenze von 300" in page.locator(f"#check-{sky.id}").inner_text()
+    screenshot(page, "composer-kept-draft")
+    assert not watched.errors and not watched.dialogs
