@@ -83,15 +83,17 @@ class ChannelApi:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         publishes: bool = True,
+        content: bytes | None = None,
     ) -> ApiResponse:
         """One request. ``publishes=False``: a read or a step that publishes nothing
-        (a login, a container), so its failure is never in doubt."""
+        (a login, a container, an upload), so its failure is never in doubt.
+        ``content``: a raw body (multipart_body), its Content-Type in ``headers``."""
         # A rate limit remembered from an earlier answer is stale by now: the outbox
         # schedules the waits (Retry-After included).
         self.api.rate_limit = RateLimit()
         try:
             return self.api.request(
-                method, path, params=params, json_body=json_body, headers=headers
+                method, path, params=params, json_body=json_body, headers=headers, content=content
             )
         except ResonanzError as exc:
             failure = publish_failure(exc, self.name)

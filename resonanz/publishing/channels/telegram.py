@@ -12,8 +12,13 @@ what httpx logs, error messages and URLs in exceptions hold no token.
 
 Exactly once: a bot cannot read a channel's history (the Bot API has no such method), so
 an attempt of unknown outcome cannot be checked; the delivery goes to needs_attention
-("check the channel") instead of being sent again. ``poll_body`` builds ``sendPoll``
-(2–10 options); posts cannot carry a poll yet.
+("check the channel") instead of being sent again.
+
+A post with a poll goes out as ``sendPoll`` (the text is the question, 1–300 characters;
+2–10 options of 1–100; ``open_period`` only when the poll runs at most 10 minutes, the
+longest Telegram allows, else it stays open); a post with an image as ``sendPhoto``
+(multipart, the text as its caption, at most 1,024 UTF-16 units; one JPEG, PNG or WebP
+of at most 10 MB). Telegram keeps no alt text. Threads are not built for Telegram.
 """
 
 from __future__ import annotations
@@ -27,12 +32,19 @@ from resonanz.config import Settings
 from resonanz.errors import ConfigError, PublishError, ValidationError
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
-from resonanz.publishing.channels.httpapi import ChannelApi, checked_api, in_doubt
+from resonanz.publishing.channels.httpapi import (
+    ChannelApi,
+    checked_api,
+    in_doubt,
+    multipart_body,
+)
 from resonanz.publishing.channels.units import CountedLimits, utf16_units
 from resonanz.publishing.models import Attempt, Receipt
+from resonanz.publishing.post_rules import MediaRules, PollRules, PostRules
 
 API = "https://api.telegram.org"
 LIMITS = CountedLimits(max_units=4096, unit="characters (UTF-16)", counter=utf16_units)
+OPEN_PERIOD_MAX_S = 600  # sendPoll's open_period: 5-600 seconds
 _PLACEHOLDER = "/bot/"
 _AUTH_WORDS = ("bot was kicked", "not a member", "not enough rights", "chat not found")
 
@@ -81,15 +93,32 @@ def _telegram_error(status: int, body: Any, message: str) -> Exception | None:
     return PublishError(said, permanent=True)
 
 
-def poll_body(chat_id: str, question: str, options: Sequence[str]) -> dict[str, Any]:
-    """The body of ``sendPoll``: a question of 1–300 characters, 2–10 options of 1–100."""
+def poll_body(
+    chat_id: str | int,
+    question: str,
+    options: Sequence[str],
+    *,
+    multiple: bool = False,
+    minutes: int | None = None,
+) -> dict[str, Any]:
+    """The body of ``sendPoll``: a question of 1–300 characters, 2–10 options of 1–100;
+    ``open_period`` for a poll of at most 10 minutes (Telegram allows no longer one)."""
     if not 1 <= len(question) <= 300:
         raise ValidationError("a Telegram poll question has 1 to 300 characters")
     if not 2 <= len(options) <= 10:
         raise ValidationError(f"a Telegram poll has 2 to 10 options, not {len(options)}")
     if any(not 1 <= len(option) <= 100 for option in options):
         raise ValidationError("each Telegram poll option has 1 to 100 characters")
-    return {"chat_id": chat_id, "question": question, "options": [{"text": o} for o in options]}
+    body: dict[str, Any] = {
+        "chat_id": chat_id,
+        "question": question,
+        "options": [{"text": o} for o in options],
+    }
+    if multiple:
+        body["allows_multiple_answers"] = True
+    if minutes is not None and minutes * 60 <= OPEN_PERIOD_MAX_S:
+        body["open_period"] = minutes * 60
+    return body
 
 
 class TelegramChannel:
@@ -137,6 +166,21 @@ class TelegramChannel:
     def text_limits(cls, config: Mapping[str, Any]) -> CountedLimits:
         return LIMITS
 
+    @classmethod
+    def post_rules(cls, config: Mapping[str, Any]) -> PostRules:
+        """One photo (JPEG, PNG, WebP; 10 MB) with a caption of 1,024 UTF-16 units, or a
+        poll (the text is its question); no threads."""
+        return PostRules(
+            media=MediaRules(
+                max_images=1,
+                max_bytes=10 * 1024 * 1024,
+                types=frozenset({"image/jpeg", "image/png", "image/webp"}),
+            ),
+            poll=PollRules(min_options=2, max_options=10, option_max=100, text_max=300),
+            caption_max=1024,
+            caption_counter=utf16_units,
+        )
+
     def close(self) -> None:
         self.api.close()
 
@@ -182,14 +226,52 @@ class TelegramChannel:
                 "if the post is not there",
                 permanent=True,
             )
-        chat_id = self.config.get("chat_id") or self.config.get("chat")
-        message = self._result(
-            "sendMessage", {"chat_id": chat_id, "text": attempt.text}, publishes=True
-        )
+        chat_id: str | int = self.config.get("chat_id") or str(self.config.get("chat"))
+        if attempt.poll is not None:
+            method = "sendPoll"
+            poll = attempt.poll
+            message = self._result(
+                method,
+                poll_body(
+                    chat_id,
+                    attempt.text,
+                    poll.options,
+                    multiple=poll.multiple,
+                    minutes=poll.minutes,
+                ),
+                publishes=True,
+            )
+        elif attempt.media:
+            method = "sendPhoto"
+            message = self._photo(str(chat_id), attempt)
+        else:
+            method = "sendMessage"
+            message = self._result(
+                method, {"chat_id": chat_id, "text": attempt.text}, publishes=True
+            )
         if not isinstance(message, Mapping) or not message.get("message_id"):
-            raise PublishError("Telegram: sendMessage answered without a message", in_doubt=True)
+            raise PublishError(f"Telegram: {method} answered without a message", in_doubt=True)
         message_id = str(message["message_id"])
         return Receipt(remote_id=message_id, url=self._link(message_id))
+
+    def _photo(self, chat_id: str, attempt: Attempt) -> Any:
+        """``sendPhoto`` with the image uploaded in the request (multipart)."""
+        item = attempt.media[0]
+        body, content_type = multipart_body(
+            {"chat_id": chat_id, "caption": attempt.text},
+            "photo",
+            f"photo.{item.media.mime.rsplit('/', 1)[-1]}",
+            item.media.mime,
+            item.data,
+        )
+        response = self.api.call(
+            "POST",
+            f"{_PLACEHOLDER}sendPhoto",
+            content=body,
+            headers={"Content-Type": content_type},
+            publishes=True,
+        )
+        return self.api.data(response).get("result")
 
     def _link(self, message_id: str) -> str | None:
         username = self.config.get("chat_username")

@@ -11,7 +11,8 @@ Tokens: long-lived user tokens live 60 days and are renewed with
 ``GET /refresh_access_token?grant_type=th_refresh_token`` (allowed once a token is a day
 old) when less than 30 days remain; the connect flow exchanges the code for a short-lived
 token, then for a long-lived one (``th_exchange_token``). Polls: ``poll_body`` builds the
-``poll_attachment`` parameter (2–4 options); posts cannot carry a poll yet.
+``poll_attachment`` parameter (2–4 options) of the text container of a post with a poll
+(Threads polls run 24 hours).
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ from resonanz.publishing.channels.httpapi import (
 from resonanz.publishing.channels.units import CountedLimits, code_points
 from resonanz.publishing.models import Attempt, Receipt
 from resonanz.publishing.oauth import Grant, OAuthApp, OAuthProvider, grant_of, token_request
+from resonanz.publishing.post_rules import PollRules, PostRules
 
 API = "https://graph.threads.net"
 LIMITS = CountedLimits(max_units=500, unit="characters", counter=code_points)
 _OPTION_KEYS = ("option_a", "option_b", "option_c", "option_d")
+POLL_MINUTES = 1440  # a Threads poll is open for 24 hours
 
 
 def poll_body(options: Sequence[str]) -> str:
@@ -105,6 +108,22 @@ class ThreadsChannel:
     def text_limits(cls, config: Mapping[str, Any]) -> CountedLimits:
         return LIMITS
 
+    @classmethod
+    def post_rules(cls, config: Mapping[str, Any]) -> PostRules:
+        """Polls of 2-4 options of at most 25 characters, open 24 hours (Threads' fixed
+        length), one answer. Images (a public URL Meta fetches) and reply threads are
+        not built for Threads."""
+        return PostRules(
+            poll=PollRules(
+                min_options=2,
+                max_options=4,
+                option_max=25,
+                min_minutes=POLL_MINUTES,
+                max_minutes=POLL_MINUTES,
+                multiple=False,
+            ),
+        )
+
     def close(self) -> None:
         self.api.close()
 
@@ -136,12 +155,12 @@ class ThreadsChannel:
             )
             if found is not None:
                 return self._receipt(found)
+        fields: dict[str, Any] = {"media_type": "TEXT", "text": attempt.text}
+        if attempt.poll is not None:
+            fields["poll_attachment"] = poll_body(attempt.poll.options)
         container = self.api.data(
             self.api.call(
-                "POST",
-                f"/v1.0/{user}/threads",
-                params=self._params(media_type="TEXT", text=attempt.text),
-                publishes=False,
+                "POST", f"/v1.0/{user}/threads", params=self._params(**fields), publishes=False
             )
         ).get("id")
         if not container:

@@ -10,9 +10,11 @@ Tokens: OAuth 2.0 with PKCE (`resonanz channels connect x NAME`); access tokens 
 hours and are refreshed with the (single-use, rotated) refresh token of the
 ``offline.access`` scope. Texts are counted in X's weighted units (channels.units).
 
-Built for the outbox: text posts. Built but not reachable from a post yet (posts carry no
-poll or thread): the request bodies for polls and replies (``tweet_body``). Not built:
-media upload (v2 ``/2/media/upload``), OAuth 1.0a user tokens.
+Built for the outbox: text posts, a poll on the first post (``tweet_body``) and threads
+(each part a reply, ``reply.in_reply_to_tweet_id``, recorded on the delivery as it is
+accepted, so a retry continues after the last part X accepted; the part in doubt is looked
+for in the recent posts like a single post). Not built: media upload (v2
+``/2/media/upload``), OAuth 1.0a user tokens.
 """
 
 from __future__ import annotations
@@ -36,9 +38,11 @@ from resonanz.publishing.channels.httpapi import (
     recent_check_failed,
     required_secret,
 )
+from resonanz.publishing.channels.thread_parts import publish_parts
 from resonanz.publishing.channels.units import X_LIMITS, CountedLimits, x_weighted_length
-from resonanz.publishing.models import Attempt, Receipt
+from resonanz.publishing.models import Attempt, Receipt, SentPart
 from resonanz.publishing.oauth import Grant, OAuthApp, OAuthProvider, grant_of, token_request
+from resonanz.publishing.post_rules import MediaRules, PollRules, PostRules
 
 API = "https://api.x.com"
 POLL_OPTIONS = (2, 4)
@@ -145,6 +149,29 @@ class XChannel:
     def text_limits(cls, config: Mapping[str, Any]) -> CountedLimits:
         return X_LIMITS
 
+    @classmethod
+    def post_rules(cls, config: Mapping[str, Any]) -> PostRules:
+        """Polls of 2-4 options of at most 25 characters, open 5 minutes to 7 days, one
+        answer; threads. Images: X takes 4 of at most 5 MB with 1,000-character alt text,
+        but Resonanz's media upload to X is not built."""
+        return PostRules(
+            media=MediaRules(
+                max_images=4,
+                max_bytes=5 * 1024 * 1024,
+                alt_max=1000,
+                not_built="Resonanz cannot upload images to X yet",
+            ),
+            poll=PollRules(
+                min_options=POLL_OPTIONS[0],
+                max_options=POLL_OPTIONS[1],
+                option_max=POLL_OPTION_MAX,
+                min_minutes=POLL_MINUTES[0],
+                max_minutes=POLL_MINUTES[1],
+                multiple=False,
+            ),
+            thread=True,
+        )
+
     def close(self) -> None:
         self.api.close()
 
@@ -161,17 +188,35 @@ class XChannel:
         return ChannelCheck(account=learned["account"], config=learned)
 
     def publish(self, attempt: Attempt) -> Receipt:
-        if in_doubt(attempt):
-            found = self._recent(attempt)
-            if found is not None:
-                return found
-        response = self.api.call("POST", "/2/tweets", json_body=tweet_body(attempt.text))
-        post = self.api.data(response).get("data")
-        if not isinstance(post, Mapping) or not post.get("id"):
-            raise PublishError(
-                f"{self.api.name} answered {response.status} without a post id", in_doubt=True
+        """The post (with its poll), then each thread part as a reply to the one before.
+        The first part this attempt sends is looked for in the recent posts when an
+        earlier attempt may have published it."""
+        checked = False
+
+        def send(index: int, text: str, parent: SentPart | None, _: SentPart | None) -> SentPart:
+            nonlocal checked
+            if in_doubt(attempt) and not checked:
+                checked = True
+                found = self._recent(attempt, text)
+                if found is not None:
+                    return SentPart(index=index, remote_id=found.remote_id, url=found.url)
+            poll = None
+            if index == 0 and attempt.poll is not None:
+                poll = XPoll(attempt.poll.options, attempt.poll.minutes)
+            body = tweet_body(
+                text, poll=poll, reply_to=parent.remote_id if parent is not None else None
             )
-        return self._receipt(str(post["id"]))
+            response = self.api.call("POST", "/2/tweets", json_body=body)
+            post = self.api.data(response).get("data")
+            if not isinstance(post, Mapping) or not post.get("id"):
+                raise PublishError(
+                    f"{self.api.name} answered {response.status} without a post id",
+                    in_doubt=True,
+                )
+            receipt = self._receipt(str(post["id"]))
+            return SentPart(index=index, remote_id=receipt.remote_id, url=receipt.url)
+
+        return publish_parts(attempt, send)
 
     def _receipt(self, post_id: str) -> Receipt:
         return Receipt(
@@ -179,7 +224,7 @@ class XChannel:
             url=f"https://x.com/{self.config.get('username', 'i')}/status/{post_id}",
         )
 
-    def _recent(self, attempt: Attempt) -> Receipt | None:
+    def _recent(self, attempt: Attempt, text: str) -> Receipt | None:
         """The post an earlier attempt published, if the account's newest posts (since a
         minute before that attempt) have one with this text."""
         since = (attempt.delivery.doubt_at or datetime.now(UTC)) - timedelta(minutes=1)
@@ -205,7 +250,7 @@ class XChannel:
             for p in (posts if isinstance(posts, list) else [])
             if isinstance(p, Mapping)
         ]
-        found = find_same(attempt.text, candidates)
+        found = find_same(text, candidates)
         return self._receipt(found) if found is not None else None
 
     # -- OAuth 2.0 (PKCE); confidential clients authenticate with HTTP Basic
