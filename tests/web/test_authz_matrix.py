@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -28,7 +28,9 @@ from resonanz import secrets
 from resonanz.accounts import ROLES
 from resonanz.alerts.rules import check_params
 from resonanz.config import Settings
+from resonanz.publishing.recurrence import Rule
 from resonanz.store.links import link_store
+from resonanz.store.post_series import series_of
 from resonanz.store.publishing import publishing_store
 from resonanz.web.deps import CurrentUser
 from tests.web.conftest import World, csrf_of
@@ -68,6 +70,7 @@ ID_PARAMS = frozenset(
         "post_id",
         "link_id",
         "publish_channel_id",
+        "series_id",
     }
 )
 
@@ -315,9 +318,9 @@ def _alert_objects(world: World, settings: Settings, slug: str) -> tuple[int, in
     return channel.id, rule.id
 
 
-def _publishing_objects(world: World, slug: str) -> tuple[int, int, int]:
-    """A draft post to a publishing channel and a tracked link: (post id, link id,
-    publishing channel id)."""
+def _publishing_objects(world: World, slug: str) -> tuple[int, int, int, int]:
+    """A draft post to a publishing channel, a tracked link and a recurring post: (post
+    id, link id, publishing channel id, series id)."""
     ws = world.ids[f"{slug}.workspace"]
     pub = publishing_store(world.store)
     now = datetime.now(UTC)
@@ -338,7 +341,18 @@ def _publishing_objects(world: World, slug: str) -> tuple[int, int, int]:
         destination=f"https://example.org/{slug}/link",
         at=now,
     )
-    return post.id, link.id, channel.id
+    series = series_of(pub).create(
+        ws,
+        text=f"Serie von {slug}",
+        variants={},
+        channels=[channel],
+        author_id=None,
+        timezone="UTC",
+        rule=Rule("daily", "09:00", date(2030, 1, 1)),
+        next_local="2030-01-01 09:00",
+        at=now,
+    )
+    return post.id, link.id, channel.id, series.id
 
 
 @pytest.fixture
@@ -351,7 +365,7 @@ def ids(world: World, web_settings: Settings) -> dict[str, dict[str, object]]:
         token, _ = store.accounts.create_token(owner.id, ws, f"{slug} matrix token")
         invitation, _ = store.accounts.invite(ws, f"invited@{slug}.test", "viewer", owner.id)
         channel_id, rule_id = _alert_objects(world, web_settings, slug)
-        post_id, link_id, publish_channel_id = _publishing_objects(world, slug)
+        post_id, link_id, publish_channel_id, series_id = _publishing_objects(world, slug)
         result[slug] = {
             "slug": slug,
             "mention_id": world.ids[f"{slug}.mention"],
@@ -365,6 +379,7 @@ def ids(world: World, web_settings: Settings) -> dict[str, dict[str, object]]:
             "post_id": post_id,
             "link_id": link_id,
             "publish_channel_id": publish_channel_id,
+            "series_id": series_id,
         }
     return result
 

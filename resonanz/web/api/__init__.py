@@ -11,6 +11,7 @@ from resonanz.web.api import (
     links,
     members,
     mentions,
+    planning,
     posts,
     publish_channels,
     sources,
@@ -23,3 +24,4 @@ ROUTERS += (topics.router, sources.router, members.router)
 ROUTERS += (alerts.router, clusters.router)
 ROUTERS += (links.router, approvals.router, posts.router)
 ROUTERS += (calendar.router, delivery.router, publish_channels.router)
+ROUTERS += (planning.router,)
