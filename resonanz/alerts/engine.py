@@ -54,6 +54,7 @@ WEEK = timedelta(weeks=1)
 MAX_ATTEMPTS = 8
 FIRST_RETRY_S = 30
 MAX_RETRY_S = 3600
+CLAIM = timedelta(minutes=5)  # a claimed delivery is retried after this if its sender died
 EXAMPLES = 5
 
 
@@ -703,6 +704,7 @@ def message_from_json(data: Mapping[str, Any]) -> AlertMessage:
         lang=str(data.get("lang", "en")),
         url=data.get("url"),
         examples=tuple(ExampleMention(**e) for e in data.get("examples", ())),
+        event_key=data.get("event_key"),
     )
 
 
@@ -729,11 +731,17 @@ def deliver(
     *,
     now: datetime | None = None,
     pm: pluggy.PluginManager | None = None,
+    events_only: bool = False,
 ) -> DeliveryReport:
-    """Send every due delivery once; record success, retry or failure."""
+    """Send every due delivery once (``events_only``: the publishing events' only, as the
+    publishing scheduler does); record success, retry or failure. Each delivery is claimed
+    first, so concurrent senders (several schedulers, `alerts run`) never send one twice;
+    a sender that dies mid-send leaves it to be retried after ``CLAIM_S``."""
     now = now or datetime.now(UTC)
     report = DeliveryReport()
-    for delivery in store.alerts.due_deliveries(now):
+    for delivery in store.alerts.due_deliveries(now, events_only=events_only):
+        if not store.alerts.claim_delivery(delivery.id, now, until=now + CLAIM):
+            continue  # another sender has it
         attempts = delivery.attempts + 1
         try:
             kind, config = channel_config(store, settings, delivery.channel_id)

@@ -1,4 +1,5 @@
-"""What a notifier delivers: one message about one incident (opened, updated or resolved)."""
+"""What a notifier delivers: one message about one incident (opened, updated or resolved),
+or about one publishing event (resonanz.publishing.notify)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,13 @@ class AlertMessage:
     lang: str = "en"  # "de" or "en"
     url: str | None = None  # the dashboard's view of the incident's mentions
     examples: tuple[ExampleMention, ...] = field(default_factory=tuple)
+    # A publishing event (incident_id 0): its stable key, e.g. "publishing-delivery-12-..."
+    event_key: str | None = None
 
     @property
     def key(self) -> str:
-        """Idempotency key of this delivery: ``resonanz-<incident>-<sequence>``."""
+        """Idempotency key of this delivery: ``resonanz-<incident>-<sequence>``, or
+        ``resonanz-<event key>`` for a publishing event."""
+        if self.event_key:
+            return f"resonanz-{self.event_key}"
         return f"resonanz-{self.incident_id}-{self.sequence}"

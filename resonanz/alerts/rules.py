@@ -100,10 +100,11 @@ class Incident:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One message of one incident to one channel, with its delivery state."""
+    """One message of one incident (or one publishing event: no incident) to one
+    channel, with its delivery state."""
 
     id: int
-    incident_id: int
+    incident_id: int | None
     channel_id: int
     channel: str
     sequence: int

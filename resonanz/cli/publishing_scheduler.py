@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Send due posts of every workspace until stopped (Ctrl-C or SIGTERM finish the
         delivery in hand, then exit). Several may run at once on PostgreSQL."""
+        from resonanz.publishing.notify import PublishingNotifier
         from resonanz.publishing.scheduler import Scheduler, SchedulerOptions
 
         app_ctx = obj(ctx)
@@ -45,6 +46,7 @@ def register(app: typer.Typer) -> None:
             app_ctx.settings,
             classes,
             options=SchedulerOptions(lease_s=lease, batch=batch, interval_s=interval),
+            notifier=PublishingNotifier(app_ctx.store, app_ctx.settings, classes),
         )
         stop = threading.Event()
 
@@ -78,6 +80,42 @@ def register(app: typer.Typer) -> None:
         pub, _ = publishing(app_ctx)
         was = pub.resume(app_ctx.workspace().id)
         app_ctx.console.print("Publishing resumed." if was else "Publishing was not paused.")
+
+    @scheduler.command("notify")
+    def scheduler_notify(
+        ctx: typer.Context,
+        channel: list[str] = typer.Option(
+            [],
+            "--channel",
+            help="An alert channel (`resonanz alerts channel add`) that gets publishing "
+            "events; repeat for several. Replaces the earlier choice.",
+        ),
+        lang: str = typer.Option("de", "--lang", help="Language of the messages: de or en."),
+        off: bool = typer.Option(False, "--off", help="Stop notifying publishing events."),
+    ) -> None:
+        """Choose the alert channels that are told when a delivery needs attention or
+        failed, is overdue, a channel is disconnected or its credentials end within 7
+        days; without options, show the choice."""
+        from resonanz.publishing.notify import channel_names, configure
+        from resonanz.store.publish_notify import notify_store
+
+        app_ctx = obj(ctx)
+        ws = app_ctx.workspace().id
+        if off:
+            notify_store(app_ctx.store).clear(ws)
+            app_ctx.console.print("Publishing events are not notified.")
+            return
+        if channel:
+            configure(app_ctx.store, ws, channel, lang=lang)
+        current = notify_store(app_ctx.store).get(ws)
+        if current is None or not current.channel_ids:
+            app_ctx.console.print("Publishing events are not notified (use --channel NAME).")
+            return
+        names = ", ".join(channel_names(app_ctx.store, current))
+        app_ctx.console.print(
+            f"Publishing events go to {names} ({current.lang}), "
+            f"since {current.since:%Y-%m-%d %H:%M} UTC."
+        )
 
     @scheduler.command("overdue")
     def scheduler_overdue(ctx: typer.Context) -> None:

@@ -36,6 +36,7 @@ from resonanz.publishing import states as st
 from resonanz.publishing.channels import ChannelClient, channel_class
 from resonanz.publishing.connect import open_client
 from resonanz.publishing.models import Attempt, Delivery
+from resonanz.publishing.notify import PublishingNotifier
 from resonanz.publishing.oauth_tokens import WARN_DAYS, Expiry, ensure_fresh, expiring, refresh_due
 from resonanz.publishing.series import make_due
 from resonanz.publishing.sweeper import Overdue, sweep
@@ -89,8 +90,10 @@ class Scheduler:
         options: SchedulerOptions | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         client_options: Mapping[str, Any] | None = None,
+        notifier: PublishingNotifier | None = None,
     ) -> None:
         self.pub = pub
+        self.notifier = notifier  # queues and sends publishing notifications each tick
         self.settings = settings
         self.classes = classes
         self.runner = runner or runner_id()
@@ -120,6 +123,8 @@ class Scheduler:
         for delivery in claimed:
             report.claimed.append(delivery.id)
             self.deliver(delivery, report)
+        if self.notifier is not None:
+            self.notifier.tick(self.clock())
         return report
 
     def run(self, *, once: bool = False, stop: threading.Event | None = None) -> None:

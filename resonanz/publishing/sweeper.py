@@ -30,7 +30,8 @@ class Overdue:
     reason: str
 
 
-def _reason(pub: PublishingStore, delivery: Delivery, now: datetime) -> str:
+def reason(pub: PublishingStore, delivery: Delivery, now: datetime) -> str:
+    """The likely reason a delivery is overdue (also in publishing notifications)."""
     pause = pub.paused(delivery.workspace_id)
     if pause is not None:
         return f"publishing is paused ({pause.reason})" if pause.reason else "publishing is paused"
@@ -58,7 +59,7 @@ def overdue(pub: PublishingStore, *, now: datetime, late_by: timedelta = LATE_BY
         Overdue(
             delivery=d,
             late_s=(now - d.due_at).total_seconds() if d.due_at else 0.0,
-            reason=_reason(pub, d, now),
+            reason=reason(pub, d, now),
         )
         for d in pub.overdue(now=now, late_by=late_by)
     ]

@@ -365,11 +365,31 @@ class AlertStore:
                 )
         return incident_id
 
-    def due_deliveries(self, now: datetime, *, limit: int = 100) -> list[Delivery]:
-        """Pending deliveries whose time has come, oldest first."""
-        return self._deliveries(
-            sa.and_(_de.status == "pending", _de.next_attempt_at <= now), limit=limit
-        )
+    def due_deliveries(
+        self, now: datetime, *, limit: int = 100, events_only: bool = False
+    ) -> list[Delivery]:
+        """Pending deliveries whose time has come, oldest first (``events_only``: those
+        of publishing events, which have no incident)."""
+        cond = sa.and_(_de.status == "pending", _de.next_attempt_at <= now)
+        if events_only:
+            cond = sa.and_(cond, _de.incident_id.is_(None))
+        return self._deliveries(cond, limit=limit)
+
+    def claim_delivery(self, delivery_id: int, now: datetime, *, until: datetime) -> bool:
+        """Take a due delivery for sending: its next attempt moves to ``until`` unless
+        another sender took it first (then False). The sender records the outcome with
+        ``update_delivery``; if it dies, the delivery is due again at ``until``."""
+        with self._write("claiming an alert delivery") as conn:
+            taken = conn.execute(
+                sa.update(alert_deliveries)
+                .where(
+                    _de.id == delivery_id,
+                    _de.status == "pending",
+                    _de.next_attempt_at <= now,
+                )
+                .values(next_attempt_at=until)
+            ).rowcount
+        return bool(taken)
 
     def deliveries(self, incident_ids: Iterable[int]) -> list[Delivery]:
         ids = list(incident_ids)

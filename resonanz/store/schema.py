@@ -295,9 +295,8 @@ alert_deliveries = sa.Table(
     "alert_deliveries",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "incident_id", sa.ForeignKey("alert_incidents.id", ondelete="CASCADE"), nullable=False
-    ),
+    # NULL for a publishing event (migration 0015), which has its event_key instead
+    sa.Column("incident_id", sa.ForeignKey("alert_incidents.id", ondelete="CASCADE")),
     sa.Column("channel_id", sa.ForeignKey("alert_channels.id", ondelete="CASCADE"), nullable=False),
     sa.Column("sequence", sa.Integer, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
@@ -307,6 +306,7 @@ alert_deliveries = sa.Table(
     sa.Column("message", JSONDoc, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("sent_at", UTCDateTime),
+    sa.Column("event_key", sa.String(200)),  # unique per channel (ux_alert_deliveries_event)
 )
 
 # -- workspace-trained classifiers (migration 0006)
@@ -607,4 +607,15 @@ slot_claims = sa.Table(
     ),
     sa.Column("slot_at", UTCDateTime, primary_key=True),
     sa.Column("post_id", sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+)
+
+# -- publishing notifications (migration 0015, kept by store.publish_notify)
+
+publish_notify = sa.Table(
+    "publish_notify",
+    metadata,
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("channels", JSONDoc, nullable=False),  # alert channel ids
+    sa.Column("lang", sa.String(10), nullable=False),
+    sa.Column("since", UTCDateTime, nullable=False),
 )

@@ -14,6 +14,7 @@ from resonanz.web.api import (
     planning,
     posts,
     publish_channels,
+    publish_notify,
     sources,
     topics,
     workspaces,
@@ -24,4 +25,5 @@ ROUTERS += (topics.router, sources.router, members.router)
 ROUTERS += (alerts.router, clusters.router)
 ROUTERS += (links.router, approvals.router, posts.router)
 ROUTERS += (calendar.router, delivery.router, publish_channels.router)
+ROUTERS += (publish_notify.router,)
 ROUTERS += (planning.router,)
