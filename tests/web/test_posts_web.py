@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from resonanz.models import Author, Mention
 from resonanz.publishing.models import PublishChannel
 from resonanz.store.publishing import publishing_store
 from tests.web.conftest import World, csrf_of
@@ -254,3 +255,36 @@ def test_edit_approval_and_actions(world: World, login: Callable[[str], TestClie
     assert deleted.status_code == 303
     assert pub.get_post(acme, post_id).status == "deleted"
     assert "Neu" in editor.get(f"{WS}/posts?status=deleted").text
+
+
+def test_hashtag_suggestions_from_own_mentions(
+    world: World, login: Callable[[str], TestClient]
+) -> None:
+    store = world.store
+    now = datetime.now(UTC)
+    store.save_batch(
+        world.ids["acme.workspace"],
+        [
+            Mention(
+                platform="web",
+                native_id=f"tag-{i}",
+                text=f"Der Zug nach Köln fällt wieder aus #Bahnchaos ({i})",
+                collected_at=now,
+                created_at=now - timedelta(hours=i),
+                author=Author(platform="web", handle=f"t{i}"),
+                lang="de",
+            )
+            for i in range(5)
+        ],
+    )
+    client = login("editor")
+    answer = client.post(
+        f"{WS}/posts/hashtags", data=_form(client, text="Unser Zug nach Köln fährt heute")
+    )
+    assert answer.status_code == 200
+    assert 'data-add-tag="#bahnchaos"' in answer.text, answer.text
+    empty = client.post(f"{WS}/posts/hashtags?lang=de", data=_form(client, text=" "))
+    assert "Bitte zuerst etwas Text schreiben." in empty.text
+    viewer = login("viewer")
+    refused = viewer.post(f"{WS}/posts/hashtags", data=_form(viewer, text="Zug nach Köln"))
+    assert refused.status_code == 403

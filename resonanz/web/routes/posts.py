@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from resonanz.analytics.hashtag_suggestions import suggest_hashtags
 from resonanz.errors import ConflictError, NotFoundError, ValidationError
 from resonanz.publishing import approval, compose
 from resonanz.publishing.compose_tracked import ACTIONS, DRAFT, PUBLISH, SCHEDULE, then, write_post
@@ -247,6 +248,17 @@ def post_check(
         form["channels"] = [c.name for c in channels]
     context = _checks(request, settings, channels, form, post)
     return render(request, "_posts_check.html", context)
+
+
+@router.post("/w/{slug}/posts/hashtags")
+def post_hashtags(request: Request, access: Editor, store: StoreDep, raw: FormDep) -> Response:
+    """HTMX: hashtags for the draft from the workspace's own mentions (co-occurring with
+    its words, trending in its topics); see analytics.hashtag_suggestions."""
+    text = _text(raw, "text")
+    found = None
+    if text.strip():
+        found = suggest_hashtags(store, access.workspace.id, text, now=datetime.now(UTC))
+    return render(request, "_posts_hashtags.html", {"found": found})
 
 
 @router.post("/w/{slug}/posts/new")

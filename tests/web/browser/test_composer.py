@@ -4,11 +4,12 @@ with the reason next to the channel and the text still there."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from resonanz.models import Author, Mention
 from resonanz.store.publishing import publishing_store
 from tests.web.browser.conftest import LiveApp, Watched, log_in, screenshot
 
@@ -20,6 +21,22 @@ def test_live_counts_and_kept_draft(live_app: LiveApp, page: Any, watched: Watch
     acme = world.ids["acme.workspace"]
     pub = publishing_store(world.store)
     sky = pub.add_channel(acme, "bluesky", "sky", {"handle": "a.test"}, None, at=datetime.now(UTC))
+    now = datetime.now(UTC)
+    world.store.save_batch(
+        acme,
+        [
+            Mention(
+                platform="web",
+                native_id=f"tag-{i}",
+                text=f"Der Zug nach Köln fällt wieder aus #Bahnchaos ({i})",
+                collected_at=now,
+                created_at=now - timedelta(hours=i),
+                author=Author(platform="web", handle=f"t{i}"),
+                lang="de",
+            )
+            for i in range(5)
+        ],
+    )
     base = live_app.url
     page.context.clear_cookies()
     page.emulate_media(color_scheme="light")
@@ -34,6 +51,13 @@ def test_live_counts_and_kept_draft(live_app: LiveApp, page: Any, watched: Watch
     page.locator("#f-text").fill("Hallo <b>Welt</b>")
     check.get_by_text("17 von 300 Zeichen (Grapheme)").wait_for()
     assert check.locator("blockquote").inner_text() == "Hallo <b>Welt</b>"
+    # A suggested hashtag from the workspace's mentions, added to the text by a click.
+    page.locator("#f-text").fill("Der Zug nach Köln")
+    check.get_by_text("17 von 300 Zeichen (Grapheme)").wait_for()
+    page.locator("button[hx-post$='/posts/hashtags']").click()
+    page.locator("[data-add-tag='#bahnchaos']").click()
+    assert page.locator("#f-text").input_value() == "Der Zug nach Köln #bahnchaos"
+    check.get_by_text("28 von 300 Zeichen (Grapheme)").wait_for()
     page.locator("#f-text").fill("ü" * 301)
     check.get_by_text("301 von 300").wait_for()
     page.fill("#f-date", "2099-12-24")
