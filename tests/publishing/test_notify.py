@@ -56,6 +56,13 @@ def hook() -> Iterator[Receiver]:
         yield peer
 
 
+def _hook(world: World, url: str) -> None:
+    """An alert channel 'hook': a signed webhook to ``url``."""
+    add_alert_channel(
+        world.store, SETTINGS, world.workspace, "hook", "webhook", {"url": url, "secret": SECRET}
+    )
+
+
 def _x(world: World, classes: dict[str, type], platform: ApiServer, name: str = "xdev") -> None:
     platform.script("GET", "/2/users/me", JsonReply(ME))
     add_channel(
@@ -133,9 +140,7 @@ def test_a_401_is_notified_once_by_mail_and_webhook_across_restarts(
             "from": "resonanz@acme.test",
         },
     )
-    add_alert_channel(
-        world.store, SETTINGS, ws, "hook", "webhook", {"url": hook.url("/h"), "secret": SECRET}
-    )
+    _hook(world, hook.url("/h"))
     configure(world.store, ws.id, ["mail", "hook"], lang="de", now=clock() - timedelta(seconds=1))
     _x(world, classes, platform)
     platform.script("POST", "/2/tweets", JsonReply(UNAUTHORIZED, status=401))
@@ -177,9 +182,7 @@ def test_failed_overdue_and_expiring_are_notified_once_in_english(
     world: World, classes: dict[str, type], platform: ApiServer, clock: Clock, hook: Receiver
 ) -> None:
     ws = world.workspace
-    add_alert_channel(
-        world.store, SETTINGS, ws, "hook", "webhook", {"url": hook.url("/h"), "secret": SECRET}
-    )
+    _hook(world, hook.url("/h"))
     configure(world.store, ws.id, ["hook"], lang="en", now=clock() - timedelta(seconds=1))
     _x(world, classes, platform)
     # A channel whose (non-refreshed) token ends in three days.
@@ -226,14 +229,7 @@ def test_settings_are_checked_and_kept(world: World) -> None:
         configure(world.store, ws.id, ["nope"], lang="de")
     with pytest.raises(ValidationError, match="lang must be one of de, en"):
         configure(world.store, ws.id, [], lang="fr")
-    add_alert_channel(
-        world.store,
-        SETTINGS,
-        ws,
-        "hook",
-        "webhook",
-        {"url": "http://127.0.0.1:9/h", "secret": SECRET},
-    )
+    _hook(world, "http://127.0.0.1:9/h")
     saved = configure(world.store, ws.id, ["hook", "hook"], lang="en")
     assert notify_store(world.store).get(ws.id) == saved
     assert len(saved.channel_ids) == 1 and saved.lang == "en"
@@ -251,14 +247,7 @@ def test_secrets_and_token_shapes_are_hidden() -> None:
 
 def test_an_event_is_queued_once_and_sent_by_one_sender(world: World, clock: Clock) -> None:
     ws = world.workspace
-    add_alert_channel(
-        world.store,
-        SETTINGS,
-        ws,
-        "hook",
-        "webhook",
-        {"url": "http://127.0.0.1:9/h", "secret": SECRET},
-    )
+    _hook(world, "http://127.0.0.1:9/h")
     [channel] = world.store.alerts.list_channels(ws.id)
     notes = notify_store(world.store)
     now = clock()
