@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from resonanz.errors import StoreError, ValidationError
 from resonanz.publishing.models import Receipt
 from resonanz.publishing.recurrence import Rule, make_rule, occurrences
-from resonanz.publishing.series import edit_series, make_due, new_series, stop_series
+from resonanz.publishing.series import NewSeries, edit_series, make_due, new_series, stop_series
 from resonanz.store import open_store
 from resonanz.store.post_series import series_of
 from resonanz.store.publishing import publishing_store
@@ -26,6 +27,11 @@ def _t(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def _new(world: World, classes: dict[str, type], text: str, **options: Any) -> NewSeries:
+    """A series to channel "m" (created by the test first)."""
+    return new_series(world.pub, classes, world.workspace.id, text, ["m"], **options)
+
+
 def _scheduled(world: World, series_id: int) -> list[tuple[str, datetime | None, str]]:
     posts = [p for p in world.pub.list_posts(world.workspace.id, include_deleted=True)]
     made = {o.post_id for o in series_of(world.pub).occurrence_posts(series_id)}
@@ -37,12 +43,10 @@ def test_weekly_keeps_the_wall_time_across_dst_and_is_made_once(
 ) -> None:
     world.channel("m")
     now = _t("2027-03-20 12:00")
-    created = new_series(
-        world.pub,
+    created = _new(
+        world,
         classes,
-        world.workspace.id,
         "Wochenstart",
-        ["m"],
         at="2027-03-22 09:00",
         timezone=BERLIN,
         repeat="weekly",
@@ -71,12 +75,10 @@ def test_weekly_keeps_the_wall_time_across_dst_and_is_made_once(
 def test_only_the_horizon_is_made_ahead(world: World, classes: dict[str, type]) -> None:
     world.channel("m")
     now = _t("2027-01-01 00:00")
-    created = new_series(
-        world.pub,
+    created = _new(
+        world,
         classes,
-        world.workspace.id,
         "Täglich",
-        ["m"],
         at="2027-01-01 10:00",
         timezone="UTC",
         repeat="daily",
@@ -100,12 +102,10 @@ def test_a_time_in_the_spring_gap_follows_the_documented_rule(
 ) -> None:
     world.channel("m")
     now = _t("2027-03-26 00:00")
-    created = new_series(
-        world.pub,
+    created = _new(
+        world,
         classes,
-        world.workspace.id,
         "Nachts",
-        ["m"],
         at="2027-03-27 02:30",
         timezone=BERLIN,
         repeat="daily",
@@ -124,12 +124,10 @@ def test_a_time_in_the_spring_gap_follows_the_documented_rule(
 def test_missed_occurrences_are_skipped_and_counted(world: World, classes: dict[str, type]) -> None:
     world.channel("m")
     start = _t("2027-01-01 00:00")
-    created = new_series(
-        world.pub,
+    created = _new(
+        world,
         classes,
-        world.workspace.id,
         "Täglich",
-        ["m"],
         at="2027-01-01 10:00",
         timezone="UTC",
         repeat="daily",
@@ -151,12 +149,10 @@ def test_edit_and_stop_change_future_occurrences_only(
 ) -> None:
     world.channel("m")
     now = _t("2027-01-01 00:00")
-    created = new_series(
-        world.pub,
+    created = _new(
+        world,
         classes,
-        world.workspace.id,
         "Alt",
-        ["m"],
         at="2027-01-01 10:00",
         timezone="UTC",
         repeat="daily",
@@ -196,12 +192,10 @@ def test_two_stores_making_at_once_make_each_occurrence_once(
 ) -> None:
     world.channel("m")
     now = _t("2027-01-01 00:00")
-    created = new_series(
-        world.pub,
+    created = _new(
+        world,
         classes,
-        world.workspace.id,
         "Täglich",
-        ["m"],
         at="2027-01-01 10:00",
         timezone="UTC",
         repeat="daily",
@@ -265,24 +259,20 @@ def test_bad_rules_store_nothing(world: World, classes: dict[str, type]) -> None
     ]
     for options in bad:
         with pytest.raises(ValidationError):
-            new_series(
-                world.pub,
+            _new(
+                world,
                 classes,
-                world.workspace.id,
                 "x",
-                ["m"],
                 at="2027-01-02 10:00",
                 timezone="UTC",
                 now=now,
-                **options,  # type: ignore[arg-type]
+                **options,
             )
     with pytest.raises(ValidationError, match="501 characters"):
-        new_series(
-            world.pub,
+        _new(
+            world,
             classes,
-            world.workspace.id,
             "x" * 501,
-            ["m"],
             at="2027-01-02 10:00",
             timezone="UTC",
             repeat="daily",
