@@ -250,7 +250,7 @@ def test_two_stores_making_at_once_make_each_occurrence_once(
 def test_bad_rules_store_nothing(world: World, classes: dict[str, type]) -> None:
     world.channel("m")
     now = _t("2027-01-01 00:00")
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"repeat": "hourly"},
         {"repeat": "weekly", "on": "mon,funday"},
         {"repeat": "daily", "until": "2027-01-05", "count": 3},
