@@ -154,7 +154,10 @@ def test_scheduled_post_appears_in_outbox_and_list(
             client,
             text="Frohe Weihnachten",
             channel=["masto", "sky"],
-            **{f"variant-{chans['sky'].id}": "Frohe Weihnachten, Bluesky"},
+            **{
+                f"variant-{chans['sky'].id}": "Frohe Weihnachten, Bluesky",
+                f"variant-{chans['xx'].id}": "for X, which is not chosen: left out",
+            },
             action="schedule",
             date="2099-12-24",
             time="09:00",
@@ -174,6 +177,7 @@ def test_scheduled_post_appears_in_outbox_and_list(
         ("sky", "scheduled"),
     ]
     assert post.text_for(chans["sky"].id) == "Frohe Weihnachten, Bluesky"
+    assert chans["xx"].id not in post.variants
     listing = client.get(f"{WS}/posts?status=scheduled")
     assert "2099-12-24 09:00 Europe/Berlin" in listing.text
     assert "masto: <strong>scheduled</strong>" in listing.text

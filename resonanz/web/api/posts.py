@@ -209,8 +209,9 @@ def patch_post(
             variants=body.variants,
         )
     except ValidationError as exc:
-        if "kept as a draft" not in str(exc):
-            raise
+        if pub.get_post(access.workspace.id, post_id).version == post.version:
+            raise  # nothing stored: bad input
+        # stored, but it no longer fits a channel: kept as a draft
         _audit(store, access, "post.edit", post_id, "edit")
         return error_json(422, "kept_as_draft", str(exc), post_id=post_id)
     _audit(store, access, "post.edit", post_id, "edit")

@@ -177,8 +177,11 @@ def _kept_as_draft(doing: str) -> str:
     return _("The post was saved as a draft but not scheduled: fix what is marked.")
 
 
-def _by_name(channels: Sequence[PublishChannel], variants: Mapping[int, str]) -> dict[str, str]:
-    return {c.name: variants[c.id] for c in channels if c.id in variants}
+def _by_name(
+    channels: Sequence[PublishChannel], variants: Mapping[int, str], chosen: Sequence[str]
+) -> dict[str, str]:
+    """The own texts by channel name, of the chosen channels only."""
+    return {c.name: variants[c.id] for c in channels if c.id in variants and c.name in chosen}
 
 
 def _at(form: Mapping[str, Any]) -> str | None:
@@ -280,9 +283,7 @@ def post_create(
                 form["text"],
                 form["channels"],
                 action=form["action"],
-                variants={
-                    c.name: form["variants"][c.id] for c in channels if c.id in form["variants"]
-                },
+                variants=_by_name(channels, form["variants"], form["channels"]),
                 at=_at(form),
                 timezone=form["timezone"],
                 author_id=access.user.id,
@@ -350,15 +351,18 @@ def post_update(
     errors = _form_errors(form, new=False)
     if not errors:
         classes = classes_of(request)
-        variants = _by_name(channels, form["variants"])
+        variants = _by_name(channels, form["variants"], form["channels"])
         try:
             if form["text"] != post.text or form["variants"] != dict(post.variants):
                 post = compose.edit_post(
                     pub, classes, access.workspace.id, post_id, form["text"], variants=variants
                 )
-        except ValidationError:
-            post = pub.get_post(access.workspace.id, post_id)
-            errors["form"] = _kept_as_draft(form["action"])
+        except ValidationError as exc:
+            stored = pub.get_post(access.workspace.id, post_id)
+            # The text was stored (a new version) but no longer fits: kept as a draft.
+            kept = stored.version > post.version
+            errors["form"] = _kept_as_draft(form["action"]) if kept else str(exc)
+            post = stored
         except ConflictError as exc:
             errors["form"] = str(exc)
         else:
