@@ -80,7 +80,6 @@ def test_post_lifecycle(bworld: World, web_settings: Settings) -> None:
         stranger = client.patch(base, json={"variants": {"nope": "x"}}, headers=editor)
         assert stranger.status_code == 422 and stranger.json()["error"]["code"] == "invalid"
         fixed = client.patch(base, json={"variants": {}}, headers=editor)
-
         assert fixed.status_code == 200
         again = client.post(
             f"{base}/schedule",
