@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
+from resonanz.config import Settings
 from resonanz.publishing import approval
+from resonanz.web import create_app
 from resonanz.web.calendar_grid import grid, place
-from tests.web.conftest import World, csrf_of
+from tests.web.conftest import World, api_headers, csrf_of
 from tests.web.publishing_world import channel, pub_of, scheduled
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -197,3 +199,30 @@ def test_texts_are_escaped(world: World, login: Callable[[str], TestClient]) -> 
     page = login("editor").get("/w/acme/calendar?date=2027-03-26&tz=Europe/Berlin")
     assert "<script>alert" not in page.text and "<img src=x" not in page.text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
+
+
+def test_calendar_and_move_on_both_backends(bworld: World, web_settings: Settings) -> None:
+    """The range query and the reschedule on SQLite and PostgreSQL."""
+    channel(bworld)
+    inside = scheduled(bworld, "Drin", "2027-10-31 02:30")  # the first 02:30 (CEST)
+    scheduled(bworld, "Davor", "2027-10-24 23:59")  # Sunday before: not in the week
+    editor = api_headers(bworld, "editor")
+    with TestClient(create_app(web_settings, bworld.store)) as client:
+        week = client.get(
+            f"{API}/calendar?view=week&date=2027-10-27&tz=Europe/Berlin", headers=editor
+        ).json()
+        assert week["start"] == "2027-10-24T22:00:00Z" and week["end"] == "2027-10-31T23:00:00Z"
+        days = {d["day"]: d for d in week["days"]}
+        assert days["2027-10-31"]["hours"] == 25
+        assert [p["post_id"] for d in week["days"] for p in d["posts"]] == [inside.id]
+        moved = client.post(
+            f"{API}/posts/{inside.id}/schedule",
+            json={"at": "2027-10-30 08:00", "timezone": "Europe/Berlin"},
+            headers=editor,
+        )
+        assert moved.status_code == 200, moved.text
+        again = client.get(
+            f"{API}/calendar?view=week&date=2027-10-27&tz=Europe/Berlin", headers=editor
+        ).json()
+        days = {d["day"]: d for d in again["days"]}
+        assert [p["local_time"] for p in days["2027-10-30"]["posts"]] == ["2027-10-30 08:00 CEST"]

@@ -18,9 +18,8 @@ from mastodon_mock.testing import MockServer
 
 from resonanz.config import Settings
 from resonanz.publishing import states as st
-from resonanz.store import open_store
 from resonanz.web import create_app
-from tests.web.conftest import World, csrf_of, log_in, make_world
+from tests.web.conftest import World, csrf_of, log_in
 from tests.web.publishing_world import channel, pub_of, scheduled
 
 API = "/api/v1/workspaces/acme"
@@ -123,15 +122,6 @@ def test_overdue_deliveries_show_the_sweepers_reason(
     [row] = client.get(f"{API}/deliveries").json()
     assert row["reason"] == "overdue" and row["late_s"] >= 1200
     assert "paused" in row["advice"]
-
-
-@pytest.fixture
-def bworld(store_url: str) -> Iterator[World]:
-    store = open_store(store_url)
-    try:
-        yield make_world(store)
-    finally:
-        store.close()
 
 
 def test_pause_api_on_both_backends(bworld: World, web_settings: Settings) -> None:
