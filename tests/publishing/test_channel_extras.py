@@ -1,12 +1,14 @@
-"""Polls, threads and photos to X, Telegram and Threads through the scheduler, against a
-loopback server answering each platform's documented bodies (X API v2 ``POST /2/tweets``,
-the Bot API's ``sendPoll``/``sendPhoto``, Threads' text container with
-``poll_attachment``); the outbox on SQLite and PostgreSQL."""
+"""Polls, threads and photos to X, Telegram, Threads and Instagram through the scheduler,
+against a loopback server answering each platform's documented bodies (X API v2
+``POST /2/tweets``, the Bot API's ``sendPoll``/``sendPhoto``, Threads' text container with
+``poll_attachment``, Instagram's image container with the post's image at
+``<base_url>/m/<token>``); the outbox on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -17,6 +19,7 @@ from resonanz.publishing.models import Poll
 from resonanz.publishing.scheduler import Scheduler
 from tests.sources.apiserver import ApiServer, JsonReply, Recorded
 
+from . import test_channel_instagram as ig
 from . import test_channel_telegram as tg
 from . import test_channel_threads as th
 from . import test_channel_x as x
@@ -173,3 +176,31 @@ def test_threads_poll(
             poll=Poll(("a", "b"), 60),
             at="2099-01-01 09:00",
         )
+
+
+def test_instagram_takes_the_posts_own_jpeg(
+    world: World, classes: dict[str, type], platform: ApiServer, clock: Clock
+) -> None:
+    ig._add(world, classes, platform)
+    platform.script("POST", f"{ig.USER}/media", JsonReply({"id": "c9"}))
+    platform.script("GET", "/v21.0/c9", JsonReply({"status_code": "FINISHED", "id": "c9"}))
+    platform.script("POST", f"{ig.USER}/media_publish", JsonReply({"id": "m9"}))
+    platform.script("GET", "/v21.0/m9", JsonReply({"permalink": "https://www.instagram.com/p/C9/"}))
+    with pytest.raises(ValidationError) as caught:
+        _due(world, classes, "ig", "Herbst", images=[NewImage(image_bytes("PNG"))])
+    assert "ig (instagram): image 1 (PNG, " in str(caught.value)
+    assert "only JPEG images are taken" in str(caught.value)
+    post_id = _due(world, classes, "ig", "Herbst #herbst", images=[NewImage(image_bytes("JPEG"))])
+    settings = replace(SETTINGS, base_url="https://resonanz.example.org/")
+    scheduler = Scheduler(
+        world.pub, settings, classes, runner="t", clock=clock, client_options={"status_wait_s": 0}
+    )
+    try:
+        assert scheduler.tick().sent
+    finally:
+        scheduler.close()
+    [media] = world.pub.get_post(world.workspace.id, post_id).media
+    assert json.loads(platform.calls(f"{ig.USER}/media")[-1].body) == {
+        "image_url": f"https://resonanz.example.org/m/{media.token}",
+        "caption": "Herbst #herbst",
+    }

@@ -44,7 +44,8 @@ LEAKS = (
     "Kanal von other",
 )
 # Paths anyone may open (static files and the OpenAPI docs are not APIRoutes); /r/{code}
-# is the public short-link redirect of tracked links.
+# is the public short-link redirect of tracked links, /m/{token} a post's image under its
+# unguessable token (Instagram fetches it).
 PUBLIC = frozenset(
     {
         "/login",
@@ -53,6 +54,7 @@ PUBLIC = frozenset(
         "/password-reset/{secret}",
         "/invite/{secret}",
         "/r/{code}",
+        "/m/{token}",
     }
 )
 REFUSED = (403, 404)

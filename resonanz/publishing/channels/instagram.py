@@ -1,11 +1,12 @@
 """Publishing to an Instagram professional (business or creator) account through the
 Graph API: an image container, then its publication.
 
-Instagram posts need media. Posts in Resonanz carry no media yet, so the text for an
-Instagram channel names its image on a line of its own, ``image: https://…/photo.jpg``
-(a public JPEG URL Meta can fetch); that line is not part of the caption. Checked at
-compose time: an image line, a caption of at most 2,200 characters, 30 hashtags and 20
-@mentions.
+Instagram posts need an image, which Meta fetches from a public URL: the post's own
+image (one JPEG of at most 8 MB, served by the web app at ``<base_url>/m/<token>``, so
+``base_url`` must be the public address), else a line of the text of its own,
+``image: https://…/photo.jpg`` (a public JPEG URL), which is not part of the caption.
+Checked at compose time: an image, a caption of at most 2,200 characters, 30 hashtags and
+20 @mentions.
 
 Calls: ``POST /{ig-user-id}/media`` (``image_url``, ``caption``) makes a container and
 publishes nothing; ``GET /{container}?fields=status_code`` until ``FINISHED``;
@@ -19,7 +20,7 @@ once: after an attempt of unknown outcome the account's newest media (``GET
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import httpx
@@ -33,7 +34,9 @@ from resonanz.publishing.channels.facebook import API, GRAPH_VERSION, graph_conf
 from resonanz.publishing.channels.graph import graph_data, graph_failure
 from resonanz.publishing.channels.httpapi import ChannelApi, in_doubt, recent_match
 from resonanz.publishing.channels.units import CountedLimits, at_most, hashtags, mentions
-from resonanz.publishing.models import Attempt, Receipt
+from resonanz.publishing.links import links_base_url
+from resonanz.publishing.models import Attempt, Poll, PostMedia, Receipt
+from resonanz.publishing.post_rules import MediaRules, PostRules
 
 _IMAGE_LINE = regex.compile(
     r"^[ \t]*image:[ \t]*(https?://\S+)[ \t]*$\n?", regex.MULTILINE | regex.IGNORECASE
@@ -53,10 +56,27 @@ def _caption_length(text: str) -> int:
     return len(split_image(text)[1])
 
 
-def _needs_image(text: str) -> list[str]:
-    if split_image(text)[0] is None:
-        return ["Instagram needs an image: add a line 'image: https://…/photo.jpg' to the text"]
-    return []
+class _InstagramRules(PostRules):
+    """One JPEG of at most 8 MB; a post needs it or an ``image:`` line, not both."""
+
+    def problems(
+        self, text: str, media: Sequence[PostMedia], poll: Poll | None, thread: Sequence[str]
+    ) -> list[str]:
+        found = super().problems(text, media, poll, thread)
+        line = split_image(text)[0]
+        if not media and line is None:
+            found.append(
+                "Instagram needs an image: attach one (--image) or add a line "
+                "'image: https://…/photo.jpg' to the text"
+            )
+        if media and line is not None:
+            found.append("the post has an image and an 'image:' line; keep one")
+        return found
+
+
+RULES = _InstagramRules(
+    media=MediaRules(max_images=1, max_bytes=8 * 1024 * 1024, types=frozenset({"image/jpeg"}))
+)
 
 
 LIMITS = CountedLimits(
@@ -64,7 +84,6 @@ LIMITS = CountedLimits(
     unit="characters in the caption",
     counter=_caption_length,
     checks=(
-        _needs_image,
         at_most("hashtags", lambda t: hashtags(split_image(t)[1]), 30),
         at_most("@mentions", lambda t: mentions(split_image(t)[1]), 20),
     ),
@@ -93,6 +112,7 @@ class InstagramChannel:
         self.prefix = f"/{self.config.get('version') or GRAPH_VERSION}"
         self.user = str(self.config.get("ig_user", ""))
         self.status_wait_s = status_wait_s
+        self.media_base = links_base_url(settings)
         self.api = ChannelApi(
             settings,
             name=f"Instagram {self.config.get('account') or self.user}",
@@ -111,6 +131,10 @@ class InstagramChannel:
     @classmethod
     def text_limits(cls, config: Mapping[str, Any]) -> CountedLimits:
         return LIMITS
+
+    @classmethod
+    def post_rules(cls, config: Mapping[str, Any]) -> PostRules:
+        return RULES
 
     def close(self) -> None:
         self.api.close()
@@ -131,6 +155,8 @@ class InstagramChannel:
 
     def publish(self, attempt: Attempt) -> Receipt:
         image, caption = split_image(attempt.text)
+        if attempt.media:
+            image = f"{self.media_base}/m/{attempt.media[0].media.token}"
         if image is None:
             raise PublishError("Instagram needs an image line ('image: https://…')", permanent=True)
         if in_doubt(attempt):

@@ -10,6 +10,7 @@ from resonanz.web.routes import (
     channels,
     clusters,
     delivery,
+    media,
     mentions,
     overview,
     posts,
@@ -22,5 +23,5 @@ from resonanz.web.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, workspaces.router, overview.router, mentions.router)
 ROUTERS += (topics.router, clusters.router, sources.router, alerts.router, settings.router)
-ROUTERS += (redirect.router, posts.router)
+ROUTERS += (redirect.router, media.router, posts.router)
 ROUTERS += (calendar.router, approvals.router, delivery.router, channels.router)
