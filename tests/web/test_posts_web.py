@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from resonanz.models import Author, Mention
 from resonanz.publishing.models import PublishChannel
+from resonanz.store import SqlStore
 from resonanz.store.publishing import publishing_store
 from tests.web.conftest import World, csrf_of
 
@@ -34,6 +35,26 @@ def _channels(world: World) -> dict[str, PublishChannel]:
     }
     pub.add_channel(world.ids["other.workspace"], "mastodon", "Kanal von other", {}, None, at=now)
     return made
+
+
+def save_tagged_mentions(store: SqlStore, workspace_id: int) -> None:
+    """Five recent mentions about a train to Köln, each with #Bahnchaos."""
+    now = datetime.now(UTC)
+    store.save_batch(
+        workspace_id,
+        [
+            Mention(
+                platform="web",
+                native_id=f"tag-{i}",
+                text=f"Der Zug nach Köln fällt wieder aus #Bahnchaos ({i})",
+                collected_at=now,
+                created_at=now - timedelta(hours=i),
+                author=Author(platform="web", handle=f"t{i}"),
+                lang="de",
+            )
+            for i in range(5)
+        ],
+    )
 
 
 def _form(client: TestClient, **values: str | list[str]) -> dict[str, str | list[str]]:
@@ -264,23 +285,7 @@ def test_edit_approval_and_actions(world: World, login: Callable[[str], TestClie
 def test_hashtag_suggestions_from_own_mentions(
     world: World, login: Callable[[str], TestClient]
 ) -> None:
-    store = world.store
-    now = datetime.now(UTC)
-    store.save_batch(
-        world.ids["acme.workspace"],
-        [
-            Mention(
-                platform="web",
-                native_id=f"tag-{i}",
-                text=f"Der Zug nach Köln fällt wieder aus #Bahnchaos ({i})",
-                collected_at=now,
-                created_at=now - timedelta(hours=i),
-                author=Author(platform="web", handle=f"t{i}"),
-                lang="de",
-            )
-            for i in range(5)
-        ],
-    )
+    save_tagged_mentions(world.store, world.ids["acme.workspace"])
     client = login("editor")
     answer = client.post(
         f"{WS}/posts/hashtags", data=_form(client, text="Unser Zug nach Köln fährt heute")

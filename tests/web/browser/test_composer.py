@@ -4,14 +4,14 @@ with the reason next to the channel and the text still there."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from resonanz.models import Author, Mention
 from resonanz.store.publishing import publishing_store
 from tests.web.browser.conftest import LiveApp, Watched, log_in, screenshot
+from tests.web.test_posts_web import save_tagged_mentions
 
 pytestmark = pytest.mark.browser
 
@@ -21,22 +21,7 @@ def test_live_counts_and_kept_draft(live_app: LiveApp, page: Any, watched: Watch
     acme = world.ids["acme.workspace"]
     pub = publishing_store(world.store)
     sky = pub.add_channel(acme, "bluesky", "sky", {"handle": "a.test"}, None, at=datetime.now(UTC))
-    now = datetime.now(UTC)
-    world.store.save_batch(
-        acme,
-        [
-            Mention(
-                platform="web",
-                native_id=f"tag-{i}",
-                text=f"Der Zug nach Köln fällt wieder aus #Bahnchaos ({i})",
-                collected_at=now,
-                created_at=now - timedelta(hours=i),
-                author=Author(platform="web", handle=f"t{i}"),
-                lang="de",
-            )
-            for i in range(5)
-        ],
-    )
+    save_tagged_mentions(world.store, acme)
     base = live_app.url
     page.context.clear_cookies()
     page.emulate_media(color_scheme="light")
