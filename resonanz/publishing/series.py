@@ -182,7 +182,9 @@ def make_due(pub: PublishingStore, *, now: datetime, horizon: timedelta = HORIZO
     horizon. A series that fails is logged and tried again next tick."""
     store = series_of(pub)
     done: list[Made] = []
-    for series_id in store.active_ids():
+    for series_id, next_local, timezone in store.active():
+        if next_local is not None and plan(next_local, timezone).utc > now + horizon:
+            continue  # nothing due yet: no write transaction
         try:
             made = store.advance(series_id, planner(now, horizon), at=now)
         except ResonanzError as exc:

@@ -162,12 +162,14 @@ class SeriesStore:
             )
             return [_series(r) for r in rows]
 
-    def active_ids(self) -> list[int]:
-        """Every workspace's active series (for the scheduler's tick)."""
+    def active(self) -> list[tuple[int, str | None, str]]:
+        """(id, next wall time, zone) of every workspace's active series (for the
+        scheduler's tick, which advances only those due within its horizon)."""
         with self._read("listing recurring posts") as conn:
-            return [
-                int(i) for i in conn.execute(sa.select(_s.id).where(_s.status == ACTIVE)).scalars()
-            ]
+            rows = conn.execute(
+                sa.select(_s.id, _s.next_local, _s.timezone).where(_s.status == ACTIVE)
+            )
+            return [(int(r.id), r.next_local, str(r.timezone)) for r in rows]
 
     def occurrence_posts(self, series_id: int) -> list[OccurrencePost]:
         """The series' posts with their unsent and sent deliveries, in order."""
