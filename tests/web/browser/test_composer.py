@@ -54,4 +54,10 @@ def test_live_counts_and_kept_draft(live_app: LiveApp, page: Any, watched: Watch
     assert page.locator("input[type=checkbox][name=channel][value=sky]").is_checked()
     assert "1 mehr als die Grenze von 300" in page.locator(f"#check-{sky.id}").inner_text()
     screenshot(page, "composer-kept-draft")
+    page.goto(f"{base}/w/acme/posts")
+    assert page.locator("td", has_text="sky: Entwurf").count() == 1
+    screenshot(page, "posts-list")
+    page.locator("a", has_text="#").first.click()
+    page.get_by_role("heading", name="Zustellungen").wait_for()
+    screenshot(page, "post-detail")
     assert not watched.errors and not watched.dialogs
