@@ -293,3 +293,34 @@ def test_monthly_rule_uses_the_last_day_of_short_months() -> None:
     until = Rule("weekly", "18:00", date(2027, 1, 1), weekdays=(4,), until=date(2027, 1, 15))
     assert list(occurrences(until)) == ["2027-01-01 18:00", "2027-01-08 18:00", "2027-01-15 18:00"]
     assert Rule.from_json(until.to_json()) == until
+
+
+def test_the_scheduler_tick_makes_due_occurrences(world: World, classes: dict[str, type]) -> None:
+    from resonanz.publishing.scheduler import Scheduler
+
+    from .conftest import SETTINGS
+
+    world.channel("m")
+    start = _t("2027-01-01 00:00")
+    created = _new(
+        world,
+        classes,
+        "Täglich",
+        at="2027-01-01 10:00",
+        timezone="UTC",
+        repeat="daily",
+        now=start,
+        horizon=timedelta(0),
+    )
+    # Paused: the tick makes occurrences but sends nothing (no platform needed here).
+    world.pub.pause(world.workspace.id, reason="test", at=start)
+    moment = [start + timedelta(days=3)]
+    scheduler = Scheduler(world.pub, SETTINGS, classes, runner="t", clock=lambda: moment[0])
+    report = scheduler.tick()
+    made = [p.post_id for p in series_of(world.pub).occurrence_posts(created.series.id)]
+    # 01-01 made at creation; 01-02 and 01-03 were missed; 01-04 .. 01-17 lie ahead.
+    assert len(report.occurrences) == 14 and report.occurrences == made[1:]
+    assert scheduler.tick().occurrences == []
+    moment[0] += timedelta(days=1)
+    assert len(scheduler.tick().occurrences) == 1
+    scheduler.close()
