@@ -70,6 +70,7 @@ class PollRules:
     min_options: int
     max_options: int
     option_max: int
+    option_counter: Callable[[str], int] = _chars
     min_minutes: int | None = None
     max_minutes: int | None = None
     multiple: bool = True
@@ -86,9 +87,9 @@ class PollRules:
         for number, option in enumerate(poll.options, 1):
             if not option.strip():
                 found.append(f"poll option {number} is empty")
-            elif len(option) > self.option_max:
+            elif (length := self.option_counter(option)) > self.option_max:
                 found.append(
-                    f"poll option {number} ({option[:20]!r}) has {len(option)} characters, "
+                    f"poll option {number} ({option[:20]!r}) has {length} characters, "
                     f"the limit is {self.option_max}"
                 )
         lo, hi = self.min_minutes, self.max_minutes

@@ -98,7 +98,7 @@ def test_connect_x_with_pkce(cli: CliRunner, platform: ApiServer) -> None:
     )
     query = parse_qs(urlsplit(url).query)
     assert query["code_challenge_method"] == ["S256"] and query["client_id"] == ["cid"]
-    assert query["scope"] == ["tweet.read tweet.write users.read offline.access"]
+    assert query["scope"] == ["tweet.read tweet.write users.read offline.access media.write"]
     [call] = platform.calls("/2/oauth2/token")
     form = parse_qs(call.body.decode())
     assert form["grant_type"] == ["authorization_code"] and form["code"] == ["the-code"]

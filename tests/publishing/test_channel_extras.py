@@ -83,6 +83,53 @@ def test_x_poll_and_thread_continue_after_a_lost_answer(
     assert [p["remote_id"] for p in row.parts] == ["101", "102", "103"]
 
 
+def test_x_images_with_alt_text(
+    world: World, classes: dict[str, type], platform: ApiServer, scheduler: Scheduler
+) -> None:
+    x._channel(world, classes, platform)
+    ids = iter(["1880028106020515840", "1880028106020515841"])
+
+    def uploaded(request: Recorded) -> JsonReply:
+        media_id = next(ids)
+        body = {
+            "data": {
+                "id": media_id,
+                "media_key": f"3_{media_id}",
+                "size": len(request.body),
+                "expires_after_secs": 86400,
+                "image": {"image_type": "image/png", "w": 40, "h": 30},
+            }
+        }
+        return JsonReply(body)
+
+    platform.script("POST", "/2/media/upload", uploaded)
+    platform.script("POST", "/2/media/metadata", JsonReply({"data": {"associated_metadata": True}}))
+    platform.script("POST", "/2/tweets", x._created("Zwei Bilder"))
+    png, jpeg = image_bytes("PNG"), image_bytes("JPEG")
+    _due(
+        world,
+        classes,
+        "xdev",
+        "Zwei Bilder",
+        images=[NewImage(png, "Ein rotes Rechteck"), NewImage(jpeg)],
+    )
+    assert scheduler.tick().sent
+    uploads = platform.calls("/2/media/upload")
+    assert [png in u.body for u in uploads] == [True, False] and jpeg in uploads[1].body
+    assert b'name="media_category"\r\n\r\ntweet_image\r\n' in uploads[0].body
+    assert uploads[0].headers["authorization"] == "Bearer x-user-token"
+    [alt] = platform.calls("/2/media/metadata")  # only the image with alt text
+    assert json.loads(alt.body) == {
+        "id": "1880028106020515840",
+        "metadata": {"alt_text": {"text": "Ein rotes Rechteck"}},
+    }
+    [tweet] = platform.calls("/2/tweets")
+    assert json.loads(tweet.body) == {
+        "text": "Zwei Bilder",
+        "media": {"media_ids": ["1880028106020515840", "1880028106020515841"]},
+    }
+
+
 def test_x_refuses_what_it_cannot_take(world: World, classes: dict[str, type]) -> None:
     world.channel("xdev", kind="x", api="https://api.x.test", username="a", user_id="1")
     with pytest.raises(ValidationError) as caught:
@@ -97,7 +144,7 @@ def test_x_refuses_what_it_cannot_take(world: World, classes: dict[str, type]) -
             at="2099-01-01 09:00",
         )
     said = str(caught.value)
-    assert "xdev (x): Resonanz cannot upload images to X yet" in said
+    assert "xdev (x): a post cannot have both images and a poll here" in said
     assert "xdev (x): the poll runs 3 minutes; 5 to 10,080 are allowed" in said
     assert "xdev (x): polls with several answers are not possible here" in said
 

@@ -10,11 +10,14 @@ Tokens: OAuth 2.0 with PKCE (`resonanz channels connect x NAME`); access tokens 
 hours and are refreshed with the (single-use, rotated) refresh token of the
 ``offline.access`` scope. Texts are counted in X's weighted units (channels.units).
 
-Built for the outbox: text posts, a poll on the first post (``tweet_body``) and threads
+Built for the outbox: text posts, a poll on the first post (``tweet_body``), threads
 (each part a reply, ``reply.in_reply_to_tweet_id``, recorded on the delivery as it is
 accepted, so a retry continues after the last part X accepted; the part in doubt is looked
-for in the recent posts like a single post). Not built: media upload (v2
-``/2/media/upload``), OAuth 1.0a user tokens.
+for in the recent posts like a single post) and up to 4 images on the first post: each is
+uploaded with ``POST /2/media/upload`` (multipart ``media``, ``media_category=
+tweet_image``; needs the ``media.write`` scope), its alt text set with ``POST
+/2/media/metadata``, and the post carries ``media.media_ids``. An upload publishes
+nothing. Not built: chunked uploads (video, GIFs over 5 MB), OAuth 1.0a user tokens.
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ from resonanz.publishing.channels.httpapi import (
     checked_api,
     find_same,
     in_doubt,
+    multipart_body,
     recent_check_failed,
     required_secret,
 )
 from resonanz.publishing.channels.thread_parts import publish_parts
 from resonanz.publishing.channels.units import X_LIMITS, CountedLimits, x_weighted_length
-from resonanz.publishing.models import Attempt, Receipt, SentPart
+from resonanz.publishing.models import Attempt, MediaFile, Receipt, SentPart
 from resonanz.publishing.oauth import Grant, OAuthApp, OAuthProvider, grant_of, token_request
 from resonanz.publishing.post_rules import MediaRules, PollRules, PostRules
 
@@ -59,7 +63,11 @@ class XPoll:
 
 
 def tweet_body(
-    text: str, *, poll: XPoll | None = None, reply_to: str | None = None
+    text: str,
+    *,
+    poll: XPoll | None = None,
+    reply_to: str | None = None,
+    media_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The JSON body of ``POST /2/tweets``; ValidationError when the poll is invalid."""
     body: dict[str, Any] = {"text": text}
@@ -79,6 +87,8 @@ def tweet_body(
         body["poll"] = {"options": list(poll.options), "duration_minutes": poll.duration_minutes}
     if reply_to is not None:
         body["reply"] = {"in_reply_to_tweet_id": reply_to}
+    if media_ids:
+        body["media"] = {"media_ids": list(media_ids)}
     return body
 
 
@@ -110,7 +120,7 @@ class XChannel:
     refresh_margin_s: ClassVar[float] = 600.0
     oauth: ClassVar[OAuthProvider] = OAuthProvider(
         authorize_url="https://x.com/i/oauth2/authorize",
-        scopes=("tweet.read", "tweet.write", "users.read", "offline.access"),
+        scopes=("tweet.read", "tweet.write", "users.read", "offline.access", "media.write"),
         pkce=True,
     )
 
@@ -151,20 +161,16 @@ class XChannel:
 
     @classmethod
     def post_rules(cls, config: Mapping[str, Any]) -> PostRules:
-        """Polls of 2-4 options of at most 25 characters, open 5 minutes to 7 days, one
-        answer; threads. Images: X takes 4 of at most 5 MB with 1,000-character alt text,
-        but Resonanz's media upload to X is not built."""
+        """4 images of at most 5 MB with alt text of 1,000 characters, not with a poll;
+        polls of 2-4 options of at most 25 weighted characters, open 5 minutes to 7 days,
+        one answer; threads."""
         return PostRules(
-            media=MediaRules(
-                max_images=4,
-                max_bytes=5 * 1024 * 1024,
-                alt_max=1000,
-                not_built="Resonanz cannot upload images to X yet",
-            ),
+            media=MediaRules(max_images=4, max_bytes=5 * 1024 * 1024, alt_max=1000),
             poll=PollRules(
                 min_options=POLL_OPTIONS[0],
                 max_options=POLL_OPTIONS[1],
                 option_max=POLL_OPTION_MAX,
+                option_counter=x_weighted_length,
                 min_minutes=POLL_MINUTES[0],
                 max_minutes=POLL_MINUTES[1],
                 multiple=False,
@@ -203,8 +209,12 @@ class XChannel:
             poll = None
             if index == 0 and attempt.poll is not None:
                 poll = XPoll(attempt.poll.options, attempt.poll.minutes)
+            media_ids = [self._upload(item) for item in attempt.media] if index == 0 else []
             body = tweet_body(
-                text, poll=poll, reply_to=parent.remote_id if parent is not None else None
+                text,
+                poll=poll,
+                reply_to=parent.remote_id if parent is not None else None,
+                media_ids=media_ids,
             )
             response = self.api.call("POST", "/2/tweets", json_body=body)
             post = self.api.data(response).get("data")
@@ -217,6 +227,44 @@ class XChannel:
             return SentPart(index=index, remote_id=receipt.remote_id, url=receipt.url)
 
         return publish_parts(attempt, send)
+
+    def _upload(self, item: MediaFile) -> str:
+        """Upload one image and set its alt text; the media id. A 403 here is a token
+        without ``media.write`` (connect the channel again), not a revoked one."""
+        media = item.media
+        body, content_type = multipart_body(
+            {"media_category": "tweet_image", "media_type": media.mime},
+            "media",
+            f"image-{media.position + 1}.{media.mime.rsplit('/', 1)[-1]}",
+            media.mime,
+            item.data,
+        )
+        try:
+            answer = self.api.call(
+                "POST",
+                "/2/media/upload",
+                content=body,
+                headers={"Content-Type": content_type},
+                publishes=False,
+            )
+            uploaded = self.api.data(answer).get("data")
+            media_id = str(uploaded.get("id") or "") if isinstance(uploaded, Mapping) else ""
+            if not media_id:
+                raise PublishError(f"{self.api.name}: the media upload answered no id")
+            if media.alt:
+                self.api.call(
+                    "POST",
+                    "/2/media/metadata",
+                    json_body={"id": media_id, "metadata": {"alt_text": {"text": media.alt}}},
+                    publishes=False,
+                )
+        except _Forbidden as exc:
+            raise PublishError(
+                f"{exc}; uploading images needs the media.write scope: connect the channel "
+                "again with 'resonanz channels connect x'",
+                permanent=True,
+            ) from exc
+        return media_id
 
     def _receipt(self, post_id: str) -> Receipt:
         return Receipt(
