@@ -199,13 +199,19 @@ class SeriesStore:
             if row is None or row.status != ACTIVE:
                 return Made(series_id, (), ())
             series = _series(row)
-            planned, made, next_local = plan(series)
             channels = self._channels(conn, series)
+            if not channels:
+                gone = "stopped: none of its channels exists any more"
+                conn.execute(
+                    sa.update(post_series)
+                    .where(_s.id == series_id)
+                    .values(status=STOPPED, next_local=None, note=gone, updated_at=at)
+                )
+                return Made(series_id, (), ((series.next_local or "-", gone),))
+            planned, made, next_local = plan(series)
             ids: list[int] = []
             skipped: list[tuple[str, str]] = []
             for occ in planned:
-                if occ.skip is None and not channels:
-                    occ = Occurrence(occ.local, occ.utc, "none of its channels exists any more")
                 if occ.skip is not None:
                     skipped.append((occ.local, occ.skip))
                     continue

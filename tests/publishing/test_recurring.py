@@ -324,3 +324,24 @@ def test_the_scheduler_tick_makes_due_occurrences(world: World, classes: dict[st
     moment[0] += timedelta(days=1)
     assert len(scheduler.tick().occurrences) == 1
     scheduler.close()
+
+
+def test_a_series_whose_channels_are_gone_stops(world: World, classes: dict[str, type]) -> None:
+    world.channel("m")
+    now = _t("2027-01-01 00:00")
+    created = _new(
+        world,
+        classes,
+        "Täglich",
+        at="2027-01-01 10:00",
+        timezone="UTC",
+        repeat="daily",
+        now=now,
+        horizon=timedelta(0),
+    )
+    world.pub.remove_channel(world.workspace.id, "m", at=now)
+    made = make_due(world.pub, now=now + timedelta(days=1))
+    assert made[0].post_ids == () and "none of its channels" in made[0].skipped[0][1]
+    series = series_of(world.pub).get(world.workspace.id, created.series.id)
+    assert series.status == "stopped" and series.note is not None
+    assert make_due(world.pub, now=now + timedelta(days=2)) == []
