@@ -64,6 +64,20 @@ def test_slots_queue_series_and_suggestions(world: World, web_settings: Settings
         assert [(s["id"], s["repeats"], len(s["post_ids"])) for s in listed] == [
             (made.series.id, "daily at 09:00, 5 times", 5)
         ]
+        body = {
+            "text": "Woche",
+            "channels": ["masto"],
+            "at": start,
+            "repeat": "weekly",
+            "on": "mon,funday",
+        }
+        refused = client.post(f"{API}/publishing/series", json=body, headers=editor)
+        assert refused.status_code == 422 and "funday" in refused.text
+        body["on"] = "mon"
+        assert client.post(f"{API}/publishing/series", json=body, headers=viewer).status_code == 403
+        weekly = client.post(f"{API}/publishing/series", json=body, headers=editor)
+        assert weekly.status_code == 201, weekly.text
+        assert weekly.json()["repeats"] == "weekly on mon at 09:00" and weekly.json()["post_ids"]
         stop = f"{API}/publishing/series/{made.series.id}/stop"
         assert client.post(stop, headers=viewer).status_code == 403
         stopped = client.post(stop, headers=editor).json()

@@ -1,6 +1,6 @@
 """REST: planning posts. Best times to post and hashtag suggestions (viewers), a
 channel's weekly queue slots (viewers read, editors change), queuing a post into the next
-free slot (editors), recurring posts (viewers list, editors stop). See
+free slot (editors), recurring posts (viewers list, editors create and stop). See
 docs/publishing.md for how each is computed."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from resonanz.analytics.best_time import best_time, best_time_record
 from resonanz.analytics.hashtag_suggestions import suggest_hashtags, suggestions_record
 from resonanz.errors import ValidationError
 from resonanz.publishing.queue import add_slots, queue_post, remove_slots, slot_label, slots_zone
-from resonanz.publishing.series import stop_series
+from resonanz.publishing.series import new_series, stop_series
 from resonanz.store.post_series import Series, series_of
 from resonanz.store.queue_slots import Slot, slots_of
 from resonanz.web.api.models import ERRORS
@@ -58,6 +58,19 @@ class SeriesOut(BaseModel):
     made: int = Field(description="Occurrences made or skipped so far")
     note: str | None
     post_ids: list[int] = Field(description="The posts made from it")
+
+
+class SeriesIn(BaseModel):
+    text: str = Field(min_length=1, max_length=100_000)
+    channels: list[str] = Field(min_length=1, max_length=50, description="Channel names")
+    variants: dict[str, str] = Field(default_factory=dict, description="Channel name -> text")
+    at: str = Field(examples=["2027-01-04 09:00"], description="The first wall time")
+    timezone: str = Field("UTC", max_length=100, examples=["Europe/Berlin"])
+    repeat: str = Field(examples=["weekly"], description="daily | weekly | monthly")
+    on: str | None = Field(None, examples=["mon,thu"], description="weekly: the weekdays")
+    day: int | None = Field(None, description="monthly: the day of the month")
+    until: str | None = Field(None, examples=["2027-03-01"], description="The last day")
+    count: int | None = Field(None, description="How many times in all")
 
 
 class StoppedOut(BaseModel):
@@ -164,6 +177,29 @@ def queue(post_id: int, access: Editor, publishing: PublishingDep) -> QueuedOut:
 def list_series(access: Viewer, publishing: PublishingDep) -> list[SeriesOut]:
     """Recurring posts with their rule, status and the posts made from them."""
     return [_series(s, publishing) for s in series_of(publishing.pub).all(access.workspace.id)]
+
+
+@router.post(WS + "/publishing/series", response_model=SeriesOut, status_code=201)
+def create_series(body: SeriesIn, access: Editor, publishing: PublishingDep) -> SeriesOut:
+    """A recurring post; its first occurrence is scheduled at once, the others by the
+    scheduler 14 days ahead. Nothing is stored when a check fails (422)."""
+    created = new_series(
+        publishing.pub,
+        publishing.classes,
+        access.workspace.id,
+        body.text,
+        body.channels,
+        at=body.at,
+        timezone=body.timezone,
+        repeat=body.repeat,
+        on=body.on,
+        day=body.day,
+        until=body.until,
+        count=body.count,
+        variants=body.variants,
+        author_id=access.user.id,
+    )
+    return _series(created.series, publishing)
 
 
 @router.post(WS + "/publishing/series/{series_id}/stop", response_model=StoppedOut)
