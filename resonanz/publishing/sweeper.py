@@ -53,15 +53,22 @@ def reason(pub: PublishingStore, delivery: Delivery, now: datetime) -> str:
     return "no scheduler has picked it up (is 'resonanz scheduler run' running?)"
 
 
-def overdue(pub: PublishingStore, *, now: datetime, late_by: timedelta = LATE_BY) -> list[Overdue]:
-    """Every delivery overdue by more than ``late_by``, oldest first."""
+def overdue(
+    pub: PublishingStore,
+    *,
+    now: datetime,
+    late_by: timedelta = LATE_BY,
+    workspace_id: int | None = None,
+) -> list[Overdue]:
+    """Every delivery (of one workspace, or of all) overdue by more than ``late_by``,
+    oldest first."""
     return [
         Overdue(
             delivery=d,
             late_s=(now - d.due_at).total_seconds() if d.due_at else 0.0,
             reason=reason(pub, d, now),
         )
-        for d in pub.overdue(now=now, late_by=late_by)
+        for d in pub.overdue(now=now, late_by=late_by, workspace_id=workspace_id)
     ]
 
 

@@ -1077,19 +1077,21 @@ class PublishingStore:
         return bool(changed)
 
     # -- overdue
-    def overdue(self, *, now: datetime, late_by: timedelta) -> list[Delivery]:
-        """Unsent deliveries of scheduled posts whose due time is ``late_by`` past."""
+    def overdue(
+        self, *, now: datetime, late_by: timedelta, workspace_id: int | None = None
+    ) -> list[Delivery]:
+        """Unsent deliveries of scheduled posts whose due time is ``late_by`` past (of one
+        workspace, or of all)."""
+        stmt = (
+            sa.select(post_deliveries)
+            .join(posts, _p.id == _d.post_id)
+            .where(_d.state.in_(st.UNSENT), _p.status == st.SCHEDULED, _d.due_at < now - late_by)
+            .order_by(_d.due_at, _d.id)
+        )
+        if workspace_id is not None:
+            stmt = stmt.where(_d.workspace_id == workspace_id)
         with self._read("reading overdue deliveries") as conn:
-            rows = conn.execute(
-                sa.select(post_deliveries)
-                .join(posts, _p.id == _d.post_id)
-                .where(
-                    _d.state.in_(st.UNSENT),
-                    _p.status == st.SCHEDULED,
-                    _d.due_at < now - late_by,
-                )
-                .order_by(_d.due_at, _d.id)
-            )
+            rows = conn.execute(stmt)
             return [_delivery(r) for r in rows]
 
     def mark_overdue_reported(self, delivery_ids: Sequence[int], *, at: datetime) -> None:

@@ -114,11 +114,27 @@ def test_overdue_deliveries_show_the_sweepers_reason(
     pub = pub_of(world)
     pub.schedule_post(ws, post.id, scheduled_at=past, timezone="UTC", local_time=None, at=past)
     pub.pause(ws, reason="Wartung", at=past)
+    # other's overdue delivery stays out of acme's page and API
+    theirs = channel(world, "fremd", slug="other")
+    other = world.ids["other.workspace"]
+    foreign = pub.create_post(
+        other,
+        text="Geheim: nur other",
+        variants={},
+        channels=[theirs],
+        author_id=None,
+        timezone="UTC",
+        at=past,
+    )
+    pub.schedule_post(
+        other, foreign.id, scheduled_at=past, timezone="UTC", local_time=None, at=past
+    )
     client = login("viewer")
     page = client.get("/w/acme/delivery").text
     overdue = page.split(">Overdue<", 1)[1].split(">Waiting<", 1)[0]
     assert f"/posts/{post.id}" in overdue and "publishing is paused (Wartung)" in overdue
     assert "20 min" in overdue
+    assert "Geheim" not in page and "fremd" not in page
     [row] = client.get(f"{API}/deliveries").json()
     assert row["reason"] == "overdue" and row["late_s"] >= 1200
     assert "paused" in row["advice"]

@@ -94,11 +94,7 @@ def deliveries(
     wanted = tuple(state) if state else st.STATES
     channels = {c.id: c for c in pub.list_channels(ws)}
     now = datetime.now(UTC)
-    late = {
-        item.delivery.id: item
-        for item in sweeper.overdue(pub, now=now)
-        if item.delivery.workspace_id == ws
-    }
+    late = {item.delivery.id: item for item in sweeper.overdue(pub, now=now, workspace_id=ws)}
     found = pub.latest_deliveries(ws, states=wanted, limit=limit)
     rank = {st.NEEDS_ATTENTION: 0, st.FAILED: 1}
     found.sort(key=lambda d: rank.get(d.state, 3 if d.id not in late else 2))

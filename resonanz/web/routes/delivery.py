@@ -62,9 +62,7 @@ def status(publishing: Publishing, workspace_id: int, now: datetime) -> dict[str
     channels = {c.id: c for c in pub.list_channels(workspace_id)}
     trouble = pub.deliveries(workspace_id, states=(st.NEEDS_ATTENTION, st.FAILED))
     trouble.sort(key=lambda d: (d.state != st.NEEDS_ATTENTION, d.id))
-    overdue = [
-        item for item in sweeper.overdue(pub, now=now) if item.delivery.workspace_id == workspace_id
-    ]
+    overdue = sweeper.overdue(pub, now=now, workspace_id=workspace_id)
     late = {item.delivery.id for item in overdue}
     waiting = [d for d in pub.deliveries(workspace_id, states=st.UNSENT) if d.id not in late]
     return {
