@@ -310,16 +310,23 @@ def edit_post(
     text: str,
     *,
     variants: Mapping[str, str] | None = None,
+    extras: tuple[Sequence[str], Poll | None] | None = None,
 ) -> Post:
-    """Change the text. Deliveries not yet sent go out with the new text (a claim of the
-    old one is dropped before sending). A text that no longer fits a channel is stored,
-    and the post goes back to draft with an error saying why."""
+    """Change the text (and with ``extras`` the thread parts and the poll; None keeps
+    them). Deliveries not yet sent go out with the new text (a claim of the old one is
+    dropped before sending); thread parts a delivery already published stay as they are
+    and a retry continues with the new texts of the parts after them. A text that no
+    longer fits a channel is stored, and the post goes back to draft with an error
+    saying why."""
     if not text.strip():
         raise ValidationError("the post's text is empty; the post is unchanged")
     post = pub.get_post(workspace_id, post_id)
     channels = _channels_of(pub, post)
     mapped = _variants(channels, variants) if variants is not None else dict(post.variants)
-    candidate = replace(post, text=text, variants=mapped)
+    if extras is not None:
+        extras = checked_extras(*extras)
+    thread, poll = extras if extras is not None else (post.thread, post.poll)
+    candidate = replace(post, text=text, variants=mapped, thread=tuple(thread), poll=poll)
     found = _problems_of(pub, candidate, channels, classes)
     edited = pub.edit_post(
         workspace_id,
@@ -328,6 +335,7 @@ def edit_post(
         variants=mapped,
         at=_now(),
         to_draft=bool(found) and post.status == "scheduled",
+        extras=extras,
     )
     if found:
         raise _refuse(edited, found, "scheduled")

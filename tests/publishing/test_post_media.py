@@ -178,3 +178,33 @@ def test_migration_0013_up_down_up(store_url: str) -> None:
         assert "post_media" in _alembic(store_url, "upgrade", "0013")
     finally:
         engine.dispose()
+
+
+def test_editing_thread_and_poll(world: World, classes: dict[str, type]) -> None:
+    world.channel("masto")
+    post = compose.new_post(
+        world.pub, classes, world.workspace.id, "Frage", ["masto"], thread=["zwei"], at=LATER
+    ).post
+    edited = compose.edit_post(
+        world.pub,
+        classes,
+        world.workspace.id,
+        post.id,
+        "Frage?",
+        extras=(["zwei", " drei "], Poll(("Ja", "Nein"), 60)),
+    )
+    assert edited.thread == ("zwei", "drei") and edited.poll == Poll(("Ja", "Nein"), 60)
+    assert edited.version == post.version + 1 and edited.status == "scheduled"
+    kept = compose.edit_post(world.pub, classes, world.workspace.id, post.id, "Frage!")
+    assert kept.thread == ("zwei", "drei") and kept.poll is not None  # None keeps them
+    with pytest.raises(ValidationError, match=r"poll option 2 .* the limit is 50"):
+        compose.edit_post(
+            world.pub,
+            classes,
+            world.workspace.id,
+            post.id,
+            "Frage!",
+            extras=((), Poll(("Ja", "N" * 51))),
+        )
+    stored = world.pub.get_post(world.workspace.id, post.id)
+    assert stored.status == "draft" and stored.thread == () and stored.poll is not None

@@ -5,6 +5,7 @@ lost continues with that part under the same key: no part is posted twice."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -15,6 +16,7 @@ from resonanz.publishing.compose import NewImage
 from resonanz.publishing.connect import add_channel
 from resonanz.publishing.models import Poll
 from resonanz.publishing.scheduler import Scheduler, SchedulerOptions
+from tests.sources.apiserver import ApiServer, JsonReply
 
 from .conftest import SETTINGS, Clock, Mastodon, World
 from .images import image_bytes
@@ -136,3 +138,38 @@ def test_a_thread_continues_after_a_lost_answer(
     key = row.idempotency_key
     sent_keys = [h.get("Idempotency-Key") for m, p, h in proxy.forwarded if p == "/api/v1/statuses"]
     assert sent_keys == [key, f"{key}-p1", f"{key}-p1", f"{key}-p2"]
+
+
+def test_an_upload_still_processing_is_waited_for(
+    world: World, classes: dict[str, type], platform: ApiServer, scheduler: Scheduler
+) -> None:
+    """mastodon-mock answers every upload at once, so the 202/206 path runs against a
+    loopback server replaying Mastodon's documented bodies (MediaAttachment with
+    ``url: null`` while processing)."""
+    platform.script("GET", "/api/v1/accounts/verify_credentials", JsonReply({"acct": "alice"}))
+    platform.script("GET", "/api/v1/instance", JsonReply({"uri": "masto.example"}))
+    add_channel(
+        world.pub,
+        SETTINGS,
+        classes,
+        world.workspace.id,
+        "mastodon",
+        "masto",
+        {"instance": platform.base_url},
+        {"token": "alice_token"},
+    )
+    pending = {"id": "22348641", "type": "image", "url": None, "description": "Ein Bild"}
+    done = {**pending, "url": "https://files.example/original/1.png"}
+    platform.script("POST", "/api/v2/media", JsonReply(pending, status=202))
+    platform.script(
+        "GET", "/api/v1/media/22348641", [JsonReply(pending, status=206), JsonReply(done)]
+    )
+    status = {"id": "103254962155278888", "url": "https://masto.example/@a/103254962155278888"}
+    platform.script("POST", "/api/v1/statuses", JsonReply(status))
+    _due(world, classes, "Bild", images=[NewImage(image_bytes(), "Ein Bild")])
+    assert scheduler.tick().sent, world.pub.deliveries(world.workspace.id)[0].last_error
+    assert len(platform.calls("/api/v1/media/22348641")) == 2
+    [upload] = platform.calls("/api/v2/media")
+    assert b'name="description"\r\n\r\nEin Bild\r\n' in upload.body
+    [sent] = platform.calls("/api/v1/statuses")
+    assert json.loads(sent.body)["media_ids"] == ["22348641"]
