@@ -192,6 +192,36 @@ def _tag(raw: str, lex: EmotionLexicon) -> Cue | None:
     return None
 
 
+# Letters-only chunks that _TOKEN_RE reads as an emoticon.
+_LETTER_EMOTICONS = frozenset(["xD", "XD"])
+_CLAUSE_END = ".!?;:,"
+_CLAUSE_SET = frozenset(_CLAUSE_END)
+
+
+def _tokens(text: str) -> list[tuple[str | None, str]]:
+    """``(kind, token)`` of each ``_TOKEN_RE`` match, ~2x faster on the usual text.
+
+    No token contains whitespace, so the tokens of the text are those of its
+    whitespace-separated chunks. A chunk of letters is one word, and so is a chunk of
+    letters before a run of ``.!?;:,`` (then that run is one punctuation token), except
+    for the emoticons _LETTER_EMOTICONS lists; other chunks go through the regex.
+    """
+    tokens: list[tuple[str | None, str]] = []
+    for chunk in text.split():
+        if chunk.isalpha():
+            if chunk not in _LETTER_EMOTICONS:
+                tokens.append(("word", chunk))
+                continue
+        else:
+            core = chunk.rstrip(_CLAUSE_END)
+            if core.isalpha() and core not in _LETTER_EMOTICONS:
+                tokens.append(("word", core))
+                tokens.append(("punct", chunk[len(core) :]))
+                continue
+        tokens.extend((m.lastgroup, m.group()) for m in _TOKEN_RE.finditer(chunk))
+    return tokens
+
+
 def read_emotions(text: str, lang: str) -> dict[str, Any] | None:
     """``{"scores", "top", "terms"}`` of a German (``de``) or English text; None when it
     has no cue that counts (see the module docstring)."""
@@ -199,7 +229,7 @@ def read_emotions(text: str, lang: str) -> dict[str, Any] | None:
     lang = lex.lang
     intensifiers = {**INTENSIFIERS[lang], **EXTRA_INTENSIFIERS[lang]}
     text = text[:MAX_CHARS].replace("’", "'")
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN_RE.finditer(text)]
+    tokens = _tokens(text)
     reader = _Reader(lex)
     i = 0
     while i < len(tokens):
@@ -215,7 +245,7 @@ def read_emotions(text: str, lang: str) -> dict[str, Any] | None:
             i = _read_word(reader, tokens, i, word, intensifiers)
             continue
         if kind == "punct":
-            if any(c in ".!?;:," for c in token):
+            if not _CLAUSE_SET.isdisjoint(token):
                 reader.end_clause()
         elif kind == "emo":
             cue = lex.symbols.get(token)

@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import NamedTuple
 
 from resonanz.analysis.lexicon import INTENSIFIERS, NEGATORS, fold, lexicon
 
@@ -49,9 +50,8 @@ def _block(features: dict[str, float], names: Iterable[str]) -> None:
     unique = set(names)
     if not unique:
         return
-    weight = 1.0 / math.sqrt(len(unique))
-    for name in unique:
-        features[name] = weight
+    # dict.fromkeys keeps the set's order: the same keys in the same order as a loop.
+    features.update(dict.fromkeys(unique, 1.0 / math.sqrt(len(unique))))
 
 
 @lru_cache(maxsize=200_000)
@@ -68,6 +68,93 @@ def _word(raw: str, lang: str) -> tuple[str, float | None, bool]:
     return word, lex.lookup(word), elongated
 
 
+# What a word does to its neighbours (_Token.role).
+_PLAIN, _NEGATOR, _INTENSIFIER = 0, 1, 2
+
+
+class _Token(NamedTuple):
+    """Everything ``features`` needs of one word token (cached per token and language)."""
+
+    caps: bool  # ALL CAPS, more than two letters
+    elongated: bool
+    word: str  # folded
+    polarity: float | None  # None also for a negator
+    tag: str | None  # "t:word" for a hashtag
+    name: str  # "w:word"
+    negated_name: str  # "w:NEG_word"
+    role: int
+    factor: float  # the intensifier's factor
+
+
+_CACHE_SIZE = 200_000
+_TOKENS: dict[str, dict[str, _Token]] = {"de": {}, "en": {}}
+
+
+def _token(token: str, lang: str) -> _Token:
+    """The cached _Token of a word token (a dict per language: cheaper than lru_cache)."""
+    cache = _TOKENS[lang]
+    info = cache.get(token)
+    if info is None:
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        info = cache[token] = _new_token(token, lang)
+    return info
+
+
+def _new_token(token: str, lang: str) -> _Token:
+    raw = token.lstrip("#")
+    word, polarity, elongated = _word(raw, lang)
+    role, factor = _PLAIN, 1.0
+    if word in NEGATORS[lang] or word.endswith("n't"):
+        role, polarity = _NEGATOR, None
+    elif word in INTENSIFIERS[lang]:
+        role, factor = _INTENSIFIER, INTENSIFIERS[lang][word]
+    return _Token(
+        caps=len(raw) > 2 and raw.isupper(),
+        elongated=elongated,
+        word=word,
+        polarity=polarity,
+        tag="t:" + word if token.startswith("#") else None,
+        name="w:" + word,
+        negated_name="w:NEG_" + word,
+        role=role,
+        factor=factor,
+    )
+
+
+# Tokens as _TOKEN_RE.findall gives them: (url, user, emo, emoji, word, num, punct).
+_Groups = tuple[str, str, str, str, str, str, str]
+_PUNCT = ".!?;:,"
+# Letters-only chunks that _TOKEN_RE reads as an emoticon ("xD"), or as one when a colon
+# follows ("D:").
+_LETTER_EMOTICONS = frozenset(["xD", "XD", "D"])
+
+
+def _tokens(text: str) -> list[_Groups]:
+    """``_TOKEN_RE.findall(text)``, ~2x faster on the usual text.
+
+    No token contains whitespace, so the tokens of the text are those of its
+    whitespace-separated chunks. A chunk of letters is one word token, and so is a chunk of
+    letters before a run of ``.!?;:,`` (followed by that run as one punctuation token),
+    except for the letters _LETTER_EMOTICONS lists; every other chunk goes through the
+    regex.
+    """
+    tokens: list[_Groups] = []
+    for chunk in text.split():
+        if chunk.isalpha():
+            if chunk not in _LETTER_EMOTICONS:
+                tokens.append(("", "", "", "", chunk, "", ""))
+                continue
+        else:
+            core = chunk.rstrip(_PUNCT)
+            if core.isalpha() and core not in _LETTER_EMOTICONS:
+                tokens.append(("", "", "", "", core, "", ""))
+                tokens.append(("", "", "", "", "", "", chunk[len(core) :]))
+                continue
+        tokens.extend(_TOKEN_RE.findall(chunk))
+    return tokens
+
+
 def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[str, float]:
     """The feature vector of one text (German rules for ``de``, English otherwise).
 
@@ -75,76 +162,82 @@ def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[
     with many spellings).
     """
     lang = "de" if lang == "de" else "en"
-    lex = lexicon(lang)
-    negators = NEGATORS[lang]
-    intensifiers = INTENSIFIERS[lang]
+    polarities = lexicon(lang).polarity
     text = text[:MAX_CHARS]
 
     words: list[str] = []
     grams: list[str] = []
     pos = neg = 0.0
     n_pos = n_neg = 0
-    flags = {"elong": 0, "caps": 0, "url": 0, "user": 0, "excl": 0, "quest": 0}
+    elong = caps = urls = users = excl = quest = 0
     negated = 0
     boost = 1.0
-    for match in _TOKEN_RE.finditer(text):
-        kind = match.lastgroup
-        token = match.group()
-        polarity: float | None = None
-        if kind == "word":
-            raw = token.lstrip("#")
-            if len(raw) > 2 and raw.isupper():
-                flags["caps"] += 1
+    # One tuple per token with exactly one group set (each alternative matches at least
+    # one character): ~2x faster than finditer with lastgroup and group.
+    for url, user, emo, emoji, token, _, punct in _tokens(text):
+        if token:
+            info = _token(token, lang)
+            if info.caps:
+                caps += 1
                 boost *= 1.3
-            word, polarity, elongated = _word(raw, lang)
-            if elongated:
-                flags["elong"] += 1
+            if info.elongated:
+                elong += 1
                 boost *= 1.3
-            if token.startswith("#"):
-                words.append("t:" + word)
-            name = ("NEG_" + word) if negated else word
-            words.append("w:" + name)
+            if info.tag is not None:
+                words.append(info.tag)
+            words.append(info.negated_name if negated else info.name)
             if char_ngrams:
-                padded = f" {word} "
+                padded = f" {info.word} "
                 for n in (3, 4, 5):
                     grams.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
-            if word in negators or word.endswith("n't"):
-                negated = NEGATION_SCOPE + 1
-                polarity = None
-            elif word in intensifiers:
-                boost *= intensifiers[word]
-                negated = max(0, negated - 1)
+            if info.role == _NEGATOR:
+                negated = NEGATION_SCOPE  # the scope, less this word (see below)
                 continue
-        elif kind in ("emo", "emoji"):
-            words.append("e:" + token)
-            polarity = lex.polarity.get(token)
-            if polarity is None and kind == "emoji":
-                polarity = lex.polarity.get(token[0])
-        elif kind == "punct":
-            flags["excl"] += token.count("!")
-            flags["quest"] += token.count("?")
-            if any(c in _SCOPE_END for c in token):
+            if info.role == _INTENSIFIER:
+                boost *= info.factor
+                if negated:
+                    negated -= 1
+                continue
+            polarity = info.polarity
+            if polarity is None:
+                if negated:
+                    negated -= 1
+                continue
+            value = polarity * boost
+            if negated:
+                value = -0.6 * value
+                negated -= 1
+        elif emo or emoji:
+            symbol = emo or emoji
+            words.append("e:" + symbol)
+            polarity = polarities.get(symbol)
+            if polarity is None and emoji:
+                polarity = polarities.get(symbol[0])
+            if polarity is None:
+                if negated:
+                    negated -= 1
+                continue
+            value = polarity * boost
+            if negated:
+                negated -= 1
+        elif punct:
+            excl += punct.count("!")
+            quest += punct.count("?")
+            if not _SCOPE_END.isdisjoint(punct):
                 negated = 0
             boost = 1.0
             continue
-        elif kind in ("url", "user"):
-            flags[kind] += 1
-            continue
         else:
+            urls += bool(url)
+            users += bool(user)
             continue
-        if polarity is not None:
-            value = polarity * boost
-            if negated and kind == "word":
-                value = -0.6 * value
-            if value > 0:
-                pos += value
-                n_pos += 1
-            elif value < 0:
-                neg -= value
-                n_neg += 1
-            boost = 1.0
-        if negated:
-            negated -= 1
+        if value > 0:
+            pos += value
+            n_pos += 1
+        elif value < 0:
+            neg -= value
+            n_neg += 1
+        boost = 1.0
 
     result: dict[str, float] = {}
     _block(result, words + [f"b:{a}|{b}" for a, b in itertools.pairwise(words)])
@@ -154,7 +247,15 @@ def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[
     result["lex:diff"] = math.tanh(pos - neg)
     result["lex:npos"] = min(n_pos, 5) / 5.0
     result["lex:nneg"] = min(n_neg, 5) / 5.0
-    for name, count in flags.items():
+    flags = (
+        ("elong", elong),
+        ("caps", caps),
+        ("url", urls),
+        ("user", users),
+        ("excl", excl),
+        ("quest", quest),
+    )
+    for name, count in flags:
         if count:
             result["x:" + name] = min(count, 3) / 3.0
     length = len(words)

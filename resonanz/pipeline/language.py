@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -16,6 +17,8 @@ from resonanz.query.text import MENTION_RE, URL_RE
 # Handles and URLs say nothing about the language; '#' is dropped but the tag word kept.
 _NOISE_RE = re.compile(MENTION_RE.pattern + "|" + URL_RE.pattern, re.IGNORECASE)
 _LETTER_RE = re.compile(r"[^\W\d_]")
+# Fewer letters than this: nothing to detect (the post keeps no language).
+MIN_LETTERS = 3
 # Long articles are identified as well from their start; this keeps the detector fast.
 _MAX_CHARS = 400
 # Each text goes to lingua's low-accuracy mode (trigrams only, no start-up cost) first; only
@@ -24,6 +27,12 @@ _MAX_CHARS = 400
 # GermEval 2017 (9,817 posts) this keeps 99.9 % of the high-accuracy mode's hits
 # (96.35 % vs 96.44 % correct) at about three times its speed; 5 % of posts take the second pass.
 CONFIDENT = 0.9
+
+
+def has_letters(text: str, count: int = MIN_LETTERS) -> bool:
+    """Whether text has at least ``count`` letters (stops at the count-th one)."""
+    letters = _LETTER_RE.finditer(text)
+    return sum(1 for _ in itertools.islice(letters, count)) == count
 
 
 def detector_input(text: str) -> str:
@@ -64,7 +73,7 @@ class LanguageEnricher:
             return list(mentions)
         todo = [i for i, m in enumerate(mentions) if not m.lang]
         texts = [detector_input(f"{mentions[i].title or ''} {mentions[i].text}") for i in todo]
-        usable = [j for j, t in enumerate(texts) if len(_LETTER_RE.findall(t)) >= 3]
+        usable = [j for j, t in enumerate(texts) if has_letters(t)]
         if not usable:
             return list(mentions)
         results = _detector(self.languages, False).compute_language_confidence_values_in_parallel(

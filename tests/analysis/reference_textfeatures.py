@@ -1,0 +1,119 @@
+"""The sentiment features as written before the token cache and the chunk tokeniser
+(resonanz/analysis/textfeatures.py at commit 50b98ce): the reference that
+test_fast_paths.py holds ``features`` to, key for key and bit for bit.
+
+Change it together with ``features`` when the features are meant to change.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable
+
+from resonanz.analysis.lexicon import INTENSIFIERS, NEGATORS, lexicon
+from resonanz.analysis.textfeatures import _TOKEN_RE, MAX_CHARS, NEGATION_SCOPE, _word
+
+_SCOPE_END = frozenset(".!?;:,")
+
+
+def _block(features: dict[str, float], names: Iterable[str]) -> None:
+    unique = set(names)
+    if not unique:
+        return
+    weight = 1.0 / math.sqrt(len(unique))
+    for name in unique:
+        features[name] = weight
+
+
+def reference_features(
+    text: str, lang: str | None, *, char_ngrams: bool = False
+) -> dict[str, float]:
+    lang = "de" if lang == "de" else "en"
+    lex = lexicon(lang)
+    negators = NEGATORS[lang]
+    intensifiers = INTENSIFIERS[lang]
+    text = text[:MAX_CHARS]
+
+    words: list[str] = []
+    grams: list[str] = []
+    pos = neg = 0.0
+    n_pos = n_neg = 0
+    flags = {"elong": 0, "caps": 0, "url": 0, "user": 0, "excl": 0, "quest": 0}
+    negated = 0
+    boost = 1.0
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup
+        token = match.group()
+        polarity: float | None = None
+        if kind == "word":
+            raw = token.lstrip("#")
+            if len(raw) > 2 and raw.isupper():
+                flags["caps"] += 1
+                boost *= 1.3
+            word, polarity, elongated = _word(raw, lang)
+            if elongated:
+                flags["elong"] += 1
+                boost *= 1.3
+            if token.startswith("#"):
+                words.append("t:" + word)
+            name = ("NEG_" + word) if negated else word
+            words.append("w:" + name)
+            if char_ngrams:
+                padded = f" {word} "
+                for n in (3, 4, 5):
+                    grams.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+            if word in negators or word.endswith("n't"):
+                negated = NEGATION_SCOPE + 1
+                polarity = None
+            elif word in intensifiers:
+                boost *= intensifiers[word]
+                negated = max(0, negated - 1)
+                continue
+        elif kind in ("emo", "emoji"):
+            words.append("e:" + token)
+            polarity = lex.polarity.get(token)
+            if polarity is None and kind == "emoji":
+                polarity = lex.polarity.get(token[0])
+        elif kind == "punct":
+            flags["excl"] += token.count("!")
+            flags["quest"] += token.count("?")
+            if any(c in _SCOPE_END for c in token):
+                negated = 0
+            boost = 1.0
+            continue
+        elif kind in ("url", "user"):
+            flags[kind] += 1
+            continue
+        else:
+            continue
+        if polarity is not None:
+            value = polarity * boost
+            if negated and kind == "word":
+                value = -0.6 * value
+            if value > 0:
+                pos += value
+                n_pos += 1
+            elif value < 0:
+                neg -= value
+                n_neg += 1
+            boost = 1.0
+        if negated:
+            negated -= 1
+
+    result: dict[str, float] = {}
+    _block(result, words + [f"b:{a}|{b}" for a, b in itertools.pairwise(words)])
+    _block(result, grams)
+    result["lex:pos"] = math.log1p(pos)
+    result["lex:neg"] = math.log1p(neg)
+    result["lex:diff"] = math.tanh(pos - neg)
+    result["lex:npos"] = min(n_pos, 5) / 5.0
+    result["lex:nneg"] = min(n_neg, 5) / 5.0
+    for name, count in flags.items():
+        if count:
+            result["x:" + name] = min(count, 3) / 3.0
+    length = len(words)
+    result[
+        "x:len" + ("s" if length < 8 else "m" if length < 25 else "l" if length < 80 else "xl")
+    ] = 1.0
+    return result
