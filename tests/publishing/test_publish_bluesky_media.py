@@ -5,7 +5,6 @@ part), and a repeated attempt adds nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,25 +16,14 @@ from resonanz.publishing.connect import add_channel, open_client
 from resonanz.publishing.models import Attempt
 from resonanz.publishing.scheduler import Scheduler
 from resonanz.publishing.states import part_record_key
-from tests.sources.pds_peer import PASSWORD, PdsPeer, peer_missing, start_pds
+from tests.sources.pds_peer import PASSWORD, PdsPeer, peer_missing
 
 from .conftest import SETTINGS, Clock, World
 from .images import image_bytes
+from .test_publish_bluesky import pds as pds_fixture
 
 pytestmark = pytest.mark.skipif(peer_missing() is not None, reason=peer_missing() or "")
-
-
-@pytest.fixture(scope="module")
-def pds() -> Iterator[PdsPeer]:
-    try:
-        peer = start_pds()
-    except RuntimeError as exc:
-        pytest.skip(f"the Bluesky PDS peer did not start: {exc}")
-    try:
-        peer.account("alice")
-        yield peer
-    finally:
-        peer.stop()
+pds = pds_fixture  # the local PDS, started once for this module
 
 
 def _records(pds: PdsPeer) -> dict[str, dict[str, Any]]:
