@@ -50,8 +50,10 @@ _MENTION_COLUMNS = [
     authors.c.followers.label("author_followers"),
     authors.c.url.label("author_url"),
 ]
-# 'simple'::regconfig exactly as in the GIN index expression, so PostgreSQL uses the index.
 _SIMPLE: sa.ColumnClause[Any] = sa.literal_column("'simple'::regconfig")
+# PostgreSQL only (migration 0016): to_tsvector('simple', search_text), stored in the row and
+# GIN-indexed, so a search neither parses texts again to test them nor to recheck a bitmap.
+_SEARCH_VECTOR: sa.ColumnClause[Any] = sa.literal_column("mentions.search_vector")
 
 
 def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> list[Any]:
@@ -119,8 +121,7 @@ def _fts_clause(conn: Connection, expr: FtsExpr) -> list[Any]:
     query = to_tsquery(expr)
     if query is None:
         return []
-    vector = sa.func.to_tsvector(_SIMPLE, _m.c.search_text)
-    return [vector.op("@@")(sa.func.to_tsquery(_SIMPLE, query))]
+    return [_SEARCH_VECTOR.op("@@")(sa.func.to_tsquery(_SIMPLE, query))]
 
 
 def _mention(row: Row[Any], found: dict[int, list[TopicMatch]]) -> Mention:

@@ -104,6 +104,9 @@ mentions = sa.Table(
     sa.Column("raw_kind", sa.String(50), nullable=False),
     sa.Column("enrichments", JSONDoc),
     sa.Column("search_text", sa.Text, nullable=False),
+    # PostgreSQL also has search_vector (migration 0016), not declared here: a stored
+    # generated column, to_tsvector('simple', search_text), that no write names
+    # (store.reads._SEARCH_VECTOR).
     # enrichments["sentiment"] label and score, kept by the store (migration 0006)
     sa.Column("sentiment", sa.String(10)),
     sa.Column("sentiment_score", sa.Float),

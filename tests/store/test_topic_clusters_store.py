@@ -5,38 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from alembic import command
 
 from resonanz.analysis.clusters import Clusterer, ClusterItem
 from resonanz.models import TopicMatch, Workspace
 from resonanz.store import SqlStore, open_store
-from resonanz.store.engine import WRITE, create_engine, normalise_url
-from resonanz.store.migrate import alembic_config, current_revision, head_revision
-from tests.store.conftest import T0, MakeMention
-
-
-def _alembic(store_url: str, action: str, revision: str) -> None:
-    engine = create_engine(normalise_url(store_url))
-    try:
-        with engine.connect() as conn:
-            conn.execution_options(**{WRITE: True})
-            with conn.begin():
-                config = alembic_config()
-                config.attributes["connection"] = conn
-                getattr(command, action)(config, revision)
-    finally:
-        engine.dispose()
+from resonanz.store.engine import create_engine, normalise_url
+from resonanz.store.migrate import current_revision, head_revision
+from tests.store.conftest import T0, MakeMention, run_alembic
 
 
 def test_migration_0009_up_down_up(store_url: str) -> None:
-    _alembic(store_url, "upgrade", "0008")
+    run_alembic(store_url, "upgrade", "0008")
     engine = create_engine(normalise_url(store_url))
     try:
         assert "topic_clusters" not in sa.inspect(engine).get_table_names()
     finally:
         engine.dispose()
-    _alembic(store_url, "upgrade", "0009")
-    _alembic(store_url, "downgrade", "0008")
+    run_alembic(store_url, "upgrade", "0009")
+    run_alembic(store_url, "downgrade", "0008")
     engine = create_engine(normalise_url(store_url))
     try:
         names = set(sa.inspect(engine).get_table_names())
