@@ -117,6 +117,21 @@ def _lock_post(conn: Connection, post_id: int) -> Row[Any] | None:
     return conn.execute(sa.select(posts).where(_p.id == post_id).with_for_update()).first()
 
 
+def _refuse_if_published(conn: Connection, post_id: int) -> None:
+    """ConflictError when every delivery of the post is sent: a change would reach no
+    channel."""
+    unsent = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(post_deliveries)
+        .where(_d.post_id == post_id, _d.state != st.SENT)
+    ).scalar_one()
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(post_deliveries).where(_d.post_id == post_id)
+    ).scalar_one()
+    if total and not unsent:
+        raise ConflictError(f"post {post_id} is already published on every channel; edit it there")
+
+
 class PublishingStore:
     """Reads and writes of the publishing tables."""
 
@@ -477,18 +492,7 @@ class PublishingStore:
         (its scheduled deliveries too) until it is fixed."""
         with self._write("editing a post") as conn:
             row = self._changing_post(conn, workspace_id, post_id, at, "edited")
-            unsent = conn.execute(
-                sa.select(sa.func.count())
-                .select_from(post_deliveries)
-                .where(_d.post_id == post_id, _d.state != st.SENT)
-            ).scalar_one()
-            total = conn.execute(
-                sa.select(sa.func.count()).select_from(post_deliveries).where(_d.post_id == post_id)
-            ).scalar_one()
-            if total and not unsent:
-                raise ConflictError(
-                    f"post {post_id} is already published on every channel; edit it there"
-                )
+            _refuse_if_published(conn, post_id)
             conn.execute(
                 sa.update(posts)
                 .where(_p.id == post_id)
@@ -941,6 +945,7 @@ class PublishingStore:
         (a claimed delivery is stale and goes out with the images)."""
         with self._write("attaching media") as conn:
             row = self._changing_post(conn, workspace_id, post_id, at, "changed")
+            _refuse_if_published(conn, post_id)
             have = pm.count_media(conn, post_id)
             if have + len(items) > most:
                 raise ConflictError(
@@ -953,6 +958,7 @@ class PublishingStore:
     def remove_media(self, workspace_id: int, post_id: int, media_id: int, *, at: datetime) -> Post:
         with self._write("removing media") as conn:
             row = self._changing_post(conn, workspace_id, post_id, at, "changed")
+            _refuse_if_published(conn, post_id)
             if not pm.delete_media(conn, post_id, media_id):
                 raise NotFoundError(f"post {post_id} has no image with id {media_id}")
             self._bump(conn, row, at)
@@ -963,6 +969,7 @@ class PublishingStore:
     ) -> Post:
         with self._write("changing alt text") as conn:
             row = self._changing_post(conn, workspace_id, post_id, at, "changed")
+            _refuse_if_published(conn, post_id)
             if not pm.set_alt(conn, post_id, media_id, alt):
                 raise NotFoundError(f"post {post_id} has no image with id {media_id}")
             self._bump(conn, row, at)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from resonanz.errors import ConflictError
 from resonanz.publishing import compose
 from resonanz.publishing.compose import NewImage
 from resonanz.publishing.connect import add_channel
@@ -93,6 +94,10 @@ def test_images_with_alt_text(
     assert httpx.get(attached[0]["url"]).content == png  # the bytes arrived whole
     [row] = world.pub.deliveries(world.workspace.id, post_id=post_id)
     assert row.state == "sent" and row.remote_id == status["id"]
+    # Published everywhere: its images can no longer change.
+    with pytest.raises(ConflictError, match="already published on every channel"):
+        compose.attach_media(world.pub, classes, world.workspace.id, post_id, png)
+    assert len(world.pub.get_post(world.workspace.id, post_id).media) == 2
 
 
 def test_a_poll(
