@@ -34,6 +34,8 @@ from resonanz.store.series import SeriesStore
 from resonanz.store.training import TrainingStore
 
 ANALYSE_AFTER_INSERTS = 1000
+# What a bulk load of mentions fills (refresh_statistics).
+_BULK_TABLES = ("mentions", "authors", "matches", "mention_counts", "mention_counts_daily")
 GROUP_AUTHORS_BELOW = 20_000  # mentions in a time range up to which top authors are grouped
 
 
@@ -420,14 +422,25 @@ class SqlStore:
                 conn.execute(sa.text("ANALYZE mentions, authors, matches"))
 
     def refresh_statistics(self) -> None:
-        """Refresh PostgreSQL's planner statistics after a bulk load (no-op on SQLite).
+        """After a bulk load, VACUUM ANALYZE what the dashboard reads, as autovacuum would
+        some minutes later (PostgreSQL; a no-op on SQLite).
 
         Statistics taken while the tables were empty survive a bulk load until autovacuum
-        comes round, and with them the planner loops over whole date ranges.
+        comes round, and with them the planner loops over whole date ranges. Until a table
+        is vacuumed, its visibility map is empty, so an index-only scan of a covering index
+        still visits the table for every entry (at 1,000,000 mentions the overview's reads
+        took 2-3 times as long).
         """
-        if self.engine.dialect.name == "postgresql":
-            with self._write("refreshing planner statistics") as conn:
-                conn.execute(sa.text("ANALYZE mentions, authors, matches"))
+        if self.engine.dialect.name != "postgresql":
+            return
+        try:
+            with self.engine.connect() as conn:
+                # VACUUM cannot run inside a transaction.
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    sa.text(f"VACUUM (ANALYZE) {', '.join(_BULK_TABLES)}")
+                )
+        except SQLAlchemyError as exc:
+            raise db_error("refreshing planner statistics", exc) from exc
 
     def replace_matches(
         self,

@@ -135,3 +135,12 @@ def test_refresh_statistics_runs_on_both_backends(
     _fill(store, ws, make_mention)
     store.refresh_statistics()
     assert store.count_mentions(ws.id) == 6
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.connect() as conn:
+            # Vacuumed (the visibility map set for index-only scans) and analysed.
+            done = conn.exec_driver_sql(
+                "SELECT relname FROM pg_stat_user_tables "
+                "WHERE last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
+                "AND relid = ANY(ARRAY['mentions'::regclass, 'mention_counts'::regclass])"
+            ).all()
+        assert sorted(row[0] for row in done) == ["mention_counts", "mentions"]
