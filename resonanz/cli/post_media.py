@@ -49,6 +49,26 @@ def new_poll(options: list[str], minutes: int | None, multiple: bool) -> Poll | 
     return Poll(options=tuple(options), minutes=minutes or 1440, multiple=multiple)
 
 
+def edited_extras(
+    post: Post,
+    thread: list[str],
+    no_thread: bool,
+    poll: tuple[list[str], int | None, bool],
+    no_poll: bool,
+) -> tuple[tuple[str, ...], Poll | None] | None:
+    """The thread parts and poll `post edit` asks for (None: both stay as they are)."""
+    if thread and no_thread:
+        raise ValidationError("--thread and --no-thread contradict each other")
+    if poll[0] and no_poll:
+        raise ValidationError("--poll and --no-poll contradict each other")
+    new_poll_asked = new_poll(*poll)
+    if not (thread or no_thread or new_poll_asked or no_poll):
+        return None
+    parts = () if no_thread else tuple(thread) if thread else post.thread
+    chosen = None if no_poll else new_poll_asked or post.poll
+    return parts, chosen
+
+
 def extras_line(post: Post) -> str:
     """What besides text the post carries, for `post list` (a line each)."""
     said = []

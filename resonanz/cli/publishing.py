@@ -560,14 +560,34 @@ def register(app: typer.Typer) -> None:
         post_id: int,
         text: str,
         variant: list[str] = typer.Option([], "--variant", help="CHANNEL=TEXT (repeat)."),
+        thread: list[str] = typer.Option(
+            [], "--thread", help="The further parts, replacing the post's (repeat)."
+        ),
+        no_thread: bool = typer.Option(False, "--no-thread", help="Remove the further parts."),
+        poll: list[str] = typer.Option(
+            [], "--poll", help="The poll's options, replacing the post's (repeat)."
+        ),
+        poll_minutes: int | None = typer.Option(None, "--poll-minutes", help="With --poll."),
+        poll_multiple: bool = typer.Option(False, "--poll-multiple", help="With --poll."),
+        no_poll: bool = typer.Option(False, "--no-poll", help="Remove the poll."),
     ) -> None:
-        """Change a post's text; unsent deliveries go out with the new text."""
+        """Change a post's text (and its thread parts or poll); unsent deliveries go out
+        with the new text. Without --thread/--no-thread and --poll/--no-poll they stay."""
+        from resonanz.cli.post_media import edited_extras
         from resonanz.publishing.compose import edit_post
 
         app_ctx = obj(ctx)
         pub, classes = publishing(app_ctx)
+        ws = app_ctx.workspace().id
         variants = _pairs(variant, "--variant") if variant else None
-        edit_post(pub, classes, app_ctx.workspace().id, post_id, text, variants=variants)
+        extras = edited_extras(
+            pub.get_post(ws, post_id),
+            thread,
+            no_thread,
+            (poll, poll_minutes, poll_multiple),
+            no_poll,
+        )
+        edit_post(pub, classes, ws, post_id, text, variants=variants, extras=extras)
         app_ctx.console.print(f"Post {post_id} changed.")
 
     @post.command("delete")

@@ -80,3 +80,10 @@ def test_post_new_with_images_thread_and_poll(cli: CliRunner, tmp_path: Path) ->
     assert refused.exit_code != 0 and "image 2 has no alt text" in refused.output
     assert "Image 2 removed" in _ok(cli, "post", "image", "remove", "2", "2")
     assert "2 image(s)" not in _ok(cli, "post", "list")
+    _ok(cli, "post", "edit", "1", "Welche Farbe?", "--thread", "Neu 2", "--thread", "Neu 3")
+    listed = _ok(cli, "post", "list")
+    assert "thread of 3 parts" in listed and "poll: Rot / Blau" in listed  # the poll stays
+    _ok(cli, "post", "edit", "1", "Welche Farbe?", "--no-poll")
+    assert "poll:" not in _ok(cli, "post", "list")
+    refused = cli.invoke(app, ["post", "edit", "1", "x", "--thread", "a", "--no-thread"])
+    assert refused.exit_code != 0 and "contradict" in refused.output
