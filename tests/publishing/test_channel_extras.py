@@ -251,3 +251,35 @@ def test_instagram_takes_the_posts_own_jpeg(
         "image_url": f"https://resonanz.example.org/m/{media.token}",
         "caption": "Herbst #herbst",
     }
+
+
+def test_threads_image_from_the_post(
+    world: World, classes: dict[str, type], platform: ApiServer, clock: Clock
+) -> None:
+    th._add(world, classes, platform)
+    platform.script("POST", f"{th.USER}/threads", JsonReply({"id": "c2"}))
+    platform.script(
+        "GET",
+        "/v1.0/c2",
+        [JsonReply({"status": "IN_PROGRESS", "id": "c2"}), JsonReply({"status": "FINISHED"})],
+    )
+    platform.script("POST", f"{th.USER}/threads_publish", JsonReply({"id": "m2"}))
+    platform.script(
+        "GET", "/v1.0/m2", JsonReply({"permalink": "https://www.threads.net/@acme/post/2"})
+    )
+    post_id = _due(
+        world, classes, "th", "Neues Logo", images=[NewImage(image_bytes("PNG"), "Logo")]
+    )
+    settings = replace(SETTINGS, base_url="https://resonanz.example.org")
+    scheduler = Scheduler(
+        world.pub, settings, classes, runner="t", clock=clock, client_options={"status_wait_s": 0}
+    )
+    try:
+        assert scheduler.tick().sent
+    finally:
+        scheduler.close()
+    [media] = world.pub.get_post(world.workspace.id, post_id).media
+    [container] = platform.calls(f"{th.USER}/threads")
+    assert container.param("media_type") == "IMAGE" and container.param("text") == "Neues Logo"
+    assert container.param("image_url") == f"https://resonanz.example.org/m/{media.token}"
+    assert len(platform.calls("/v1.0/c2")) == 2  # waited for FINISHED

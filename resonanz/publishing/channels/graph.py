@@ -12,7 +12,8 @@ message. See docs/publishing.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from resonanz.errors import PublishError
@@ -45,3 +46,27 @@ def graph_data(body: Any) -> list[Mapping[str, Any]]:
     """The ``data`` list of a Graph listing (empty for anything else)."""
     data = body.get("data") if isinstance(body, Mapping) else None
     return [item for item in data if isinstance(item, Mapping)] if isinstance(data, list) else []
+
+
+CONTAINER_POLLS = 5  # reads of a media container's status before the attempt is retried
+
+
+def wait_until_finished(
+    read_status: Callable[[], Any], name: str, *, wait_s: float, hint: str
+) -> None:
+    """Meta fetches and processes a container's image; publishing before it is
+    ``FINISHED`` fails. ``ERROR``/``EXPIRED`` is permanent (``hint`` says what to
+    check); still processing after CONTAINER_POLLS reads is retried later."""
+    status = None
+    for poll in range(CONTAINER_POLLS):
+        status = read_status()
+        if status == "FINISHED":
+            return
+        if status in ("ERROR", "EXPIRED"):
+            raise PublishError(
+                f"{name}: Meta could not use the image (container {status}); {hint}",
+                permanent=True,
+            )
+        if poll < CONTAINER_POLLS - 1:
+            time.sleep(wait_s)
+    raise PublishError(f"{name}: the image is still being processed ({status})")

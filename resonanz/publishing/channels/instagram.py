@@ -19,7 +19,6 @@ once: after an attempt of unknown outcome the account's newest media (``GET
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -31,7 +30,7 @@ from resonanz.errors import PublishError
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
 from resonanz.publishing.channels.facebook import API, GRAPH_VERSION, graph_config
-from resonanz.publishing.channels.graph import graph_data, graph_failure
+from resonanz.publishing.channels.graph import graph_data, graph_failure, wait_until_finished
 from resonanz.publishing.channels.httpapi import ChannelApi, in_doubt, recent_match
 from resonanz.publishing.channels.units import CountedLimits, at_most, hashtags, mentions
 from resonanz.publishing.links import links_base_url
@@ -41,7 +40,6 @@ from resonanz.publishing.post_rules import MediaRules, PostRules
 _IMAGE_LINE = regex.compile(
     r"^[ \t]*image:[ \t]*(https?://\S+)[ \t]*$\n?", regex.MULTILINE | regex.IGNORECASE
 )
-STATUS_POLLS = 5
 
 
 def split_image(text: str) -> tuple[str | None, str]:
@@ -179,7 +177,12 @@ class InstagramChannel:
         container = self.api.data(made).get("id")
         if not container:
             raise PublishError(f"{self.api.name}: the container answer had no id")
-        self._wait_until_ready(str(container))
+        wait_until_finished(
+            lambda: self._get(str(container), "status_code").get("status_code"),
+            self.api.name,
+            wait_s=self.status_wait_s,
+            hint="check that the image URL is public and a JPEG",
+        )
         response = self.api.call(
             "POST", f"{self.prefix}/{self.user}/media_publish", json_body={"creation_id": container}
         )
@@ -189,23 +192,6 @@ class InstagramChannel:
                 f"{self.api.name}: media_publish answered without an id", in_doubt=True
             )
         return self._receipt(str(media_id))
-
-    def _wait_until_ready(self, container: str) -> None:
-        """Meta fetches and processes the image; publishing before FINISHED fails."""
-        status = None
-        for poll in range(STATUS_POLLS):
-            status = self._get(container, "status_code").get("status_code")
-            if status == "FINISHED":
-                return
-            if status in ("ERROR", "EXPIRED"):
-                raise PublishError(
-                    f"{self.api.name}: Meta could not use the image (container {status}); "
-                    "check that the image URL is public and a JPEG",
-                    permanent=True,
-                )
-            if poll < STATUS_POLLS - 1:
-                time.sleep(self.status_wait_s)
-        raise PublishError(f"{self.api.name}: the image is still being processed ({status})")
 
     def _receipt(self, media_id: str) -> Receipt:
         try:

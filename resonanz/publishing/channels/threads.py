@@ -12,7 +12,9 @@ Tokens: long-lived user tokens live 60 days and are renewed with
 old) when less than 30 days remain; the connect flow exchanges the code for a short-lived
 token, then for a long-lived one (``th_exchange_token``). Polls: ``poll_body`` builds the
 ``poll_attachment`` parameter (2–4 options) of the text container of a post with a poll
-(Threads polls run 24 hours).
+(Threads polls run 24 hours). A post with an image makes an ``IMAGE`` container whose
+``image_url`` is the image's public address in Resonanz (``<base_url>/m/<token>``) and
+waits until its ``status`` is ``FINISHED`` before publishing.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from resonanz.config import Settings
 from resonanz.errors import PublishError, ValidationError
 from resonanz.hookspecs import hookimpl
 from resonanz.publishing.channels import ChannelCheck
-from resonanz.publishing.channels.graph import graph_data, graph_failure
+from resonanz.publishing.channels.graph import graph_data, graph_failure, wait_until_finished
 from resonanz.publishing.channels.httpapi import (
     ChannelApi,
     checked_api,
@@ -37,9 +39,10 @@ from resonanz.publishing.channels.httpapi import (
     required_secret,
 )
 from resonanz.publishing.channels.units import CountedLimits, code_points
+from resonanz.publishing.links import links_base_url
 from resonanz.publishing.models import Attempt, Receipt
 from resonanz.publishing.oauth import Grant, OAuthApp, OAuthProvider, grant_of, token_request
-from resonanz.publishing.post_rules import PollRules, PostRules
+from resonanz.publishing.post_rules import MediaRules, PollRules, PostRules
 
 API = "https://graph.threads.net"
 LIMITS = CountedLimits(max_units=500, unit="characters", counter=code_points)
@@ -80,9 +83,12 @@ class ThreadsChannel:
         settings: Settings,
         *,
         transport: httpx.BaseTransport | None = None,
+        status_wait_s: float = 2.0,
     ) -> None:
         self.config = dict(config)
         self._token = str(secrets.get("access_token", ""))
+        self.media_base = links_base_url(settings)
+        self.status_wait_s = status_wait_s
         self.api = ChannelApi(
             settings,
             name=f"Threads @{self.config.get('username', '?')}",
@@ -110,10 +116,15 @@ class ThreadsChannel:
 
     @classmethod
     def post_rules(cls, config: Mapping[str, Any]) -> PostRules:
-        """Polls of 2-4 options of at most 25 characters, open 24 hours (Threads' fixed
-        length), one answer. Images (a public URL Meta fetches) and reply threads are
-        not built for Threads."""
+        """One image (JPEG or PNG, 8 MB; Meta fetches it from ``<base_url>/m/<token>``),
+        or a poll of 2-4 options of at most 25 characters, open 24 hours (Threads' fixed
+        length), one answer. Reply threads are not built for Threads."""
         return PostRules(
+            media=MediaRules(
+                max_images=1,
+                max_bytes=8 * 1024 * 1024,
+                types=frozenset({"image/jpeg", "image/png"}),
+            ),
             poll=PollRules(
                 min_options=2,
                 max_options=4,
@@ -158,6 +169,9 @@ class ThreadsChannel:
         fields: dict[str, Any] = {"media_type": "TEXT", "text": attempt.text}
         if attempt.poll is not None:
             fields["poll_attachment"] = poll_body(attempt.poll.options)
+        if attempt.media:
+            token = attempt.media[0].media.token
+            fields.update(media_type="IMAGE", image_url=f"{self.media_base}/m/{token}")
         container = self.api.data(
             self.api.call(
                 "POST", f"/v1.0/{user}/threads", params=self._params(**fields), publishes=False
@@ -165,6 +179,20 @@ class ThreadsChannel:
         ).get("id")
         if not container:
             raise PublishError(f"{self.api.name}: the container answer had no id")
+        if attempt.media:
+            wait_until_finished(
+                lambda: self.api.data(
+                    self.api.call(
+                        "GET",
+                        f"/v1.0/{container}",
+                        params=self._params(fields="status,error_message"),
+                        publishes=False,
+                    )
+                ).get("status"),
+                self.api.name,
+                wait_s=self.status_wait_s,
+                hint="check that base_url is the public address of Resonanz",
+            )
         published = self.api.data(
             self.api.call(
                 "POST", f"/v1.0/{user}/threads_publish", params=self._params(creation_id=container)
