@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -225,6 +226,18 @@ def test_threads_poll(
         )
 
 
+def _tick_with_public_address(world: World, classes: dict[str, type], clock: Clock) -> Any:
+    """One tick of a scheduler whose base_url (where Meta fetches /m/<token>) is set."""
+    settings = replace(SETTINGS, base_url="https://resonanz.example.org/")
+    scheduler = Scheduler(
+        world.pub, settings, classes, runner="t", clock=clock, client_options={"status_wait_s": 0}
+    )
+    try:
+        return scheduler.tick()
+    finally:
+        scheduler.close()
+
+
 def test_instagram_takes_the_posts_own_jpeg(
     world: World, classes: dict[str, type], platform: ApiServer, clock: Clock
 ) -> None:
@@ -238,14 +251,7 @@ def test_instagram_takes_the_posts_own_jpeg(
     assert "ig (instagram): image 1 (PNG, " in str(caught.value)
     assert "only JPEG images are taken" in str(caught.value)
     post_id = _due(world, classes, "ig", "Herbst #herbst", images=[NewImage(image_bytes("JPEG"))])
-    settings = replace(SETTINGS, base_url="https://resonanz.example.org/")
-    scheduler = Scheduler(
-        world.pub, settings, classes, runner="t", clock=clock, client_options={"status_wait_s": 0}
-    )
-    try:
-        assert scheduler.tick().sent
-    finally:
-        scheduler.close()
+    assert _tick_with_public_address(world, classes, clock).sent
     [media] = world.pub.get_post(world.workspace.id, post_id).media
     assert json.loads(platform.calls(f"{ig.USER}/media")[-1].body) == {
         "image_url": f"https://resonanz.example.org/m/{media.token}",
@@ -270,14 +276,7 @@ def test_threads_image_from_the_post(
     post_id = _due(
         world, classes, "th", "Neues Logo", images=[NewImage(image_bytes("PNG"), "Logo")]
     )
-    settings = replace(SETTINGS, base_url="https://resonanz.example.org")
-    scheduler = Scheduler(
-        world.pub, settings, classes, runner="t", clock=clock, client_options={"status_wait_s": 0}
-    )
-    try:
-        assert scheduler.tick().sent
-    finally:
-        scheduler.close()
+    assert _tick_with_public_address(world, classes, clock).sent
     [media] = world.pub.get_post(world.workspace.id, post_id).media
     [container] = platform.calls(f"{th.USER}/threads")
     assert container.param("media_type") == "IMAGE" and container.param("text") == "Neues Logo"
