@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from resonanz.analytics.terms import top_terms
-from resonanz.models import Workspace
+from resonanz.models import TopicMatch, Workspace
 from resonanz.store import MentionFilter, SqlStore
 from tests.store.conftest import T0
 
@@ -40,3 +40,25 @@ def test_only_the_newest_sample_in_the_filter(
     assert newest == {"neues": 5, "thema": 5}
     early = MentionFilter(until=T0 + timedelta(minutes=5))
     assert dict(top_terms(store, ws.id, early)) == {"altes": 5, "thema": 5}
+
+
+def test_newest_sample_of_a_topic_in_a_range(
+    store: SqlStore, ws: Workspace, make_mention: Any
+) -> None:
+    flix = store.get_topic(ws.id, "Flixbus").id
+    texts = {0: "alter bus", 2: "neuer bus", 3: "fremde bahn", 4: "neuester bus", 6: "spaeter bus"}
+    store.save_batch(
+        ws.id,
+        [
+            make_mention(
+                str(i), text=text, matches=(TopicMatch(flix, ("bus",)),) if "bus" in text else ()
+            )
+            for i, text in texts.items()
+        ],
+    )
+    # Mentions 2 and 4 are the topic's newest two before minute 5; 3 is not the topic's.
+    flt = MentionFilter(
+        topic_id=flix, since=T0 + timedelta(minutes=1), until=T0 + timedelta(minutes=5)
+    )
+    assert dict(top_terms(store, ws.id, flt, sample=2)) == {"bus": 2, "neuer": 1, "neuester": 1}
+    assert dict(top_terms(store, ws.id, flt, sample=1)) == {"bus": 1, "neuester": 1}
