@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
+from math import ceil
 
 from resonanz.errors import QueryError
 from resonanz.models import Mention
@@ -23,6 +24,10 @@ from resonanz.store import MentionFilter, Store
 # Chunks of candidates grow by this factor, up to this size (or the first chunk's).
 _GROWTH = 4
 _MAX_CHUNK = 2000
+# A chunk sized by the hits so far reads this many times the candidates they say it needs,
+# and at least _MIN_CHUNK.
+_MARGIN = 1.3
+_MIN_CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,11 @@ def search_mentions(
         contains_tags=tuple(sorted(tags)) if tags else (),
     )
     # The prefilter may pass candidates the query rejects (NOT, fields, hashtags): the
-    # chunks grow, so a selective query reads few of them without many small reads.
+    # chunks grow, so a selective query reads few of them without many small reads. Until
+    # chunk_size hits are found (a result page), the next chunk is sized by the share of
+    # candidates that were hits so far, with a margin; then chunks grow _GROWTH times.
     size = chunk_size
+    hits = seen = 0
     while True:
         chunk = list(
             islice(
@@ -88,11 +96,15 @@ def search_mentions(
         for mention in chunk:
             doc = document_of(mention)
             if evaluate(node, doc):
+                hits += 1
                 yield Hit(mention, matched_terms(node, doc))
         if len(chunk) < size:
             return
         after = position_of(chunk[-1])
+        seen += len(chunk)
         size = min(size * _GROWTH, max(chunk_size, _MAX_CHUNK))
+        if 0 < hits < chunk_size:
+            size = min(size, max(_MIN_CHUNK, ceil((chunk_size - hits) * seen / hits * _MARGIN)))
 
 
 def position_of(mention: Mention) -> tuple[datetime, int]:
