@@ -37,6 +37,12 @@ ANALYSE_AFTER_INSERTS = 1000
 # What a bulk load of mentions fills (refresh_statistics).
 _BULK_TABLES = ("mentions", "authors", "matches", "mention_counts", "mention_counts_daily")
 GROUP_AUTHORS_BELOW = 20_000  # mentions in a time range up to which top authors are grouped
+# PostgreSQL: filtered mentions (topic included) up to which they are grouped. Its grouping
+# joins and hashes every author of the range (1,000,000 mentions, 7 days: ~120 ms against
+# ~9 ms for the walk by followers), while a topic's few mentions are grouped at once and
+# would make the walk read four pages of authors in vain (7 days of a topic with ~330:
+# 36 ms grouped, 270 ms walked).
+GROUP_AUTHORS_BELOW_POSTGRESQL = 2_000
 
 
 def db_error(action: str, exc: SQLAlchemyError) -> StoreError:
@@ -541,11 +547,15 @@ class SqlStore:
             # Grouping reads every mention of the time range (a topic filter is a probe per
             # mention); walking the authors by followers pays off only for long ranges. The
             # counts tell the range's size at once.
-            whole_range = None if flt is None else dataclasses.replace(flt, topic_id=None)
+            if conn.dialect.name == "postgresql":
+                counted, below = flt, GROUP_AUTHORS_BELOW_POSTGRESQL
+            else:
+                counted = None if flt is None else dataclasses.replace(flt, topic_id=None)
+                below = GROUP_AUTHORS_BELOW
             few = (
                 self.use_counts
                 and rollup.answers(flt)
-                and rollup.count(conn, workspace_id, whole_range) <= GROUP_AUTHORS_BELOW
+                and rollup.count(conn, workspace_id, counted) <= below
             )
             if few:
                 return reads.grouped_authors(conn, workspace_id, flt, limit)

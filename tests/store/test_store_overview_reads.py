@@ -117,6 +117,7 @@ def test_top_authors_paged_walk_and_grouped_fallback(
     monkeypatch.setattr(reads, "_AUTHOR_PAGE", page)
     monkeypatch.setattr(reads, "_AUTHOR_PAGES", pages)
     monkeypatch.setattr(sql, "GROUP_AUTHORS_BELOW", -1)  # walk even for a few mentions
+    monkeypatch.setattr(sql, "GROUP_AUTHORS_BELOW_POSTGRESQL", -1)
     flixbus, _ = _fill(store, ws, make_mention)
     top = store.top_authors(ws.id, limit=10)
     assert [(a.handle, a.followers, a.mentions) for a in top] == [
