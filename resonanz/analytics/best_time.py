@@ -82,9 +82,12 @@ class BestTime:
     posts: int  # own posts found in the window
     enough: bool
     overall: float | None  # typical engagement per own post
-    hours: tuple[HourScore, ...] = ()
-    audience: tuple[AudienceHour, ...] = ()
+    hours: tuple[HourScore, ...] = ()  # the TOP best hours
+    audience: tuple[AudienceHour, ...] = ()  # the TOP busiest hours
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Every hour of the week with a post (or with mentions), for a heatmap.
+    cells: tuple[HourScore, ...] = ()
+    audience_cells: tuple[AudienceHour, ...] = ()
 
 
 def accounts_of(channels: Sequence[PublishChannel]) -> list[tuple[str, str]]:
@@ -141,6 +144,7 @@ def best_time(
     labels = tuple(f"{p}:{h}" for p, h in accounts)
     rows = own_posts(store, workspace_id, accounts, since)
     if len(rows) < min_posts:
+        busiest = _audience(store, workspace_id, since, window, tz)
         why = (
             f"not enough data: {len(rows)} own posts in the last {window.days} days, "
             f"{min_posts} needed"
@@ -154,7 +158,8 @@ def best_time(
             posts=len(rows),
             enough=False,
             overall=None,
-            audience=tuple(_audience(store, workspace_id, since, window, tz)),
+            audience=tuple(busiest[:TOP]),
+            audience_cells=tuple(busiest),
             notes=(
                 why,
                 "showing the audience's activity instead: when mentions of your topics are "
@@ -189,6 +194,7 @@ def best_time(
         enough=True,
         overall=round(math.expm1(grand), 2),
         hours=tuple(scores[:TOP]),
+        cells=tuple(scores),
         notes=(
             f"from {len(rows)} own posts in the last {window.days} days; hours with no "
             "post are not suggested",
@@ -206,7 +212,7 @@ def _audience(
     ranked = sorted(volume.items(), key=lambda item: (-item[1], item[0]))
     return [
         AudienceHour(weekday=w, hour=h, mentions=n, per_week=round(n / weeks, 2))
-        for (w, h), n in ranked[:TOP]
+        for (w, h), n in ranked
     ]
 
 

@@ -255,3 +255,58 @@ def sentiment_by_topic(rows: Sequence[tuple[str, str, int]], *, labels: Mapping[
         ],
     }
     return Chart(spec, _sentiment_table(rows, labels["topic"], labels))
+
+
+def week_heatmap(
+    cells: Sequence[tuple[int, int, float, tuple[str, ...]]],
+    *,
+    weekdays: Sequence[str],
+    labels: Mapping[str, str],
+    extra: Sequence[str] = (),
+) -> Chart:
+    """Hour of day (x) by weekday (y, Monday first), each cell coloured by its value;
+    hours without data stay empty. ``cells``: (weekday 0..6, hour, value, further
+    cells of the row, headed by ``extra``, shown in the tooltip and the table too);
+    labels: weekday, hour, value."""
+    values = []
+    for weekday, hour, value, more in cells:
+        item: dict[str, Any] = {"day": weekdays[weekday], "hour": hour, "v": value}
+        item.update({f"c{i}": text for i, text in enumerate(more)})
+        values.append(item)
+    spec = _base(values, height=7 * 26)
+    spec["mark"] = {"type": "rect"}
+    spec["encoding"] = {
+        "x": {
+            "field": "hour",
+            "type": "ordinal",
+            "title": labels["hour"],
+            "scale": {"domain": list(range(24))},
+        },
+        "y": {
+            "field": "day",
+            "type": "ordinal",
+            "title": labels["weekday"],
+            "scale": {"domain": list(weekdays)},
+        },
+        "color": {
+            "field": "v",
+            "type": "quantitative",
+            "title": labels["value"],
+            "scale": {"scheme": "blues"},
+        },
+        "tooltip": [
+            {"field": "day", "title": labels["weekday"]},
+            {"field": "hour", "title": labels["hour"]},
+            {"field": "v", "type": "quantitative", "title": labels["value"]},
+            *({"field": f"c{i}", "title": title} for i, title in enumerate(extra)),
+        ],
+    }
+    ordered = sorted(cells, key=lambda cell: (cell[0], cell[1]))
+    table = ChartTable(
+        (labels["weekday"], labels["hour"], labels["value"], *extra),
+        tuple(
+            (weekdays[weekday], f"{hour:02d}:00", f"{value:g}", *more)
+            for weekday, hour, value, more in ordered
+        ),
+    )
+    return Chart(spec, table)

@@ -13,6 +13,7 @@ from resonanz.web.routes import (
     media,
     mentions,
     overview,
+    planning,
     posts,
     redirect,
     settings,
@@ -25,3 +26,4 @@ ROUTERS: tuple[APIRouter, ...] = (auth.router, workspaces.router, overview.route
 ROUTERS += (topics.router, clusters.router, sources.router, alerts.router, settings.router)
 ROUTERS += (redirect.router, media.router, posts.router)
 ROUTERS += (calendar.router, approvals.router, delivery.router, channels.router)
+ROUTERS += (planning.router,)
