@@ -149,6 +149,21 @@ def remove_media(
     return _recheck(pub, classes, pub.remove_media(workspace_id, post_id, media_id, at=_now()))
 
 
+def set_alt(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    workspace_id: int,
+    post_id: int,
+    media_id: int,
+    alt: str,
+) -> Post:
+    """Change one image's alt text (checked as for an upload; rechecked as an edit)."""
+    text = check_alt(alt, f"image {media_id}")
+    return _recheck(
+        pub, classes, pub.set_media_alt(workspace_id, post_id, media_id, text, at=_now())
+    )
+
+
 def _recheck(pub: PublishingStore, classes: Mapping[str, type], post: Post) -> Post:
     found = _problems_of(pub, post, _channels_of(pub, post), classes)
     if found and post.status == "scheduled":

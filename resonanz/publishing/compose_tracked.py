@@ -17,7 +17,7 @@ from resonanz.errors import ValidationError
 from resonanz.publishing import compose
 from resonanz.publishing.links import links_base_url
 from resonanz.publishing.links_track import track_texts
-from resonanz.publishing.models import Post
+from resonanz.publishing.models import Poll, Post
 from resonanz.publishing.when import plan
 from resonanz.store import Store
 from resonanz.store.links import link_store
@@ -52,9 +52,13 @@ def write_post(
     author_id: int | None = None,
     track: bool = False,
     campaign: str | None = None,
+    images: Sequence[compose.NewImage] = (),
+    thread: Sequence[str] = (),
+    poll: Poll | None = None,
 ) -> Written:
     """Store the post, then schedule it for ``at`` (action ``schedule``) or make it due
-    now (``publish``). A check that fails after the draft is stored is returned in
+    now (``publish``), with its images, further thread parts and poll (links in thread
+    parts are not tracked). A check that fails after the draft is stored is returned in
     ``refused`` (the post stays a draft); bad input before that raises ValidationError."""
     if action not in ACTIONS:
         raise ValidationError(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
@@ -92,6 +96,9 @@ def write_post(
         variants=given,
         author_id=author_id,
         timezone=timezone,
+        images=images,
+        thread=thread,
+        poll=poll,
     ).post
     if links:
         link_store(store).attach_post(workspace_id, [link.id for link in links], draft.id)

@@ -23,7 +23,7 @@ from fastapi import Request
 
 from resonanz.errors import ValidationError
 from resonanz.publishing.channels import channel_class, channel_classes
-from resonanz.publishing.models import Post, PublishChannel
+from resonanz.publishing.models import Post, PostMedia, PublishChannel
 from resonanz.publishing.post_rules import rules_of
 from resonanz.publishing.when import check_future, plan, zone
 from resonanz.web.i18n import gettext as _
@@ -69,6 +69,9 @@ class ChannelCheck:
     unit: str = ""
     url_units: int | None = None
     errors: list[str] = field(default_factory=list)
+    # thread parts after the first: (number, count in the channel's unit, over the limit)
+    parts: list[tuple[int, int, bool]] = field(default_factory=list)
+    media: tuple[PostMedia, ...] = ()
 
     @property
     def over(self) -> bool:
@@ -91,8 +94,9 @@ def check_channel(
     selected: bool,
     post: Post | None = None,
 ) -> ChannelCheck:
-    """Count ``text`` as ``channel`` counts it and say what keeps it from being sent
-    (with the images, poll and thread parts of ``post``, a stored one)."""
+    """Count ``text`` and each thread part as ``channel`` counts them and say what keeps
+    them from being sent (with the images, poll and thread parts of ``post``: the form's
+    values over the stored post, web.post_form.candidate)."""
     if not selected:
         return ChannelCheck(channel, False, text)
     cls = channel_class(classes, channel.kind)
@@ -124,7 +128,23 @@ def check_channel(
         for extra in getattr(limits, "checks", ()):
             errors.extend(extra(text))
     media, poll, thread = (post.media, post.poll, post.thread) if post else ((), None, ())
-    errors.extend(rules_of(cls, channel.config).problems(text, media, poll, thread))
+    rules = rules_of(cls, channel.config)
+    errors.extend(rules.problems(text, media, poll, thread))
+    parts = []
+    for number, part in enumerate(thread if rules.thread else (), 2):
+        length = limits.measure(part)
+        parts.append((number, length, length > limits.max_units))
+        if length > limits.max_units:
+            errors.append(
+                _("Thread part %(n)s: %(count)s %(unit)s, %(over)s over the limit of %(limit)s.")
+                % {
+                    "n": number,
+                    "count": length,
+                    "unit": unit_label(limits.unit),
+                    "over": length - limits.max_units,
+                    "limit": limits.max_units,
+                }
+            )
     return ChannelCheck(
         channel,
         True,
@@ -134,6 +154,8 @@ def check_channel(
         unit=unit_label(limits.unit),
         url_units=getattr(limits, "url_units", None) or _fixed_url_units(channel.kind),
         errors=errors,
+        parts=parts,
+        media=media,
     )
 
 

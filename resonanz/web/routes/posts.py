@@ -1,15 +1,19 @@
 """Publishing pages: the posts list, the composer (new and edit, with live checks per
 channel) and a post's detail with its deliveries, approval and actions.
 
-The composer's form has dynamic fields (a variant text per channel, ``variant-<id>``), so
-the routes read the form as a whole. Nothing typed is lost: a form with errors is shown
-again with the values, and a post that fails a check when it is scheduled is stored as a
-draft and shown in its edit form with the reasons next to the fields.
+The composer's form (multipart: it uploads images) has dynamic fields (a variant text per
+channel, ``variant-<id>``, image files with alt texts, thread parts, poll options; see
+web.post_form), so the routes read the form as a whole. Nothing typed is lost: a form
+with errors is shown again with the values (files chosen must be chosen again: browsers
+do not keep them), and a post that fails a check when it is scheduled is stored as a
+draft and shown in its edit form with the reasons next to the fields. Besides a draft,
+a time and "now", a post can go into the next common queue slot of its channels or
+start a recurring series (web.post_planning).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -20,8 +24,18 @@ from starlette.datastructures import FormData
 from resonanz.analytics.hashtag_suggestions import suggest_hashtags
 from resonanz.errors import ConflictError, NotFoundError, ValidationError
 from resonanz.publishing import approval, compose
-from resonanz.publishing.compose_tracked import ACTIONS, DRAFT, PUBLISH, SCHEDULE, then, write_post
+from resonanz.publishing.compose import NewImage
+from resonanz.publishing.compose_tracked import (
+    ACTIONS,
+    DRAFT,
+    PUBLISH,
+    SCHEDULE,
+    Written,
+    then,
+    write_post,
+)
 from resonanz.publishing.links import links_base_url
+from resonanz.publishing.media import MAX_IMAGES
 from resonanz.publishing.models import Delivery, Post, PublishChannel
 from resonanz.publishing.states import FAILED, NEEDS_ATTENTION, SENT
 from resonanz.store import Store
@@ -29,26 +43,47 @@ from resonanz.store.publishing import PublishingStore, publishing_store
 from resonanz.web.deps import Access, Editor, Forbidden, SettingsDep, StoreDep, Viewer
 from resonanz.web.i18n import gettext as _
 from resonanz.web.post_checks import check_channels, check_time, classes_of, time_zones
+from resonanz.web.post_form import (
+    POLL_MINUTES,
+    Upload,
+    candidate,
+    extras_errors,
+    extras_of,
+    image_errors,
+    missing_alts,
+    read_extras,
+    repeat_of,
+    stored_extras,
+    text_of,
+    uploads,
+)
+from resonanz.web.post_planning import create_series, queue_into_slot
 from resonanz.web.templating import render
 
 router = APIRouter()
 
 FILTERS = ("draft", "scheduled", "attention", "sent", "deleted")
+QUEUE = "queue"  # the composer's "Add to queue" button
 
 
-async def _form(request: Request) -> FormData:
-    return await request.form()
+async def _form(request: Request) -> AsyncIterator[FormData]:
+    """The form as sent; uploaded files are closed after the answer."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 FormDep = Annotated[FormData, Depends(_form)]
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
+_text = text_of
 
 
-def _read_form(form: FormData, channels: Sequence[PublishChannel]) -> dict[str, Any]:
+def _read_form(
+    form: FormData, channels: Sequence[PublishChannel], post: Post | None = None
+) -> dict[str, Any]:
     """The composer's values as typed (variants by channel id, only non-empty ones)."""
     variants = {}
     for channel in channels:
@@ -66,6 +101,7 @@ def _read_form(form: FormData, channels: Sequence[PublishChannel]) -> dict[str, 
         "track": _text(form, "track") in ("1", "on", "true"),
         "campaign": _text(form, "campaign").strip(),
         "action": _text(form, "action") or DRAFT,
+        **read_extras(form, post),
     }
 
 
@@ -81,6 +117,7 @@ def _empty_form(post: Post | None, channels: Sequence[PublishChannel]) -> dict[s
             "track": False,
             "campaign": "",
             "action": DRAFT,
+            **stored_extras(None),
         }
     date, _sep, time = (post.local_time or "").partition(" ")
     return {
@@ -93,6 +130,7 @@ def _empty_form(post: Post | None, channels: Sequence[PublishChannel]) -> dict[s
         "track": False,
         "campaign": "",
         "action": DRAFT,
+        **stored_extras(post),
     }
 
 
@@ -115,7 +153,9 @@ def _checks(
     form: Mapping[str, Any],
     post: Post | None = None,
 ) -> dict[str, Any]:
-    """The live checks of the form's values: per channel and of the schedule time."""
+    """The live checks of the form's values: per channel (with the stored post's images
+    and the form's thread parts and poll) and of the schedule time."""
+    workspace_id = channels[0].workspace_id if channels else 0
     checks = check_channels(
         classes_of(request),
         channels,
@@ -123,23 +163,42 @@ def _checks(
         selected=form["channels"],
         variants=form["variants"],
         track_base=links_base_url(settings) if form["track"] else None,
-        post=post,
+        post=candidate(post, form, workspace_id),
     )
     timing = check_time(form["date"], form["time"], form["timezone"] or "UTC")
     asked = bool(form["date"] or form["time"]) or form["action"] == SCHEDULE
     return {"checks": checks, "timing": timing if asked else None}
 
 
+def _durations(current: str) -> list[tuple[int, str]]:
+    """The poll durations offered (a stored post's own one too), with their labels."""
+    values = sorted({*POLL_MINUTES, *([int(current)] if current.isdigit() else [])})
+    shown = []
+    for minutes in values:
+        if minutes % 1440 == 0:
+            label = _("%(n)s day(s)") % {"n": minutes // 1440}
+        elif minutes % 60 == 0:
+            label = _("%(n)s hour(s)") % {"n": minutes // 60}
+        else:
+            label = _("%(n)s minutes") % {"n": minutes}
+        shown.append((minutes, label))
+    return shown
+
+
 def _composer(
     request: Request,
     settings: Any,
+    access: Access,
+    store: Store,
     *,
     post: Post | None,
     channels: Sequence[PublishChannel],
     form: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    notice: str = "",
 ) -> Response:
+    require_alt = publishing_store(store).require_alt(access.workspace.id)
     context = {
         "nav": "publishing",
         "subnav": "posts",
@@ -147,20 +206,31 @@ def _composer(
         "channels": channels,
         "form": form,
         "errors": errors,
+        "notice": notice,
         "zones": time_zones(),
+        "require_alt": require_alt,
+        "missing_alts": missing_alts(post, form, require_alt=require_alt),
+        "max_images": MAX_IMAGES,
+        "poll_minutes": _durations(form["poll_minutes"]),
         **_checks(request, settings, channels, form, post),
     }
     return render(request, "posts_form.html", context, status=status)
 
 
-def _form_errors(form: Mapping[str, Any], *, new: bool) -> dict[str, str]:
+def _form_errors(
+    form: Mapping[str, Any],
+    new_images: Sequence[Upload],
+    post: Post | None,
+    *,
+    require_alt: bool,
+) -> dict[str, str]:
     """What keeps the form from being stored at all (nothing is stored then)."""
     errors: dict[str, str] = {}
     if not form["text"].strip():
         errors["text"] = _("Please write the post's text.")
-    if new and not form["channels"]:
+    if post is None and not form["channels"]:
         errors["channels"] = _("Please choose at least one channel.")
-    if form["action"] not in ACTIONS:
+    if form["action"] not in (*ACTIONS, QUEUE):
         errors["form"] = _("Please use one of the buttons below the form.")
     if form["campaign"] and not form["track"]:
         errors["campaign"] = _("A campaign is for tracked links: switch tracking on.")
@@ -168,12 +238,34 @@ def _form_errors(form: Mapping[str, Any], *, new: bool) -> dict[str, str]:
         timing = check_time(form["date"], form["time"], form["timezone"])
         if timing.error and timing.utc is None:  # a time in the past is kept as a draft
             errors["time"] = timing.error
+    errors.update(extras_errors(form))
+    errors.update(image_errors(new_images, form, post, require_alt=require_alt))
+    if post is None and form["repeat"]:
+        repeat, wrong = repeat_of(form, form["date"])
+        errors.update(wrong)
+        extras = new_images or form["thread"] or form["poll_options"] or form["track"]
+        if repeat is not None and extras:
+            errors["repeat"] = _(
+                "A repeating post takes text only: no images, thread parts, poll or "
+                "tracked links (yet)."
+            )
+        elif repeat is not None and form["action"] != SCHEDULE:
+            errors["repeat"] = _(
+                "A repeating post starts at the date and time above: press Schedule."
+            )
+    if new_images and errors:
+        errors["images-again"] = _(
+            "Nothing was saved. Please choose the image files again: browsers do not keep "
+            "them when a form comes back."
+        )
     return errors
 
 
 def _kept_as_draft(doing: str) -> str:
     if doing == PUBLISH:
         return _("The post was saved as a draft but not published: fix what is marked.")
+    if doing == QUEUE:
+        return _("The post was saved as a draft but not queued: fix what is marked.")
     return _("The post was saved as a draft but not scheduled: fix what is marked.")
 
 
@@ -188,8 +280,9 @@ def _at(form: Mapping[str, Any]) -> str | None:
     return f"{form['date']} {form['time']}" if form["date"] and form["time"] else None
 
 
-def _to_post(access: Access, post_id: int) -> Response:
-    return RedirectResponse(f"/w/{access.workspace.slug}/posts/{post_id}", status_code=303)
+def _to_post(access: Access, post_id: int, query: str = "") -> Response:
+    url = f"/w/{access.workspace.slug}/posts/{post_id}{query}"
+    return RedirectResponse(url, status_code=303)
 
 
 @router.get("/w/{slug}/posts")
@@ -230,7 +323,14 @@ def post_new(request: Request, access: Editor, store: StoreDep, settings: Settin
     """The composer with an empty form."""
     channels = publishing_store(store).list_channels(access.workspace.id)
     return _composer(
-        request, settings, post=None, channels=channels, form=_empty_form(None, []), errors={}
+        request,
+        settings,
+        access,
+        store,
+        post=None,
+        channels=channels,
+        form=_empty_form(None, []),
+        errors={},
     )
 
 
@@ -246,7 +346,7 @@ def post_check(
         channels = _post_channels(pub, post)
     else:
         channels = pub.list_channels(access.workspace.id)
-    form = _read_form(raw, channels)
+    form = _read_form(raw, channels, post)
     if post is not None:
         form["channels"] = [c.name for c in channels]
     context = _checks(request, settings, channels, form, post)
@@ -268,45 +368,96 @@ def post_hashtags(request: Request, access: Editor, store: StoreDep, raw: FormDe
 def post_create(
     request: Request, access: Editor, store: StoreDep, settings: SettingsDep, raw: FormDep
 ) -> Response:
-    """Store the post as a draft, schedule it or make it due now."""
+    """Store the post (with its images, thread parts and poll) as a draft, schedule it,
+    make it due now, put it into the next queue slot, or start a recurring series."""
     pub = publishing_store(store)
-    channels = pub.list_channels(access.workspace.id)
+    ws = access.workspace.id
+    channels = pub.list_channels(ws)
     form = _read_form(raw, channels)
-    errors = _form_errors(form, new=True)
+    new = uploads(raw)
+    errors = _form_errors(form, new, None, require_alt=pub.require_alt(ws))
+    variants = _by_name(channels, form["variants"], form["channels"])
+    classes = classes_of(request)
+    if not errors and form["repeat"]:
+        repeat, _wrong = repeat_of(form, form["date"])
+        assert repeat is not None  # checked by _form_errors
+        try:
+            made = create_series(pub, classes, ws, form, repeat, variants, access.user.id)
+        except (ValidationError, NotFoundError) as exc:
+            errors["repeat"] = str(exc)
+        else:
+            store.accounts.audit(ws, access.user.id, "series.create", f"series {made.series.id}")
+            return _to_post(access, made.made.post_ids[0], f"?series={made.series.id}")
+    post: Post | None = None
     if not errors:
+        thread, poll = extras_of(form)
         try:
             written = write_post(
                 store,
                 settings,
-                classes_of(request),
-                access.workspace.id,
+                classes,
+                ws,
                 form["text"],
                 form["channels"],
-                action=form["action"],
-                variants=_by_name(channels, form["variants"], form["channels"]),
+                action=DRAFT if form["action"] == QUEUE else form["action"],
+                variants=variants,
                 at=_at(form),
                 timezone=form["timezone"],
                 author_id=access.user.id,
                 track=form["track"],
                 campaign=form["campaign"] or None,
+                images=[NewImage(u.data, u.alt) for u in new],
+                thread=thread,
+                poll=poll,
             )
         except (ValidationError, NotFoundError) as exc:
             errors["form"] = str(exc)
         else:
             _audit(store, access, "post.create", written.post, form["action"])
-            if written.refused is None:
-                return _to_post(access, written.post.id)
-            post = written.post
-            own = _post_channels(pub, post)
+            own = _post_channels(pub, written.post)
+            done = _queue_or_refused(pub, classes, access, written, form["action"], own, errors)
+            if done is not None:
+                return done
+            post = pub.get_post(ws, written.post.id)
             kept = {**_empty_form(post, own), "date": form["date"], "time": form["time"]}
             kept.update(timezone=form["timezone"], action=form["action"])
-            errors["form"] = _kept_as_draft(form["action"])
-            return _composer(
-                request, settings, post=post, channels=own, form=kept, errors=errors, status=422
-            )
+            form, channels = kept, own
     return _composer(
-        request, settings, post=None, channels=channels, form=form, errors=errors, status=422
+        request,
+        settings,
+        access,
+        store,
+        post=post,
+        channels=channels,
+        form=form,
+        errors=errors,
+        status=422,
     )
+
+
+def _queue_or_refused(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    access: Access,
+    written: Written,
+    action: str,
+    channels: Sequence[PublishChannel],
+    errors: dict[str, str],
+) -> Response | None:
+    """After the post was stored (and scheduled or published as asked): queue it when
+    asked, then go to its page; or, when it was kept as a draft, None with the reasons
+    in ``errors``."""
+    why = written.refused
+    if why is None and action == QUEUE:
+        why = queue_into_slot(pub, classes, written.post, channels)
+        if why is None:
+            return _to_post(access, written.post.id, "?queued=1")
+    elif why is None:
+        return _to_post(access, written.post.id)
+    errors["form"] = _kept_as_draft(action)
+    if action == QUEUE:
+        errors["queue"] = why
+    return None
 
 
 def _audit(store: Store, access: Access, action: str, post: Post, doing: str) -> None:
@@ -326,11 +477,56 @@ def post_edit(
     return _composer(
         request,
         settings,
+        access,
+        store,
         post=post,
         channels=channels,
         form=_empty_form(post, channels),
         errors={},
     )
+
+
+def _store_edit(
+    pub: PublishingStore,
+    classes: Mapping[str, type],
+    post: Post,
+    channels: Sequence[PublishChannel],
+    form: Mapping[str, Any],
+    new: Sequence[Upload],
+    remove: int | None,
+) -> list[str]:
+    """Store what the edit form changed: images and alt texts first, then text, thread
+    parts and poll (checked with the images as they now are). Each step that was stored
+    but no longer fits a channel is returned (the post is a draft then); bad input was
+    refused before."""
+    ws, post_id = post.workspace_id, post.id
+    refused: list[str] = []
+    steps: list[Any] = []
+    for item in post.media:
+        alt = form["alts"].get(item.id, item.alt).strip()
+        if item.id != remove and alt != item.alt:
+            steps.append(lambda m=item.id, a=alt: compose.set_alt(pub, classes, ws, post_id, m, a))
+    if remove is not None:
+        steps.append(lambda: compose.remove_media(pub, classes, ws, post_id, remove))
+    for upload in new:
+        steps.append(
+            lambda u=upload: compose.attach_media(pub, classes, ws, post_id, u.data, u.alt)
+        )
+    thread, poll = extras_of(form)
+    extras = (thread, poll) if (thread, poll) != (post.thread, post.poll) else None
+    if form["text"] != post.text or form["variants"] != dict(post.variants) or extras:
+        variants = _by_name(channels, form["variants"], form["channels"])
+        steps.append(
+            lambda: compose.edit_post(
+                pub, classes, ws, post_id, form["text"], variants=variants, extras=extras
+            )
+        )
+    for step in steps:
+        try:
+            step()
+        except ValidationError as exc:
+            refused.append(str(exc))
+    return refused
 
 
 @router.post("/w/{slug}/posts/{post_id}/edit")
@@ -342,40 +538,64 @@ def post_update(
     post_id: int,
     raw: FormDep,
 ) -> Response:
-    """Store the changed text, then schedule or publish the post when asked."""
+    """Store the changed text, images, thread parts and poll, then schedule, publish or
+    queue the post when asked. "Remove image" stores the form too and shows it again."""
     pub = publishing_store(store)
-    post = pub.get_post(access.workspace.id, post_id)
+    ws = access.workspace.id
+    post = pub.get_post(ws, post_id)
     channels = _post_channels(pub, post)
-    form = _read_form(raw, channels)
+    form = _read_form(raw, channels, post)
     form["channels"] = [c.name for c in channels]
-    errors = _form_errors(form, new=False)
-    if not errors:
-        classes = classes_of(request)
-        variants = _by_name(channels, form["variants"], form["channels"])
-        try:
-            if form["text"] != post.text or form["variants"] != dict(post.variants):
-                post = compose.edit_post(
-                    pub, classes, access.workspace.id, post_id, form["text"], variants=variants
-                )
-        except ValidationError as exc:
-            stored = pub.get_post(access.workspace.id, post_id)
-            # The text was stored (a new version) but no longer fits: kept as a draft.
-            kept = stored.version > post.version
-            errors["form"] = _kept_as_draft(form["action"]) if kept else str(exc)
-            post = stored
-        except ConflictError as exc:
-            errors["form"] = str(exc)
-        else:
-            written = then(
-                pub, classes, post, form["action"], at=_at(form), timezone=form["timezone"]
-            )
-            _audit(store, access, "post.edit", written.post, form["action"])
-            if written.refused is None:
-                return _to_post(access, post_id)
-            post = written.post
-            errors["form"] = _kept_as_draft(form["action"])
+    new = uploads(raw)
+    removing = _text(raw, "remove_image")
+    remove = int(removing) if removing.isdigit() else None
+    errors = _form_errors(form, new, post, require_alt=pub.require_alt(ws))
+    if errors:
+        return _composer(
+            request,
+            settings,
+            access,
+            store,
+            post=post,
+            channels=channels,
+            form=form,
+            errors=errors,
+            status=422,
+        )
+    classes = classes_of(request)
+    try:
+        refused = _store_edit(pub, classes, post, channels, form, new, remove)
+    except (ConflictError, NotFoundError) as exc:
+        errors["form"] = str(exc)
+        refused = []
+    stored = pub.get_post(ws, post_id)
+    form.update(new_alts={}, alts={m.id: m.alt for m in stored.media})
+    notice = ""
+    if refused:
+        errors["form"] = _kept_as_draft(form["action"])
+        errors["stored"] = "; ".join(refused)
+    elif remove is not None and not errors:
+        _audit(store, access, "post.edit", stored, "remove_image")
+        notice = _("The image was removed and the form saved.")
+    elif not errors:
+        doing = DRAFT if form["action"] == QUEUE else form["action"]
+        written = then(pub, classes, stored, doing, at=_at(form), timezone=form["timezone"])
+        _audit(store, access, "post.edit", written.post, form["action"])
+        done = _queue_or_refused(pub, classes, access, written, form["action"], channels, errors)
+        if done is not None:
+            return done
+        stored = pub.get_post(ws, post_id)
     return _composer(
-        request, settings, post=post, channels=channels, form=form, errors=errors, status=422
+        request,
+        settings,
+        access,
+        store,
+        post=stored,
+        channels=channels,
+        form=form,
+        errors=errors,
+        status=200 if notice else 422,
+        notice=notice,
     )
 
 
@@ -387,6 +607,8 @@ def _detail(
     *,
     error: str = "",
     status: int = 200,
+    queued: bool = False,
+    series: bool = False,
 ) -> Response:
     pub = publishing_store(store)
     ws = access.workspace.id
@@ -403,15 +625,25 @@ def _detail(
         "may_approve": approval.may_approve(access.membership),
         "awaits": post.status != "deleted" and pub.awaits_approval(ws, post.id),
         "error": error,
+        "queued": queued,
+        "series": series,
     }
     return render(request, "posts_detail.html", context, status=status)
 
 
 @router.get("/w/{slug}/posts/{post_id}")
-def post_detail(request: Request, access: Viewer, store: StoreDep, post_id: int) -> Response:
-    """A post: its texts, deliveries, approval history and the actions the role allows."""
+def post_detail(
+    request: Request,
+    access: Viewer,
+    store: StoreDep,
+    post_id: int,
+    queued: str = "",
+    series: str = "",
+) -> Response:
+    """A post: its texts, images, thread, poll, deliveries, approval history and the
+    actions the role allows (``queued`` / ``series``: the composer's note after it)."""
     post = publishing_store(store).get_post(access.workspace.id, post_id)
-    return _detail(request, access, store, post)
+    return _detail(request, access, store, post, queued=bool(queued), series=bool(series))
 
 
 def _act(

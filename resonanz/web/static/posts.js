@@ -1,5 +1,6 @@
 // Resonanz composer: a new post's time zone select starts at the browser's zone; a click on
-// a suggested hashtag adds it to the text (and the live check runs again).
+// a suggested hashtag adds it to the text (and the live check runs again); thread parts
+// are added and removed.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -18,5 +19,34 @@
     text.value = text.value.replace(/\s*$/, "") + " " + tag;
     text.dispatchEvent(new Event("input", { bubbles: true }));
     button.disabled = true;
+  });
+  // Thread parts: "Add a part" copies the last part's field empty, "Remove part" drops one
+  // (the last one left is emptied); the live check runs again.
+  function renumber(list) {
+    var parts = list.querySelectorAll(".thread-part");
+    parts.forEach(function (part, index) {
+      var label = part.querySelector("label");
+      if (label && label.firstChild && label.firstChild.nodeType === 3) {
+        label.firstChild.textContent = label.firstChild.textContent.replace(/\d+/, String(index + 2));
+      }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest ? event.target.closest("[data-add-part]") : null;
+    var remove = event.target.closest ? event.target.closest("[data-remove-part]") : null;
+    var list = document.getElementById("thread-parts");
+    if (!list || (!add && !remove)) { return; }
+    var parts = list.querySelectorAll(".thread-part");
+    if (add) {
+      var copy = parts[parts.length - 1].cloneNode(true);
+      copy.querySelector("textarea").value = "";
+      list.appendChild(copy);
+      copy.querySelector("textarea").focus();
+    } else {
+      var part = remove.closest(".thread-part");
+      if (parts.length > 1) { part.remove(); } else { part.querySelector("textarea").value = ""; }
+    }
+    renumber(list);
+    list.dispatchEvent(new Event("input", { bubbles: true }));
   });
 })();
