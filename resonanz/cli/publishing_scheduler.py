@@ -91,12 +91,20 @@ def register(app: typer.Typer) -> None:
             "events; repeat for several. Replaces the earlier choice.",
         ),
         lang: str = typer.Option("de", "--lang", help="Language of the messages: de or en."),
+        event: list[str] = typer.Option(
+            [],
+            "--event",
+            help="A publishing event to notify (needs_attention, failed, overdue, "
+            "disconnected, expiring, approval_requested, approved, rejected); repeat for "
+            "several. Without it: the first five.",
+        ),
         off: bool = typer.Option(False, "--off", help="Stop notifying publishing events."),
     ) -> None:
         """Choose the alert channels that are told when a delivery needs attention or
         failed, is overdue, a channel is disconnected or its credentials end within 7
-        days; without options, show the choice."""
-        from resonanz.publishing.notify import channel_names, configure
+        days (and, when chosen with --event, of approval requests and decisions);
+        without options, show the choice."""
+        from resonanz.publishing.notify import channel_names, chosen, configure
         from resonanz.store.publish_notify import notify_store
 
         app_ctx = obj(ctx)
@@ -106,15 +114,15 @@ def register(app: typer.Typer) -> None:
             app_ctx.console.print("Publishing events are not notified.")
             return
         if channel:
-            configure(app_ctx.store, ws, channel, lang=lang)
+            configure(app_ctx.store, ws, channel, lang=lang, events=event or None)
         current = notify_store(app_ctx.store).get(ws)
         if current is None or not current.channel_ids:
             app_ctx.console.print("Publishing events are not notified (use --channel NAME).")
             return
         names = ", ".join(channel_names(app_ctx.store, current))
         app_ctx.console.print(
-            f"Publishing events go to {names} ({current.lang}), "
-            f"since {current.since:%Y-%m-%d %H:%M} UTC."
+            f"Publishing events ({', '.join(chosen(current))}) go to {names} "
+            f"({current.lang}), since {current.since:%Y-%m-%d %H:%M} UTC."
         )
 
     @scheduler.command("overdue")

@@ -11,7 +11,13 @@ process that caused it still running:
 - ``overdue``: a delivery was reported overdue by more than five minutes (with the
   sweeper's reason);
 - ``disconnected``: a channel was disconnected (revoked token, refused refresh);
-- ``expiring``: a channel's credentials end within 7 days (or its refresh is failing).
+- ``expiring``: a channel's credentials end within 7 days (or its refresh is failing);
+- ``approval_requested``, ``approved``, ``rejected``: a post was submitted for approval
+  (or approved while more approvals are needed), approved, or rejected with a comment
+  (``publishing.approval_mail``, which also e-mails the approvers and the submitter).
+
+The first five are notified unless the workspace chose others; the approval events
+only when chosen.
 
 Each event has a stable key (the delivery or channel and the moment that identifies the
 event); its messages are queued into the alerts' delivery queue once per channel (a
@@ -30,7 +36,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -45,13 +51,19 @@ from resonanz.publishing.models import Delivery, PublishChannel
 from resonanz.publishing.oauth_tokens import WARN_DAYS, Expiry, expiring
 from resonanz.publishing.sweeper import LATE_BY, reason
 from resonanz.store import Store
+from resonanz.store.approval_mails import approval_mail_store
 from resonanz.store.publish_notify import NotifySettings, NotifyStore, notify_store
 from resonanz.store.publishing import PublishingStore, publishing_store
+
+if TYPE_CHECKING:
+    from resonanz.publishing.approval_mail import MailReport
 
 log = logging.getLogger(__name__)
 LANGS = ("de", "en")
 LOOKBACK = timedelta(days=2)  # events older than this are not looked for again
-EVENTS = ("needs_attention", "failed", "overdue", "disconnected", "expiring")
+DEFAULT_EVENTS = ("needs_attention", "failed", "overdue", "disconnected", "expiring")
+APPROVAL_EVENTS = ("approval_requested", "approved", "rejected")
+EVENTS = DEFAULT_EVENTS + APPROVAL_EVENTS
 _HIDDEN = "[hidden]"
 _TOKENISH = re.compile(
     r"(?i)((?:access_token|refresh_token|client_secret|token|code)=)[^&\s\"']+"
@@ -112,6 +124,7 @@ class NotifyReport:
 
     queued: list[str] = field(default_factory=list)  # event keys newly queued
     sent: DeliveryReport = field(default_factory=DeliveryReport)
+    mails: MailReport | None = None  # the approval e-mails' round
 
 
 def _stamp(moment: datetime) -> str:
@@ -123,7 +136,7 @@ def _when(moment: datetime, lang: str) -> str:
     return utc.strftime("%d.%m.%Y %H:%M UTC" if lang == "de" else "%Y-%m-%d %H:%M UTC")
 
 
-def _excerpt(text: str, limit: int = 140) -> str:
+def excerpt(text: str, limit: int = 140) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
@@ -134,6 +147,16 @@ def hide_secrets(text: str, secret_values: Iterable[str]) -> str:
     for value in sorted({v for v in secret_values if len(v) >= 8}, key=len, reverse=True):
         text = text.replace(value, _HIDDEN)
     return _TOKENISH.sub(lambda m: (m.group(1) or m.group(2)) + _HIDDEN, text)
+
+
+def app_url(settings: Settings) -> str:
+    """The base URL for links in messages: ``base_url``, else the web server's address."""
+    return settings.base_url.rstrip("/") or f"http://{settings.web_host}:{settings.web_port}"
+
+
+def chosen(config: NotifySettings) -> tuple[str, ...]:
+    """The events the workspace chose (DEFAULT_EVENTS when it never chose)."""
+    return DEFAULT_EVENTS if config.events is None else config.events
 
 
 class PublishingNotifier:
@@ -160,8 +183,11 @@ class PublishingNotifier:
     def tick(self, now: datetime | None = None) -> NotifyReport:
         """Queue every new event of every workspace that wants them, then send what is
         due in the queue. Errors are logged, never raised (publishing goes on)."""
+        from resonanz.publishing.approval_mail import ApprovalMailer  # it imports this module
+
         now = now or datetime.now(UTC)
         report = NotifyReport()
+        report.mails = ApprovalMailer(self.store, self.settings).tick(now)
         try:
             wanted = self.notify.all()
             if wanted:
@@ -229,6 +255,33 @@ class PublishingNotifier:
                 found.append(self._disconnected(ch, words))
         for item in expiring(channels, self.classes, now=now, warn_days=self.warn_days):
             found.append(self._expiring(item, words, now, config.lang))
+        if set(APPROVAL_EVENTS) & set(chosen(config)):
+            found += self._approvals(config, start)
+        return [e for e in found if e.kind in chosen(config)]
+
+    def _approvals(self, config: NotifySettings, start: datetime) -> list[Event]:
+        from resonanz.publishing.approval_mail import describe, steps  # it imports this module
+
+        decisions = [
+            (ws, d)
+            for ws, d in approval_mail_store(self.store).decisions_since(start)
+            if ws == config.workspace_id
+        ]
+        if not decisions:
+            return []
+        workspaces = {w.id: w for w in self.store.list_workspaces()}
+        found = []
+        for step in steps(self.store, self.pub, decisions, workspaces):
+            title, lines = describe(step, config.lang, self.settings)
+            found.append(
+                Event(
+                    key=f"publishing-approval-{step.decision.id}-{step.kind}",
+                    kind=step.kind,
+                    title=title,
+                    explanation="\n".join(lines),
+                    at=step.decision.created_at,
+                )
+            )
         return found
 
     def _post_line(self, d: Delivery, words: Mapping[str, str]) -> str:
@@ -236,7 +289,7 @@ class PublishingNotifier:
             post = self.pub.get_post(d.workspace_id, d.post_id)
         except ResonanzError:
             return ""
-        return words["text"].format(text=_excerpt(post.text_for(d.channel_id)))
+        return words["text"].format(text=excerpt(post.text_for(d.channel_id)))
 
     def _failure(
         self, d: Delivery, words: Mapping[str, str], ch: PublishChannel | None, lang: str
@@ -344,10 +397,7 @@ class PublishingNotifier:
         )
 
     def _url(self, workspace: Workspace) -> str:
-        base = self.settings.base_url.rstrip("/") or (
-            f"http://{self.settings.web_host}:{self.settings.web_port}"
-        )
-        return f"{base}/w/{workspace.slug}/posts"
+        return f"{app_url(self.settings)}/w/{workspace.slug}/posts"
 
 
 def configure(
@@ -356,13 +406,22 @@ def configure(
     channels: Iterable[str],
     *,
     lang: str,
+    events: Iterable[str] | None = None,
     user_id: int | None = None,
     now: datetime | None = None,
 ) -> NotifySettings:
-    """Send the workspace's publishing events to these alert channels (by name), in
-    ``lang``; events from now on. An empty list stops the notifications."""
+    """Send the workspace's publishing events (``events``, None: DEFAULT_EVENTS) to these
+    alert channels (by name), in ``lang``; events from now on. An empty list of channels
+    stops the notifications."""
     if lang not in LANGS:
         raise ValidationError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    kinds = None if events is None else tuple(dict.fromkeys(e.strip() for e in events))
+    unknown = [e for e in kinds or () if e not in EVENTS]
+    if unknown:
+        raise ValidationError(
+            f"no publishing event named {', '.join(map(repr, unknown))} "
+            f"(known: {', '.join(EVENTS)})"
+        )
     names = list(dict.fromkeys(n.strip() for n in channels if n.strip()))
     known = {c.name: c.id for c in store.alerts.list_channels(workspace_id)}
     missing = [name for name in names if name not in known]
@@ -372,13 +431,15 @@ def configure(
             "(add one with `resonanz alerts channel add`)"
         )
     ids = [known[name] for name in names]
-    saved = notify_store(store).put(workspace_id, ids, lang=lang, at=now or datetime.now(UTC))
+    saved = notify_store(store).put(
+        workspace_id, ids, lang=lang, events=kinds, at=now or datetime.now(UTC)
+    )
     store.accounts.audit(
         workspace_id,
         user_id,
         "publishing.notifications",
         "publishing",
-        {"channels": names, "lang": lang},
+        {"channels": names, "lang": lang, "events": list(chosen(saved))},
     )
     return saved
 

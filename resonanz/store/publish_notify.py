@@ -32,12 +32,14 @@ _n, _de, _d = publish_notify.c, alert_deliveries.c, post_deliveries.c
 @dataclass(frozen=True)
 class NotifySettings:
     """Where a workspace's publishing events go: alert channel ids, the language of the
-    messages, and since when (earlier events are not notified)."""
+    messages, since when (earlier events are not notified), and which events (None: the
+    default ones, ``publishing.notify.DEFAULT_EVENTS``)."""
 
     workspace_id: int
     channel_ids: tuple[int, ...]
     lang: str
     since: datetime
+    events: tuple[str, ...] | None = None
 
 
 class NotifyStore:
@@ -73,19 +75,30 @@ class NotifyStore:
                 channel_ids=tuple(int(c) for c in r.channels if int(c) in existing),
                 lang=r.lang,
                 since=r.since,
+                events=None if r.events is None else tuple(str(e) for e in r.events),
             )
             for r in rows
         ]
 
     def put(
-        self, workspace_id: int, channel_ids: Sequence[int], *, lang: str, at: datetime
+        self,
+        workspace_id: int,
+        channel_ids: Sequence[int],
+        *,
+        lang: str,
+        at: datetime,
+        events: Sequence[str] | None = None,
     ) -> NotifySettings:
         """Replace the workspace's settings; events from ``at`` on are notified."""
         with self._write("saving publishing notifications") as conn:
             conn.execute(sa.delete(publish_notify).where(_n.workspace_id == workspace_id))
             conn.execute(
                 sa.insert(publish_notify).values(
-                    workspace_id=workspace_id, channels=list(channel_ids), lang=lang, since=at
+                    workspace_id=workspace_id,
+                    channels=list(channel_ids),
+                    lang=lang,
+                    since=at,
+                    events=None if events is None else list(events),
                 )
             )
         found = self.get(workspace_id)

@@ -112,6 +112,20 @@ def _delivery(row: Row[Any]) -> Delivery:
     return Delivery(**{column.name: getattr(row, column.name) for column in post_deliveries.c})
 
 
+def decision_of(row: Row[Any]) -> ApprovalDecision:
+    """A post_approvals row as a record."""
+    return ApprovalDecision(
+        id=row.id,
+        post_id=row.post_id,
+        round=row.round,
+        user_id=row.user_id,
+        decision=row.decision,
+        comment=row.comment,
+        version=row.version,
+        created_at=row.created_at,
+    )
+
+
 def _lock_post(conn: Connection, post_id: int) -> Row[Any] | None:
     """Read the post row locked against concurrent edits and sends."""
     return conn.execute(sa.select(posts).where(_p.id == post_id).with_for_update()).first()
@@ -761,19 +775,7 @@ class PublishingStore:
                 .where(_a.workspace_id == workspace_id, _a.post_id == post_id)
                 .order_by(_a.id)
             ).all()
-        return [
-            ApprovalDecision(
-                id=r.id,
-                post_id=r.post_id,
-                round=r.round,
-                user_id=r.user_id,
-                decision=r.decision,
-                comment=r.comment,
-                version=r.version,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ]
+        return [decision_of(r) for r in rows]
 
     def awaits_approval(self, workspace_id: int, post_id: int) -> bool:
         """True when the post may not be published until it is approved."""

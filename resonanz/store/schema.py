@@ -621,4 +621,30 @@ publish_notify = sa.Table(
     sa.Column("channels", JSONDoc, nullable=False),  # alert channel ids
     sa.Column("lang", sa.String(10), nullable=False),
     sa.Column("since", UTCDateTime, nullable=False),
+    # migration 0018: the events chosen (NULL: publishing.notify.DEFAULT_EVENTS)
+    sa.Column("events", JSONDoc),
+)
+
+# -- e-mails about approvals (migration 0018, kept by store.approval_mails): one row per
+# decision and recipient
+
+approval_mails = sa.Table(
+    "approval_mails",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "decision_id", sa.ForeignKey("post_approvals.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # pending | sent | failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime),
+    sa.UniqueConstraint("decision_id", "user_id", name="uq_approval_mails_decision_user"),
 )

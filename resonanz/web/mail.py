@@ -15,8 +15,18 @@ class MailError(ResonanzError):
     """The e-mail could not be sent (the message names the server, never the password)."""
 
 
-def send_mail(settings: Settings, to: str, subject: str, body: str, *, timeout: float = 20) -> None:
-    """Send one e-mail; MailError when the server is unreachable or refuses it."""
+def send_mail(
+    settings: Settings,
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    timeout: float = 20,
+    message_id: str | None = None,
+) -> None:
+    """Send one e-mail; MailError when the server is unreachable or refuses it.
+    ``message_id``: a stable Message-ID (``<message_id@sender's domain>``), so a mail
+    sent again after a crash is recognisable as the same one."""
     url = urlsplit(settings.smtp_url)
     if url.scheme not in ("smtp", "smtps") or not url.hostname:
         raise MailError("setting 'smtp_url' must look like smtp://user:pass@host:587")
@@ -25,6 +35,9 @@ def send_mail(settings: Settings, to: str, subject: str, body: str, *, timeout: 
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject
+    if message_id:
+        domain = settings.mail_from.rpartition("@")[2].strip(" >") or "resonanz.localhost"
+        message["Message-ID"] = f"<{message_id}@{domain}>"
     message.set_content(body)
     context = ssl.create_default_context()
     try:

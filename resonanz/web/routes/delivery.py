@@ -18,7 +18,8 @@ from resonanz.publishing import states as st
 from resonanz.publishing.diagnosis import diagnose
 from resonanz.publishing.models import Delivery, PublishChannel
 from resonanz.publishing.oauth_tokens import describe_end
-from resonanz.web.deps import Access, Editor, StoreDep, Viewer
+from resonanz.web import publish_notify_form as notify_form
+from resonanz.web.deps import Access, Admin, Editor, StoreDep, Viewer, get_store
 from resonanz.web.i18n import gettext as _
 from resonanz.web.publishing_deps import Publishing, PublishingDep
 from resonanz.web.templating import render
@@ -81,6 +82,7 @@ def _page(
     *,
     messages: dict[int, str] | None = None,
     pause_error: str | None = None,
+    notify: notify_form.NotifyForm | None = None,
     status_code: int = 200,
 ) -> Response:
     now = datetime.now(UTC)
@@ -93,6 +95,8 @@ def _page(
         "pause_error": pause_error,
         "can_act": access.can("editor"),
         "recent_limit": RECENT,
+        "notify": notify_form.block(get_store(request), access.workspace.id, notify),
+        "can_admin": access.can("admin"),
     }
     return render(request, "delivery.html", context, status=status_code)
 
@@ -151,3 +155,21 @@ def resume(access: Editor, store: StoreDep, publishing: PublishingDep) -> Respon
     if publishing.pub.resume(access.workspace.id):
         store.accounts.audit(access.workspace.id, access.user.id, "publishing.resume", "publishing")
     return _back(access)
+
+
+@router.post("/w/{slug}/delivery/notifications")
+def notifications(
+    request: Request,
+    access: Admin,
+    publishing: PublishingDep,
+    store: StoreDep,
+    channels: Annotated[list[str] | None, Form()] = None,
+    events: Annotated[list[str] | None, Form()] = None,
+    lang: FormStr = "de",
+) -> Response:
+    """Choose the alert channels, events and language of publishing notifications."""
+    ws, user = access.workspace.id, access.user.id
+    form = notify_form.save(store, ws, user, channels or [], lang, events or [])
+    if form.errors:
+        return _page(request, access, publishing, notify=form, status_code=422)
+    return RedirectResponse(f"/w/{access.workspace.slug}/delivery#notify", status_code=303)
