@@ -1,7 +1,9 @@
 """The publishing channels page: each channel with its account, status, last error and
-when its credentials end; admins test and remove channels and add Mastodon (instance +
-access token) and Bluesky (handle + app password) ones. Secrets are write-only: checked
-against the platform, stored encrypted, never shown back (not even after an error)."""
+when its credentials end; admins test and remove channels, add Mastodon (instance +
+access token) and Bluesky (handle + app password) ones, and connect (or reconnect) X,
+LinkedIn, Threads, Facebook Page and Instagram channels with OAuth (web.channel_connect).
+Secrets are write-only: checked against the platform, stored encrypted, never shown back
+(not even after an error)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,14 @@ from resonanz.errors import (
 )
 from resonanz.publishing.connect import add_channel, check_channel
 from resonanz.publishing.models import PublishChannel
+from resonanz.web.channel_connect import (
+    OAUTH_KINDS,
+    ConnectForm,
+    begin_flow,
+    finish_flow,
+    redirect_uri,
+    take_flow,
+)
 from resonanz.web.deps import Access, Admin, SettingsDep, StoreDep, Viewer
 from resonanz.web.i18n import gettext as _
 from resonanz.web.publishing_deps import Publishing, PublishingDep
@@ -29,6 +39,7 @@ from resonanz.web.templating import render
 router = APIRouter()
 FormStr = Annotated[str, Form()]
 DEFAULT_PDS = "https://bsky.social"
+FLASH = "channels_flash"  # a connect flow's refusal, shown once on the channels page
 
 
 def _page(
@@ -39,8 +50,13 @@ def _page(
     form: dict[str, str] | None = None,
     error: str | None = None,
     results: dict[int, str] | None = None,
+    connect: dict[str, str] | None = None,
+    connect_error: str | None = None,
+    notice: str | None = None,
     status: int = 200,
 ) -> Response:
+    settings = request.app.state.settings
+    slug = access.workspace.slug
     context: dict[str, Any] = {
         "nav": "publishing",
         "subnav": "channels",
@@ -50,6 +66,11 @@ def _page(
         "results": results or {},
         "is_admin": access.can("admin"),
         "default_pds": DEFAULT_PDS,
+        "oauth_kinds": OAUTH_KINDS,
+        "connect": connect or {"kind": "", "name": "", "client_id": "", "author": "", "page": ""},
+        "connect_error": connect_error,
+        "redirect_uris": {kind: redirect_uri(settings, slug, kind) for kind in OAUTH_KINDS},
+        "notice": notice,
     }
     return render(request, "channels.html", context, status=status)
 
@@ -67,9 +88,41 @@ def _back(access: Access) -> Response:
 
 
 @router.get("/w/{slug}/channels")
-def channels_page(request: Request, access: Viewer, publishing: PublishingDep) -> Response:
-    """Channels with status, last error and credentials' end; forms for admins."""
-    return _page(request, access, publishing)
+def channels_page(
+    request: Request,
+    access: Viewer,
+    publishing: PublishingDep,
+    reconnect: int | None = None,
+    connected: int | None = None,
+) -> Response:
+    """Channels with status, last error and credentials' end; forms for admins
+    (``reconnect``: the connect form filled in for that channel; ``connected``: the
+    channel a connect flow has just stored)."""
+    connect = None
+    notice = None
+    flash = request.session.pop(FLASH, None)
+    flash = flash if isinstance(flash, dict) else {}
+    if isinstance(flash.get("connect"), dict):
+        connect = {k: str(v) for k, v in flash["connect"].items()}
+    if reconnect is not None and access.can("admin"):
+        old = channel_of(publishing, access, reconnect)
+        if old.kind in OAUTH_KINDS:
+            connect = {
+                "kind": old.kind,
+                "name": old.name,
+                "client_id": "",
+                "author": str(old.config.get("author") or ""),
+                "page": str(old.config.get("page") or ""),
+            }
+    if connected is not None:
+        done = channel_of(publishing, access, connected)
+        notice = _("Channel %(name)s (%(kind)s) connected as %(account)s.") % {
+            "name": done.name,
+            "kind": done.kind,
+            "account": done.config.get("account") or done.name,
+        }
+    error = str(flash["error"]) if flash.get("error") else None
+    return _page(request, access, publishing, connect=connect, connect_error=error, notice=notice)
 
 
 @router.post("/w/{slug}/channels")
@@ -172,3 +225,83 @@ def channel_remove(
         {"canceled": canceled},
     )
     return _back(access)
+
+
+@router.post("/w/{slug}/channels/connect")
+def channel_connect(
+    request: Request,
+    access: Admin,
+    settings: SettingsDep,
+    publishing: PublishingDep,
+    kind: FormStr = "",
+    name: FormStr = "",
+    client_id: FormStr = "",
+    client_secret: FormStr = "",
+    author: FormStr = "",
+    page: FormStr = "",
+    api: FormStr = "",
+) -> Response:
+    """Start an OAuth connect flow: a page that sends the browser on to the platform
+    (a redirect straight from the form would break the CSP's form-action 'self')."""
+    form = ConnectForm(kind, name, client_id, client_secret, author, page, api)
+    try:
+        url = begin_flow(
+            request.session, settings, publishing.classes, publishing.pub, access, form
+        )
+    except (ValidationError, ConfigError) as exc:
+        message = _("The connection was not started: %(reason)s") % {"reason": exc}
+        return _page(
+            request, access, publishing, connect=form.shown(), connect_error=message, status=422
+        )
+    context = {"nav": "publishing", "subnav": "channels", "url": url, "kind": kind}
+    return render(request, "channels_connect.html", context)
+
+
+@router.get("/w/{slug}/channels/callback/{kind}")
+def channel_callback(
+    request: Request,
+    access: Admin,
+    store: StoreDep,
+    settings: SettingsDep,
+    publishing: PublishingDep,
+    kind: str,
+    code: str = "",
+    state: str = "",
+    error: str = "",
+    error_description: str = "",
+) -> Response:
+    """Where the platform sends the browser back: the state checked (this session's
+    flow, user, workspace and kind), the code exchanged, the channel stored. Always
+    answered with a redirect to the channels page (the code and state leave the
+    address bar); a refusal is shown there once."""
+    back = f"/w/{access.workspace.slug}/channels"
+    try:
+        flow = take_flow(request.session, settings, access, kind, state)
+    except ValidationError as exc:
+        message = _("The channel was not connected: %(reason)s") % {"reason": exc}
+        request.session[FLASH] = {"error": message}
+        return RedirectResponse(f"{back}#connect", status_code=303)
+    shown = {"kind": kind, "name": str(flow["name"]), "client_id": str(flow["client_id"])}
+    shown.update(page=str(flow.get("page") or ""), api=str(flow.get("api") or ""))
+    shown["author"] = str((flow.get("config") or {}).get("author") or "")
+    if error:
+        said = (error_description or error)[:300]
+        message = _("The platform refused access: %(reason)s") % {"reason": said}
+        request.session[FLASH] = {"error": message, "connect": shown}
+        return RedirectResponse(f"{back}#connect", status_code=303)
+    try:
+        channel = finish_flow(
+            publishing.pub, settings, publishing.classes, access, kind, flow, code
+        )
+    except (ValidationError, ConfigError, ConflictError, PublishError) as exc:
+        message = _("The channel was not connected: %(reason)s") % {"reason": exc}
+        request.session[FLASH] = {"error": message, "connect": shown}
+        return RedirectResponse(f"{back}#connect", status_code=303)
+    store.accounts.audit(
+        access.workspace.id,
+        access.user.id,
+        "publish_channel.connect",
+        channel.name,
+        {"kind": channel.kind},
+    )
+    return RedirectResponse(f"{back}?connected={channel.id}", status_code=303)

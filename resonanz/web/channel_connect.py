@@ -1,0 +1,238 @@
+"""Connecting OAuth channels from the browser: X, LinkedIn and Threads (publishing.
+oauth_connect), a Facebook Page or an Instagram professional account through Facebook
+Login (publishing.meta_connect); the same flows as ``resonanz channels connect``.
+
+1. An admin sends the form (kind, name, the app's client id and secret, LinkedIn's author,
+   the Meta Page). :func:`begin_flow` makes the authorize URL with a fresh ``state`` (and a
+   PKCE verifier where the platform takes one) and keeps the flow in the session: the
+   state, the user and workspace it is bound to, when it expires, and everything else
+   (client secret, verifier) sealed with the encryption key, so the signed (not
+   encrypted) session cookie carries no secret in the clear. One flow per session: a new
+   one replaces the one before.
+2. The platform sends the browser back to ``<base_url>/w/{slug}/channels/callback/{kind}``
+   with ``code`` and ``state`` (or ``error``). :func:`take_flow` accepts only the session's
+   own state; the flow is then removed whatever follows (single use) and must belong to
+   this user, workspace and kind and be younger than :data:`LIFETIME_S`.
+3. :func:`finish_flow` exchanges the code through the channel kind's own code and stores
+   the channel encrypted (an existing channel of that name is connected again).
+
+Messages are in the request's language; no token, secret or code is put in one.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from resonanz import secrets as secret_box
+from resonanz.config import Settings
+from resonanz.errors import ConfigError, NotFoundError, ValidationError
+from resonanz.publishing import meta_connect, oauth_connect
+from resonanz.publishing.channels.facebook import API as GRAPH_API
+from resonanz.publishing.links import links_base_url
+from resonanz.publishing.models import PublishChannel
+from resonanz.publishing.oauth import Authorization, OAuthApp
+from resonanz.store.publishing import PublishingStore
+from resonanz.web.deps import Access
+from resonanz.web.i18n import gettext as _
+
+OAUTH_KINDS = ("x", "linkedin", "threads", "facebook", "instagram")
+SESSION_KEY = "channel_connect"
+LIFETIME_S = 600  # the user has ten minutes to allow access on the platform
+
+
+@dataclass(frozen=True)
+class ConnectForm:
+    """What the admin typed; ``client_secret`` is never shown back."""
+
+    kind: str
+    name: str
+    client_id: str
+    client_secret: str = field(default="", repr=False)
+    author: str = ""  # LinkedIn: urn:li:organization:ID to post as a page
+    page: str = ""  # Facebook / Instagram: the Page when several are granted
+    api: str = ""  # another API base (a proxy); LinkedIn: also its token endpoint
+
+    def shown(self) -> dict[str, str]:
+        """The fields a form may show again (no secret)."""
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "client_id": self.client_id,
+            "author": self.author,
+            "page": self.page,
+            "api": self.api,
+        }
+
+
+def redirect_uri(settings: Settings, slug: str, kind: str) -> str:
+    """The redirect URI to register with the platform's app."""
+    return f"{links_base_url(settings)}/w/{slug}/channels/callback/{kind}"
+
+
+def _config(form: ConnectForm, existing: PublishChannel | None) -> dict[str, Any]:
+    """The channel config the flow needs; a reconnected channel keeps its API base and
+    author unless the form names others."""
+    old = existing.config if existing is not None else {}
+    config: dict[str, Any] = {}
+    api = form.api.strip() or old.get("api")
+    if api and form.kind != "facebook" and form.kind != "instagram":
+        config["api"] = api
+    if form.kind == "linkedin":
+        oauth = form.api.strip() or old.get("oauth")
+        if oauth:
+            config["oauth"] = oauth
+        author = form.author.strip() or old.get("author")
+        if author:
+            config["author"] = author
+    return config
+
+
+def _existing(pub: PublishingStore, workspace_id: int, form: ConnectForm) -> PublishChannel | None:
+    try:
+        channel = pub.get_channel(workspace_id, form.name.strip())
+    except NotFoundError:
+        return None
+    if channel.kind != form.kind:
+        raise ValidationError(
+            _("Channel %(name)s is a %(kind)s channel: choose another name.")
+            % {"name": channel.name, "kind": channel.kind}
+        )
+    return channel
+
+
+def begin_flow(
+    session: MutableMapping[str, Any],
+    settings: Settings,
+    classes: Mapping[str, type],
+    pub: PublishingStore,
+    access: Access,
+    form: ConnectForm,
+) -> str:
+    """Check the form, keep the flow in the session; the platform's authorize URL."""
+    if form.kind not in OAUTH_KINDS:
+        raise ValidationError(_("Choose X, LinkedIn, Threads, Facebook or Instagram."))
+    if not (form.name.strip() and form.client_id.strip()):
+        raise ValidationError(_("Fill in the name and the app's client id."))
+    if form.kind != "x" and not form.client_secret.strip():
+        raise ValidationError(_("This platform needs the app's client secret."))
+    existing = _existing(pub, access.workspace.id, form)
+    config = _config(form, existing)
+    app = OAuthApp(
+        form.client_id.strip(),
+        form.client_secret.strip() or None,
+        redirect_uri(settings, access.workspace.slug, form.kind),
+    )
+    if form.kind in meta_connect.KINDS:
+        started = meta_connect.begin(form.kind, app)
+    else:
+        started = oauth_connect.begin(classes, form.kind, config, app)
+    sealed = {
+        "name": form.name.strip(),
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+        "redirect_uri": app.redirect_uri,
+        "config": config,
+        "page": form.page.strip(),
+        "api": form.api.strip(),
+        "verifier": started.verifier,
+    }
+    session[SESSION_KEY] = {
+        "state": started.state,
+        "user": access.user.id,
+        "workspace": access.workspace.id,
+        "kind": form.kind,
+        "expires": time.time() + LIFETIME_S,
+        "sealed": secret_box.encrypt(settings, json.dumps(sealed)),
+    }
+    return started.url
+
+
+def take_flow(
+    session: MutableMapping[str, Any],
+    settings: Settings,
+    access: Access,
+    kind: str,
+    state: str,
+) -> dict[str, Any]:
+    """The flow the callback answers; ValidationError (nothing is connected) when the
+    state is not this session's, or the flow was started by another user, in another
+    workspace, for another kind, or too long ago. A matching state ends the flow."""
+    pending = session.get(SESSION_KEY)
+    if not isinstance(pending, dict) or not isinstance(pending.get("state"), str):
+        raise ValidationError(
+            _(
+                "No connect flow is waiting in this browser (it was finished or never started): "
+                "start again."
+            )
+        )
+    if not state or not hmac.compare_digest(pending["state"], state):
+        raise ValidationError(
+            _(
+                "The answer does not belong to the connect flow started in this browser: "
+                "start again."
+            )
+        )
+    del session[SESSION_KEY]
+    if pending.get("user") != access.user.id or pending.get("workspace") != access.workspace.id:
+        raise ValidationError(
+            _(
+                "This connect flow was started in another workspace or by another user: "
+                "start again there."
+            )
+        )
+    if pending.get("kind") != kind:
+        raise ValidationError(_("This connect flow was started for another platform: start again."))
+    if float(pending.get("expires") or 0) < time.time():
+        raise ValidationError(_("The connect flow took longer than ten minutes: start again."))
+    data: dict[str, Any] = json.loads(secret_box.decrypt(settings, str(pending["sealed"])))
+    return data
+
+
+def finish_flow(
+    pub: PublishingStore,
+    settings: Settings,
+    classes: Mapping[str, type],
+    access: Access,
+    kind: str,
+    flow: Mapping[str, Any],
+    code: str,
+) -> PublishChannel:
+    """Exchange the code and store the channel (ConfigError with the platform's reason)."""
+    if not code:
+        raise ConfigError("the platform sent no authorization code back")
+    app = OAuthApp(str(flow["client_id"]), flow.get("client_secret"), str(flow["redirect_uri"]))
+    name = str(flow["name"])
+    if kind in meta_connect.KINDS:
+        base = (str(flow.get("api") or "") or GRAPH_API).rstrip("/")
+        token = meta_connect.user_token(settings, app, code, api=base)
+        granted = meta_connect.pages(settings, token, api=base)
+        wanted = str(flow.get("page") or "") or None
+        candidates = [p for p in granted if p.ig_id or kind == "facebook"]
+        if wanted is None and len(candidates) > 1:
+            listed = ", ".join(p.label() for p in candidates)
+            raise ConfigError(
+                _("several Pages were granted (%(pages)s): start again and name one as the Page")
+                % {"pages": listed}
+            )
+        chosen = meta_connect.choose(granted, kind, wanted)
+        return meta_connect.connect_page(
+            pub, settings, classes, access.workspace.id, kind, name, chosen, api=base
+        )
+    authorization = Authorization("", "", flow.get("verifier"))
+    return oauth_connect.finish(
+        pub,
+        settings,
+        classes,
+        access.workspace.id,
+        kind,
+        name,
+        dict(flow.get("config") or {}),
+        app,
+        code,
+        authorization,
+    )
