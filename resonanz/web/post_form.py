@@ -9,11 +9,12 @@ publishing.compose / publishing.series once nothing is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Request
 from starlette.datastructures import FormData, UploadFile
 
 from resonanz.errors import ValidationError
@@ -32,6 +33,20 @@ from resonanz.web.i18n import gettext as _
 POLL_MINUTES = (5, 30, 60, 360, 1440, 4320, 10080)
 POLL_OPTIONS = 4  # option fields shown
 THREAD_FIELDS = 1  # empty part fields shown after the typed ones (more with the button)
+
+
+async def _form(request: Request) -> AsyncIterator[FormData]:
+    """The form as sent (empty for other bodies); uploaded files are closed after the
+    answer. Read by the route, not declared field by field, so authorization comes
+    before any check of the body."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
+
+
+FormDep = Annotated[FormData, Depends(_form)]
 
 
 def text_of(form: FormData, name: str) -> str:

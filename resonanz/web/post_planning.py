@@ -29,6 +29,8 @@ def queue_into_slot(
 ) -> str | None:
     """Schedule the post into the next free slot of all its channels; the reason it was
     not (the post stays a draft), or None when it was."""
+    if pub.require_alt(post.workspace_id) and any(not m.alt.strip() for m in post.media):
+        return _("Not queued: this workspace requires an alt text for every image.")
     slots = slots_of(pub).slots(post.workspace_id, [c.id for c in channels])
     without = sorted({c.name for c in channels} - {s.channel_name for s in slots})
     if without:

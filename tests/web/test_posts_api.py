@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from resonanz.config import Settings
 from resonanz.store.publishing import publishing_store
 from resonanz.web import create_app
+from tests.publishing.images import image_bytes
 from tests.web.conftest import World, api_headers
 
 API = "/api/v1/workspaces/acme"
@@ -136,3 +137,60 @@ def test_roles_errors_and_channels(world: World, web_settings: Settings) -> None
         assert listed["masto"]["max_units"] == 500 and listed["masto"]["account"] == "@a@m.example"
         assert listed["sky"]["unit"] == "graphemes" and listed["sky"]["max_units"] == 300
         assert "encrypted-secret-blob" not in channels.text and "secret" not in channels.text
+
+
+def test_thread_poll_and_images(world: World, web_settings: Settings) -> None:
+    _channels(world)
+    pub = publishing_store(world.store)
+    acme = world.ids["acme.workspace"]
+    editor, viewer = api_headers(world, "editor"), api_headers(world, "viewer")
+    with _client(world, web_settings) as client:
+        made = client.post(
+            f"{API}/posts",
+            json={
+                "text": "Was meint ihr?",
+                "channels": ["masto"],
+                "thread": ["Teil zwei"],
+                "poll": {"options": ["Ja", "Nein"], "minutes": 60},
+            },
+            headers=editor,
+        )
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert body["thread"] == ["Teil zwei"] and body["media"] == []
+        assert body["poll"] == {"options": ["Ja", "Nein"], "minutes": 60, "multiple": False}
+        post_id = body["id"]
+        media = f"{API}/posts/{post_id}/media"
+        png = image_bytes("PNG")
+        # A draft takes the image; a poll and an image cannot go together to Mastodon.
+        upload = client.post(
+            media, files={"file": ("a.png", png, "image/png")}, data={"alt": "Rot"}, headers=editor
+        )
+        assert upload.status_code == 201, upload.text
+        [image] = upload.json()["media"]
+        assert image["alt"] == "Rot" and image["mime"] == "image/png"
+        assert client.get(image["url"]).content == png
+        at = {"at": "2099-01-05 10:00", "timezone": "Europe/Berlin"}
+        kept = client.post(f"{API}/posts/{post_id}/schedule", json=at, headers=editor)
+        assert kept.status_code == 422 and kept.json()["error"]["code"] == "kept_as_draft"
+        assert "cannot have both images and a poll" in kept.text
+        dropped = client.patch(f"{API}/posts/{post_id}", json={"poll": None}, headers=editor)
+        assert dropped.status_code == 200, dropped.text
+        assert dropped.json()["poll"] is None and dropped.json()["thread"] == ["Teil zwei"]
+        scheduled = client.post(f"{API}/posts/{post_id}/schedule", json=at, headers=editor)
+        assert scheduled.status_code == 200 and scheduled.json()["status"] == "scheduled"
+        bad = client.post(
+            media, files={"file": ("x.png", b"no image", "image/png")}, headers=editor
+        )
+        assert bad.status_code == 422 and "not a JPEG, PNG, GIF or WebP" in bad.text
+        pub.set_require_alt(acme, True)
+        no_alt = client.post(media, files={"file": ("b.png", png, "image/png")}, headers=editor)
+        assert no_alt.status_code == 422 and "requires alt text" in no_alt.text
+        refused = client.post(
+            media, files={"file": ("b.png", png, "image/png")}, data={"alt": "x"}, headers=viewer
+        )
+        assert refused.status_code == 403
+        assert len(pub.get_post(acme, post_id).media) == 1
+        gone = client.delete(f"{media}/{image['id']}", headers=editor)
+        assert gone.status_code == 200 and gone.json()["media"] == []
+        assert client.delete(f"{media}/{image['id']}", headers=editor).status_code == 404

@@ -1,25 +1,29 @@
-"""REST: posts (list, create, read, change the text, schedule, publish now, delete) and the
-publishing channels (read only, never their credentials). Viewers read; editors write,
-as with the CLI. A post that fails a check when it is scheduled is kept as a draft: the
-answer is 422 ``kept_as_draft`` with the post's id and the reasons."""
+"""REST: posts (list, create, read, change the text, thread parts and poll, add and remove
+images, schedule, publish now, delete) and the publishing channels (read only, never
+their credentials). Viewers read; editors write, as with the CLI. A post that fails a
+check when it is scheduled is kept as a draft: the answer is 422 ``kept_as_draft`` with
+the post's id and the reasons."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
 
 from resonanz.errors import ValidationError
 from resonanz.publishing import compose
 from resonanz.publishing.compose_tracked import DRAFT, PUBLISH, SCHEDULE, Written, then, write_post
-from resonanz.publishing.models import Delivery, Post, PublishChannel
+from resonanz.publishing.models import Delivery, Poll, Post, PublishChannel
 from resonanz.store.publishing import PublishingStore, publishing_store
 from resonanz.web.api.models import ERRORS
 from resonanz.web.deps import Access, Editor, SettingsDep, StoreDep, Viewer
 from resonanz.web.errors import error_json
 from resonanz.web.post_checks import classes_of
+from resonanz.web.post_form import FormDep, text_of
 
 router = APIRouter(tags=["publishing"], responses=ERRORS)
 WS = "/workspaces/{slug}"
@@ -42,6 +46,25 @@ class DeliveryOut(BaseModel):
     last_error: str | None
 
 
+class PollIn(BaseModel):
+    options: list[str] = Field(min_length=1, max_length=20, description="The answers")
+    minutes: int = Field(1440, ge=1, description="How long the poll runs")
+    multiple: bool = Field(False, description="Several answers allowed")
+
+    def poll(self) -> Poll:
+        return Poll(options=tuple(self.options), minutes=self.minutes, multiple=self.multiple)
+
+
+class MediaOut(BaseModel):
+    id: int
+    mime: str
+    size: int = Field(description="Bytes")
+    width: int | None
+    height: int | None
+    alt: str
+    url: str = Field(description="Public address path of the image (/m/<token>)")
+
+
 class PostOut(BaseModel):
     id: int
     text: str
@@ -54,6 +77,9 @@ class PostOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    thread: list[str] = Field(description="Further parts, published as replies in order")
+    poll: PollIn | None
+    media: list[MediaOut] = Field(description="The images, in order")
     deliveries: list[DeliveryOut]
 
 
@@ -70,12 +96,22 @@ class PostIn(BaseModel):
     publish_now: bool = Field(False, description="Make it due now instead of scheduling")
     track: bool = Field(False, description="Replace links by tracked short links per channel")
     campaign: str | None = Field(None, max_length=200, description="utm_campaign (with track)")
+    thread: list[str] = Field(
+        default_factory=list, max_length=50, description="Further parts (replies), in order"
+    )
+    poll: PollIn | None = None
 
 
 class PostPatch(BaseModel):
     text: str | None = Field(None, min_length=1, max_length=70_000)
     variants: dict[str, str] | None = Field(
         None, description="All own texts by channel name (replaces the stored ones)"
+    )
+    thread: list[str] | None = Field(
+        None, max_length=50, description="All further parts (replaces them; [] removes them)"
+    )
+    poll: PollIn | None = Field(
+        None, description="The poll (replaces it); null removes it; left out keeps it"
     )
 
 
@@ -130,6 +166,24 @@ def _out(pub: PublishingStore, post: Post) -> PostOut:
         version=post.version,
         created_at=post.created_at,
         updated_at=post.updated_at,
+        thread=list(post.thread),
+        poll=PollIn(
+            options=list(post.poll.options), minutes=post.poll.minutes, multiple=post.poll.multiple
+        )
+        if post.poll
+        else None,
+        media=[
+            MediaOut(
+                id=m.id,
+                mime=m.mime,
+                size=m.size,
+                width=m.width,
+                height=m.height,
+                alt=m.alt,
+                url=f"/m/{m.token}",
+            )
+            for m in post.media
+        ],
         deliveries=[_delivery(d) for d in deliveries],
     )
 
@@ -173,6 +227,8 @@ def create_post(
         author_id=access.user.id,
         track=body.track,
         campaign=body.campaign,
+        thread=body.thread,
+        poll=body.poll.poll() if body.poll else None,
     )
     _audit(store, access, "post.create", written.post.id, action)
     return _answer(publishing_store(store), written, 201)
@@ -195,27 +251,126 @@ def get_post(post_id: int, access: Viewer, store: StoreDep) -> PostOut:
 def patch_post(
     post_id: int, body: PostPatch, request: Request, access: Editor, store: StoreDep
 ) -> Response:
-    """Change the text or the own texts; unsent deliveries go out with the new text. A
-    text that no longer fits a channel is stored and the post goes back to draft (422)."""
+    """Change the text, the own texts, the thread parts or the poll; unsent deliveries go
+    out with the new text. A text that no longer fits a channel is stored and the post
+    goes back to draft (422)."""
     pub = publishing_store(store)
     post = pub.get_post(access.workspace.id, post_id)
-    try:
-        edited = compose.edit_post(
+    extras = None
+    if body.thread is not None or "poll" in body.model_fields_set:
+        thread = body.thread if body.thread is not None else post.thread
+        poll = post.poll
+        if "poll" in body.model_fields_set:
+            poll = body.poll.poll() if body.poll else None
+        extras = (thread, poll)
+    return _changed(
+        pub,
+        store,
+        access,
+        post,
+        lambda: compose.edit_post(
             pub,
             classes_of(request),
             access.workspace.id,
             post_id,
             body.text if body.text is not None else post.text,
             variants=body.variants,
-        )
+            extras=extras,
+        ),
+    )
+
+
+def _changed(
+    pub: PublishingStore,
+    store: StoreDep,
+    access: Access,
+    post: Post,
+    change: Callable[[], Post],
+    status: int = 200,
+) -> Response:
+    """Run a change of the post: its new state, or 422 ``kept_as_draft`` when it was stored
+    but no longer fits a channel (bad input stores nothing and raises)."""
+    try:
+        edited = change()
     except ValidationError as exc:
-        if pub.get_post(access.workspace.id, post_id).version == post.version:
+        if pub.get_post(access.workspace.id, post.id).version == post.version:
             raise  # nothing stored: bad input
-        # stored, but it no longer fits a channel: kept as a draft
-        _audit(store, access, "post.edit", post_id, "edit")
-        return error_json(422, "kept_as_draft", str(exc), post_id=post_id)
-    _audit(store, access, "post.edit", post_id, "edit")
-    return JSONResponse(_out(pub, edited).model_dump(mode="json"))
+        _audit(store, access, "post.edit", post.id, "edit")
+        return error_json(422, "kept_as_draft", str(exc), post_id=post.id)
+    _audit(store, access, "post.edit", post.id, "edit")
+    return JSONResponse(_out(pub, edited).model_dump(mode="json"), status_code=status)
+
+
+_MEDIA_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "A JPEG, PNG, GIF or WebP image",
+                    },
+                    "alt": {"type": "string", "description": "Alt text: what the image shows"},
+                },
+            }
+        }
+    },
+}
+
+
+@router.post(
+    POST + "/media",
+    response_model=PostOut,
+    status_code=201,
+    openapi_extra={"requestBody": _MEDIA_BODY},
+)
+def add_media(
+    post_id: int, request: Request, access: Editor, store: StoreDep, form: FormDep
+) -> Response:
+    """Add an image (multipart ``file`` and ``alt``) after the post's others. A file that
+    is not a whole image, or no alt text where the workspace requires one, stores
+    nothing (422)."""
+    pub = publishing_store(store)
+    post = pub.get_post(access.workspace.id, post_id)
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise ValidationError("send the image as the multipart field 'file'")
+    data = file.file.read()
+    alt = text_of(form, "alt")
+    if pub.require_alt(access.workspace.id) and not alt.strip():
+        raise ValidationError("this workspace requires alt text for every image: give alt")
+    return _changed(
+        pub,
+        store,
+        access,
+        post,
+        lambda: compose.attach_media(
+            pub, classes_of(request), access.workspace.id, post_id, data, alt
+        ),
+        status=201,
+    )
+
+
+@router.delete(POST + "/media/{media_id}", response_model=PostOut)
+def remove_media(
+    post_id: int, media_id: int, request: Request, access: Editor, store: StoreDep
+) -> Response:
+    """Remove one image of the post."""
+    pub = publishing_store(store)
+    post = pub.get_post(access.workspace.id, post_id)
+    return _changed(
+        pub,
+        store,
+        access,
+        post,
+        lambda: compose.remove_media(
+            pub, classes_of(request), access.workspace.id, post_id, media_id
+        ),
+    )
 
 
 @router.post(POST + "/schedule", response_model=PostOut)

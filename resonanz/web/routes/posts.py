@@ -13,11 +13,11 @@ start a recurring series (web.post_planning).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -45,6 +45,7 @@ from resonanz.web.i18n import gettext as _
 from resonanz.web.post_checks import check_channels, check_time, classes_of, time_zones
 from resonanz.web.post_form import (
     POLL_MINUTES,
+    FormDep,
     Upload,
     candidate,
     extras_errors,
@@ -64,18 +65,6 @@ router = APIRouter()
 
 FILTERS = ("draft", "scheduled", "attention", "sent", "deleted")
 QUEUE = "queue"  # the composer's "Add to queue" button
-
-
-async def _form(request: Request) -> AsyncIterator[FormData]:
-    """The form as sent; uploaded files are closed after the answer."""
-    form = await request.form()
-    try:
-        yield form
-    finally:
-        await form.close()
-
-
-FormDep = Annotated[FormData, Depends(_form)]
 
 
 _text = text_of
