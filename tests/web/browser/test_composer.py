@@ -1,6 +1,7 @@
 """The composer in chromium: typing updates each channel's count and errors (HTMX), the
-time zone starts at the browser's, and a post too long for a channel is kept as a draft
-with the reason next to the channel and the text still there."""
+time zone starts at the browser's, a post too long for a channel is kept as a draft
+with the reason next to the channel and the text still there, and an image with its alt
+text and a thread part are added from the edit form."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from resonanz.store.publishing import publishing_store
+from tests.publishing.images import image_bytes
 from tests.web.browser.conftest import LiveApp, Watched, log_in, screenshot
 from tests.web.test_posts_web import save_tagged_mentions
 
@@ -54,6 +56,22 @@ def test_live_counts_and_kept_draft(live_app: LiveApp, page: Any, watched: Watch
     assert page.locator("input[type=checkbox][name=channel][value=sky]").is_checked()
     assert "1 mehr als die Grenze von 300" in page.locator(f"#check-{sky.id}").inner_text()
     screenshot(page, "composer-kept-draft")
+    # An image with its alt text (multipart upload) and a thread part, from the edit form.
+    page.locator("#f-text").fill("Kurz")
+    page.set_input_files(
+        "#f-image-1", files=[{"name": "rot.png", "mimeType": "image/png", "buffer": image_bytes()}]
+    )
+    page.fill("#f-image-alt-1", "Eine rote Fläche")
+    page.locator("textarea[name=thread]").first.fill("Teil zwei")
+    page.locator("[data-add-part]").click()
+    assert page.locator("textarea[name=thread]").count() == 2
+    with page.expect_navigation():
+        page.get_by_role("button", name="Als Entwurf speichern").click()
+    image = page.locator("img[alt='Eine rote Fläche']")
+    image.wait_for()
+    assert image.evaluate("i => i.complete && i.naturalWidth") == 40
+    assert page.get_by_text("Teil zwei").count() == 1
+    screenshot(page, "post-with-image")
     page.goto(f"{base}/w/acme/posts")
     assert page.locator("td", has_text="sky: Entwurf").count() == 1
     screenshot(page, "posts-list")
