@@ -121,8 +121,8 @@ def register(app: typer.Typer) -> None:
             return
         names = ", ".join(channel_names(app_ctx.store, current))
         app_ctx.console.print(
-            f"Publishing events ({', '.join(chosen(current))}) go to {names} "
-            f"({current.lang}), since {current.since:%Y-%m-%d %H:%M} UTC."
+            f"Publishing events go to {names} ({current.lang}), "
+            f"since {current.since:%Y-%m-%d %H:%M} UTC: {', '.join(chosen(current))}."
         )
 
     @scheduler.command("overdue")

@@ -259,6 +259,9 @@ class ApprovalMailer:
         self.settings = settings
         self.pub: PublishingStore = publishing_store(store)
         self.outbox: ApprovalMailStore = approval_mail_store(store)
+        # Steps that told nobody (superseded requests, a decision of the submitter's
+        # own): they never will, so later ticks of this process skip them.
+        self._settled: set[int] = set()
 
     def tick(self, now: datetime | None = None) -> MailReport:
         """Queue, then send. Nothing is done without ``smtp_url`` (the steps stay in the
@@ -283,12 +286,15 @@ class ApprovalMailer:
         if decisions is None:
             decisions = self.outbox.decisions_since(now - LOOKBACK)
         done = self.outbox.queued_decisions(d.id for _, d in decisions)
-        fresh = [(ws, d) for ws, d in decisions if d.id not in done]
+        fresh = [(ws, d) for ws, d in decisions if d.id not in done and d.id not in self._settled]
         if not fresh:
             return 0
         workspaces = {w.id: w for w in self.store.list_workspaces()}
         added = 0
-        for step in steps(self.store, self.pub, fresh, workspaces):
+        made = steps(self.store, self.pub, fresh, workspaces)
+        told = {step.decision.id for step in made if step.recipients}
+        self._settled |= {d.id for _, d in fresh if d.id not in told}
+        for step in made:
             mails = []
             for user in step.recipients:
                 title, lines = describe(step, _lang(user, self.settings), self.settings)

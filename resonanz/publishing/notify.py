@@ -56,7 +56,7 @@ from resonanz.store.publish_notify import NotifySettings, NotifyStore, notify_st
 from resonanz.store.publishing import PublishingStore, publishing_store
 
 if TYPE_CHECKING:
-    from resonanz.publishing.approval_mail import MailReport
+    from resonanz.publishing.approval_mail import ApprovalMailer, MailReport
 
 log = logging.getLogger(__name__)
 LANGS = ("de", "en")
@@ -179,6 +179,7 @@ class PublishingNotifier:
         self.warn_days = warn_days
         self.pub: PublishingStore = publishing_store(store)
         self.notify: NotifyStore = notify_store(store)
+        self._mailer: ApprovalMailer | None = None
 
     def tick(self, now: datetime | None = None) -> NotifyReport:
         """Queue every new event of every workspace that wants them, then send what is
@@ -187,7 +188,9 @@ class PublishingNotifier:
 
         now = now or datetime.now(UTC)
         report = NotifyReport()
-        report.mails = ApprovalMailer(self.store, self.settings).tick(now)
+        if self._mailer is None:
+            self._mailer = ApprovalMailer(self.store, self.settings)
+        report.mails = self._mailer.tick(now)
         try:
             wanted = self.notify.all()
             if wanted:

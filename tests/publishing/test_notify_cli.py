@@ -43,6 +43,20 @@ def test_notify_sets_shows_and_stops(tmp_path: Path) -> None:
     out = run("scheduler", "notify", "--channel", "pr-hook", "--lang", "en")
     assert "Publishing events go to pr-hook (en), since " in out
     assert "Publishing events go to pr-hook (en)" in run("scheduler", "notify")
+    assert "UTC: needs_attention, failed, overdue, disconnected, expiring." in out
+    chosen = run(
+        "scheduler",
+        "notify",
+        "--channel",
+        "pr-hook",
+        "--event",
+        "approval_requested",
+        "--event",
+        "failed",
+    )
+    assert "UTC: approval_requested, failed." in chosen
+    unknown = run("scheduler", "notify", "--channel", "pr-hook", "--event", "boom", code=1)
+    assert "no publishing event named 'boom'" in unknown
     wrong = run("scheduler", "notify", "--channel", "nope", code=1)
     assert "no alert channel named 'nope'" in wrong
     assert "not notified" in run("scheduler", "notify", "--off")

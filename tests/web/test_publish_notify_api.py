@@ -53,5 +53,12 @@ def test_admins_choose_channels_and_everyone_reads(
     assert wrong.status_code == 422 and "no alert channel named 'nope'" in wrong.text
     french = client.put(PATH, json={"channels": [], "lang": "fr"}, headers=_auth(world, "admin"))
     assert french.status_code == 422
+    body = {"channels": ["pr-hook"], "events": ["approval_requested", "approved"]}
+    chosen = client.put(PATH, json=body, headers=_auth(world, "admin"))
+    assert chosen.status_code == 200 and chosen.json()["events"] == body["events"]
+    assert "rejected" in chosen.json()["known_events"]
+    body["events"] = ["boom"]
+    bad = client.put(PATH, json=body, headers=_auth(world, "admin"))
+    assert bad.status_code == 422 and "no publishing event named 'boom'" in bad.text
     stop = client.put(PATH, json={"channels": []}, headers=_auth(world, "admin"))
     assert stop.status_code == 200 and stop.json()["channels"] == []

@@ -1,8 +1,9 @@
 """Delivery status: every delivery that needs a look (needs-attention and failed first,
 with the platform's message and the likely reason), the overdue ones with the sweeper's
 reasons, what waits and what was sent lately; retry (publish now) per post, the
-workspace's "pause all publishing" switch, and the channels with their state and when
-their credentials end."""
+workspace's "pause all publishing" switch, the channels with their state and when
+their credentials end, and (admins) which alert channels get which publishing events
+(web/publish_notify_form.py)."""
 
 from __future__ import annotations
 
