@@ -13,7 +13,7 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -47,17 +47,10 @@ def platform() -> Iterator[ApiServer]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=str(tmp_path / "data"),
-        secret_key="k" * 40,
-        cookie_secure=False,
-        default_locale="en",
-        allow_private_targets=True,
-        encryption_key=KEY,
-        base_url=BASE,
-        http_timeout=2.0,
-    )
+def settings(web_settings: Settings) -> Settings:
+    """The web test settings with a public base_url, an encryption key and loopback
+    platforms allowed."""
+    return replace(web_settings, allow_private_targets=True, encryption_key=KEY, base_url=BASE)
 
 
 @pytest.fixture

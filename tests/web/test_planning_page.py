@@ -13,12 +13,14 @@ from itertools import islice
 
 from fastapi.testclient import TestClient
 
+from resonanz.config import Settings
 from resonanz.models import Author, Engagement, Mention
 from resonanz.publishing.recurrence import occurrences
 from resonanz.publishing.series import new_series
 from resonanz.store.post_series import series_of
 from resonanz.store.queue_slots import slots_of
-from tests.web.conftest import World, csrf_of
+from resonanz.web import create_app
+from tests.web.conftest import World, csrf_of, log_in
 from tests.web.publishing_world import channel, classes, pub_of
 
 PAGE = "/w/acme/planning"
@@ -137,7 +139,9 @@ def test_series_slots_and_the_audience_fallback(
     assert "stopped" in editor.get(PAGE).text
 
 
-def test_the_heatmap_of_own_posts(world: World, login: Callable[[str], TestClient]) -> None:
+def test_the_heatmap_of_own_posts(bworld: World, web_settings: Settings) -> None:
+    """On SQLite and PostgreSQL."""
+    world = bworld
     acme = world.ids["acme.workspace"]
     pub_of(world).add_channel(
         acme,
@@ -148,19 +152,20 @@ def test_the_heatmap_of_own_posts(world: World, login: Callable[[str], TestClien
         at=datetime.now(UTC),
     )
     _own_posts(world, acme)
-    client = login("viewer")
-    page = client.get(PAGE, params={"channel": "sky", "tz": "Asia/Tokyo"})
-    assert page.status_code == 200
-    assert "From 35 of your own posts in the last 182 days" in page.text
-    assert "Not enough data" not in page.text
-    spec = _chart(page.text, "chart-best-time")
-    values = spec["data"]["values"]  # type: ignore[index]
-    assert len(values) == 5  # five hours of the week with posts, the rest empty
-    best = max(values, key=lambda v: v["v"])
-    assert (best["day"], best["hour"]) == ("Tue", 19)  # 10:00 UTC in Tokyo
-    table = page.text.split('data-chart="chart-best-time"', 1)[1]
-    assert "90 % interval" in table and "<td>7</td>" in table  # 7 posts in the cell
-    unknown = client.get(PAGE, params={"channel": "nope", "tz": "Mars/Base"})
-    assert unknown.status_code == 200
-    assert "Unknown time zone Mars/Base: showing UTC." in unknown.text
-    assert "No channel nope: showing all channels." in unknown.text
+    with TestClient(create_app(web_settings, world.store)) as anon:
+        client = log_in(anon, world.users["viewer"].email)
+        page = client.get(PAGE, params={"channel": "sky", "tz": "Asia/Tokyo"})
+        assert page.status_code == 200
+        assert "From 35 of your own posts in the last 182 days" in page.text
+        assert "Not enough data" not in page.text
+        spec = _chart(page.text, "chart-best-time")
+        values = spec["data"]["values"]  # type: ignore[index]
+        assert len(values) == 5  # five hours of the week with posts, the rest empty
+        best = max(values, key=lambda v: v["v"])
+        assert (best["day"], best["hour"]) == ("Tue", 19)  # 10:00 UTC in Tokyo
+        table = page.text.split('data-chart="chart-best-time"', 1)[1]
+        assert "90 % interval" in table and "<td>7</td>" in table  # 7 posts in the cell
+        unknown = client.get(PAGE, params={"channel": "nope", "tz": "Mars/Base"})
+        assert unknown.status_code == 200
+        assert "Unknown time zone Mars/Base: showing UTC." in unknown.text
+        assert "No channel nope: showing all channels." in unknown.text
