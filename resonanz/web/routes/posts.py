@@ -200,6 +200,7 @@ def _composer(
         "require_alt": require_alt,
         "missing_alts": missing_alts(post, form, require_alt=require_alt),
         "max_images": MAX_IMAGES,
+        "max_request_bytes": settings.max_request_bytes,
         "poll_minutes": _durations(form["poll_minutes"]),
         **_checks(request, settings, channels, form, post),
     }

@@ -20,6 +20,20 @@
     text.dispatchEvent(new Event("input", { bubbles: true }));
     button.disabled = true;
   });
+  // Files over the app's request limit would be answered 413 and the form lost: say so
+  // next to the images instead of sending.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var most = Number(form.getAttribute("data-max-bytes") || 0);
+    var note = document.getElementById("e-too-large");
+    if (!most || !note) { return; }
+    var total = 0;
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) { total += file.size; });
+    });
+    note.hidden = total <= most;
+    if (total > most) { event.preventDefault(); note.scrollIntoView({ block: "center" }); }
+  });
   // Thread parts: "Add a part" copies the last part's field empty, "Remove part" drops one
   // (the last one left is emptied); the live check runs again.
   function renumber(list) {

@@ -62,6 +62,13 @@ def test_live_counts_and_kept_draft(live_app: LiveApp, page: Any, watched: Watch
         "#f-image-1", files=[{"name": "rot.png", "mimeType": "image/png", "buffer": image_bytes()}]
     )
     page.fill("#f-image-alt-1", "Eine rote Fläche")
+    # Files over the request limit are not sent (they would be answered 413): said there.
+    limit = "document.querySelector('form.composer').setAttribute('data-max-bytes', '%s')"
+    page.evaluate(limit % "100")
+    page.get_by_role("button", name="Als Entwurf speichern").click()
+    page.locator("#e-too-large").wait_for()
+    assert "zusammen größer als" in page.locator("#e-too-large").inner_text()
+    page.evaluate(limit % "10000000")
     page.locator("textarea[name=thread]").first.fill("Teil zwei")
     page.locator("[data-add-part]").click()
     assert page.locator("textarea[name=thread]").count() == 2
