@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,3 +40,18 @@ class Runtime:
         except KeyError:
             known = ", ".join(sorted(self.sources))
             raise ConfigError(f"unknown source kind {kind!r} (known: {known})") from None
+
+
+def freeze_loaded_objects() -> None:
+    """Keep what is loaded so far out of the cyclic garbage collector's scans, for good.
+
+    For a process that goes on collecting and enriching (``resonanz collect``, the
+    measured process of ``resonanz bench enrich``), called once its runtime is loaded:
+    modules, lexicons, models and the enrichers' word caches live as long as the process,
+    and every full collection would walk them again. The caches alone (lru_cache objects
+    holding up to 200,000 words each) made a full collection take ~0.5-1 s and the full
+    collections ~15 % of the enrichers' CPU time over 20,000 posts. Garbage is collected
+    first, so only live objects are frozen; objects made later are collected as usual.
+    """
+    gc.collect()
+    gc.freeze()

@@ -159,13 +159,14 @@ def child_main() -> None:
 
         from resonanz.config import Settings
         from resonanz.models import Mention
-        from resonanz.runtime import Runtime
+        from resonanz.runtime import Runtime, freeze_loaded_objects
 
         settings = replace(Settings(), **job["settings"])
         runtime = Runtime.load(settings, load_entry_points=False)
         now = datetime.now(UTC)
         first = Mention(platform="web", native_id="first", text=_FIRST_POST, collected_at=now)
         _enrich_all(runtime.enrichers, [first], {})
+        freeze_loaded_objects()  # as `resonanz collect` does once its runtime is loaded
         _emit({"ready": True, "rss_mib": _peak_rss_mib()})
         with open(job["posts"], encoding="utf-8") as handle:
             rows = [json.loads(line) for line in handle]

@@ -13,6 +13,7 @@ from resonanz.cli.sources import parse_options
 from resonanz.collect import RunReport, collect, run_source
 from resonanz.errors import NotFoundError
 from resonanz.models import SourceConfig
+from resonanz.runtime import freeze_loaded_objects
 
 _SKIPPED_SHOWN = 20
 
@@ -72,6 +73,8 @@ def register(app: typer.Typer) -> None:
         """Collect new mentions from the workspace's sources."""
         app_ctx = obj(ctx)
         ws = app_ctx.workspace()
+        runtime = app_ctx.runtime
+        freeze_loaded_objects()  # modules, models, caches: they live as long as this command
         while True:
             reports: list[RunReport] = []
             with _progress(app_ctx) as progress:
@@ -80,9 +83,7 @@ def register(app: typer.Typer) -> None:
                 def on_batch(report: RunReport, task: TaskID = task) -> None:
                     progress.update(task, description=report.source, stored=report.inserted)
 
-                reports = collect(
-                    app_ctx.store, app_ctx.runtime, ws.id, names=source, on_batch=on_batch
-                )
+                reports = collect(app_ctx.store, runtime, ws.id, names=source, on_batch=on_batch)
             if not reports:
                 app_ctx.err.print("No enabled sources. Add one with `resonanz source add`.")
                 raise typer.Exit(1)
