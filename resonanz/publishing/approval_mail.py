@@ -152,7 +152,8 @@ def describe(step: Step, lang: str, settings: Settings) -> tuple[str, list[str]]
     if step.channels:
         lines.append(words["channels"].format(channels=", ".join(step.channels)))
     when = _local(post, lang)
-    lines.append(words["when"].format(when=when) if when else words["unscheduled"])
+    if step.kind != "rejected":  # a rejected post is a draft again, scheduled for nothing
+        lines.append(words["when"].format(when=when) if when else words["unscheduled"])
     lines.append(last)
     return words[step.kind].format(**fill), lines
 
@@ -279,12 +280,9 @@ class ApprovalMailer:
             report.errors.append(str(exc))
         return report
 
-    def queue(
-        self, now: datetime, decisions: list[tuple[int, ApprovalDecision]] | None = None
-    ) -> int:
+    def queue(self, now: datetime) -> int:
         """Queue the e-mails of the steps made since LOOKBACK not queued yet."""
-        if decisions is None:
-            decisions = self.outbox.decisions_since(now - LOOKBACK)
+        decisions = self.outbox.decisions_since(now - LOOKBACK)
         done = self.outbox.queued_decisions(d.id for _, d in decisions)
         fresh = [(ws, d) for ws, d in decisions if d.id not in done and d.id not in self._settled]
         if not fresh:
@@ -298,8 +296,10 @@ class ApprovalMailer:
             mails = []
             for user in step.recipients:
                 title, lines = describe(step, _lang(user, self.settings), self.settings)
+                body = "\n\n".join(lines)
                 mails.append(
-                    QueuedMail(step.decision.id, user.id, step.kind, title, "\n\n".join(lines))
+                    # a header: one line whatever the workspace's name holds
+                    QueuedMail(step.decision.id, user.id, step.kind, " ".join(title.split()), body)
                 )
             added += self.outbox.queue(step.workspace.id, mails, at=now)
             if mails:
@@ -322,14 +322,17 @@ class ApprovalMailer:
                     mail.body,
                     message_id=f"approval-{mail.decision_id}-{mail.user_id}",
                 )
-            except MailError as exc:
-                error = str(exc)
+            except Exception as exc:  # MailError, or a message the server can never take
+                error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
                 log.warning("approval e-mail %s to user %s: %s", mail.id, mail.user_id, error)
                 report.errors.append(error)
-                if attempts >= MAX_ATTEMPTS:
+                permanent = not isinstance(exc, MailError)
+                if permanent or attempts >= MAX_ATTEMPTS:
                     report.failed += 1
                     status, next_at = "failed", now
-                    error += f" (gave up after {attempts} attempts)"
+                    error += (
+                        " (not retried)" if permanent else f" (gave up after {attempts} attempts)"
+                    )
                 else:
                     report.retried += 1
                     status, next_at = "pending", now + timedelta(seconds=retry_delay(attempts))
