@@ -8,7 +8,7 @@ for copying. Labels arrive translated; this module does no i18n itself.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -263,11 +263,12 @@ def week_heatmap(
     weekdays: Sequence[str],
     labels: Mapping[str, str],
     extra: Sequence[str] = (),
+    shown: Callable[[float], str] = str,
 ) -> Chart:
     """Hour of day (x) by weekday (y, Monday first), each cell coloured by its value;
     hours without data stay empty. ``cells``: (weekday 0..6, hour, value, further
     cells of the row, headed by ``extra``, shown in the tooltip and the table too);
-    labels: weekday, hour, value."""
+    labels: weekday, hour, value; ``shown`` writes a value for the table."""
     values = []
     for weekday, hour, value, more in cells:
         item: dict[str, Any] = {"day": weekdays[weekday], "hour": hour, "v": value}
@@ -305,7 +306,7 @@ def week_heatmap(
     table = ChartTable(
         (labels["weekday"], labels["hour"], labels["value"], *extra),
         tuple(
-            (weekdays[weekday], f"{hour:02d}:00", f"{value:g}", *more)
+            (weekdays[weekday], f"{hour:02d}:00", shown(value), *more)
             for weekday, hour, value, more in ordered
         ),
     )

@@ -17,13 +17,18 @@ def _datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if value is None else value.strftime(fmt)
 
 
-def _number(value: int | float | None) -> str:
+def format_number(value: int | float | None, digits: int = 1) -> str:
+    """A number in the request's language (1,234.5 / 1.234,5); floats with ``digits``."""
     if value is None:
         return ""
-    text = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.{digits}f}"
     if i18n.current_locale() == "de":  # 1,234.5 -> 1.234,5
         return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
+
+
+def _number(value: int | float | None) -> str:
+    return format_number(value)
 
 
 def _lang_url(request: Request, code: str) -> str:

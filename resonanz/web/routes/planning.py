@@ -28,7 +28,7 @@ from resonanz.web.deps import Access, Editor, Viewer, get_store
 from resonanz.web.i18n import gettext as _
 from resonanz.web.publishing_deps import Publishing, PublishingDep
 from resonanz.web.routes.channels import channel_of
-from resonanz.web.templating import render
+from resonanz.web.templating import format_number, render
 
 router = APIRouter()
 FormStr = Annotated[str, Form()]
@@ -84,6 +84,10 @@ def _status(series: Series) -> str:
     )
 
 
+def _n(value: float) -> str:
+    return format_number(value, 2)
+
+
 def _best_time_chart(found: BestTime) -> charts.Chart:
     labels = {"weekday": _("Weekday"), "hour": _("Hour")}
     cells: list[tuple[int, int, float, tuple[str, ...]]]
@@ -91,7 +95,7 @@ def _best_time_chart(found: BestTime) -> charts.Chart:
     if found.enough:
         labels["value"] = _("Typical engagement per post")
         cells = [
-            (h.weekday, h.hour, h.engagement, (f"{h.low:g} – {h.high:g}", str(h.posts)))
+            (h.weekday, h.hour, h.engagement, (f"{_n(h.low)} – {_n(h.high)}", str(h.posts)))
             for h in found.cells
         ]
         extra = (_("90 % interval"), _("Posts"))
@@ -99,7 +103,7 @@ def _best_time_chart(found: BestTime) -> charts.Chart:
         labels["value"] = _("Mentions per week")
         cells = [(a.weekday, a.hour, a.per_week, (str(a.mentions),)) for a in found.audience_cells]
         extra = (_("Mentions in all"),)
-    return charts.week_heatmap(cells, weekdays=weekdays(), labels=labels, extra=extra)
+    return charts.week_heatmap(cells, weekdays=weekdays(), labels=labels, extra=extra, shown=_n)
 
 
 def _page(
