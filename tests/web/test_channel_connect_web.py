@@ -233,3 +233,33 @@ def test_a_facebook_page_through_facebook_login(
     channel = pub_of(world).get_channel(world.ids["acme.workspace"], "fb")
     assert channel.config["page"] == "222222222222222" and channel.status == "connected"
     assert "EAApage-token-acme-3" not in admin.get(done.headers["location"]).text
+
+
+def test_threads_short_then_long_lived_token(
+    admin: TestClient, platform: ApiServer, world: World, settings: Settings
+) -> None:
+    short = {"access_token": "THQVshort-1", "user_id": 17841400000000001}
+    long = {"access_token": "THQVlong-2", "token_type": "bearer", "expires_in": 5183944}
+    platform.script("POST", "/oauth/access_token", JsonReply(short))
+    platform.script("GET", "/access_token", JsonReply(long))
+    platform.script("GET", "/v1.0/me", JsonReply({"id": "17841400000000001", "username": "acme"}))
+    form = {
+        "kind": "threads",
+        "name": "th",
+        "client_id": "990011",
+        "client_secret": "threads-secret-5",
+        "api": platform.base_url,
+    }
+    url, query = _start(admin, **form)
+    assert url.startswith("https://threads.net/oauth/authorize?")
+    assert query["scope"] == "threads_basic,threads_content_publish"
+    page = _back(admin, "threads", code="th-code", state=query["state"])
+    assert "Channel th (threads) connected as" in page
+    assert "THQV" not in page and "threads-secret-5" not in page
+    [exchange] = platform.calls("/access_token")
+    assert exchange.param("grant_type") == "th_exchange_token"
+    assert exchange.param("access_token") == "THQVshort-1"
+    channel = pub_of(world).get_channel(world.ids["acme.workspace"], "th")
+    assert channel.status == "connected" and channel.config["auto_refresh"] is True
+    sealed = pub_of(world).channel_secrets(channel.id) or ""
+    assert json.loads(secret_box.decrypt(settings, sealed))["access_token"] == "THQVlong-2"
