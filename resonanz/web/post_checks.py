@@ -69,8 +69,9 @@ class ChannelCheck:
     unit: str = ""
     url_units: int | None = None
     errors: list[str] = field(default_factory=list)
-    # thread parts after the first: (number, count in the channel's unit, over the limit)
-    parts: list[tuple[int, int, bool]] = field(default_factory=list)
+    # thread parts after the first: (number, count in the channel's unit, over the limit,
+    # text)
+    parts: list[tuple[int, int, bool, str]] = field(default_factory=list)
     media: tuple[PostMedia, ...] = ()
 
     @property
@@ -133,7 +134,7 @@ def check_channel(
     parts = []
     for number, part in enumerate(thread if rules.thread else (), 2):
         length = limits.measure(part)
-        parts.append((number, length, length > limits.max_units))
+        parts.append((number, length, length > limits.max_units, part))
         if length > limits.max_units:
             errors.append(
                 _("Thread part %(n)s: %(count)s %(unit)s, %(over)s over the limit of %(limit)s.")

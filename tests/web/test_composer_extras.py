@@ -165,6 +165,7 @@ def test_thread_and_poll_checked_per_channel_and_stored(
     assert "Thread part 2: 9 of 300" in sky and "cannot publish polls" in sky
     masto = _part(html, chans["masto"].id)
     assert "Thread part 3: 301 of 500" in masto and "field-error post-errors" not in masto
+    assert "<small>2.</small> Teil zwei</blockquote>" in masto  # the preview has the parts
 
     same = _post(
         client,
