@@ -277,7 +277,7 @@ def channel_callback(
     back = f"/w/{access.workspace.slug}/channels"
     try:
         flow = take_flow(request.session, settings, access, kind, state)
-    except ValidationError as exc:
+    except (ValidationError, ConfigError) as exc:  # ConfigError: sealed with a retired key
         message = _("The channel was not connected: %(reason)s") % {"reason": exc}
         request.session[FLASH] = {"error": message}
         return RedirectResponse(f"{back}#connect", status_code=303)
