@@ -104,14 +104,18 @@ def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> li
 
 def _contains_any(chars: tuple[str, ...]) -> Any:
     """Title or text holds one of chars. For the signs of query.fts.MARKERS this is, to the
-    letter, the predicate of a partial index on PostgreSQL (migration 0017)."""
-    return sa.or_(
-        *(
-            column.contains(char, autoescape=True)
-            for char in chars
-            for column in (_m.c.text, _m.c.title)
-        )
-    )
+    letter, the predicate of partial indexes (migrations 0017 and 0019), which both
+    planners then use."""
+    return sa.or_(*(_holds(column, char) for char in chars for column in (_m.c.text, _m.c.title)))
+
+
+def _holds(column: Any, text: str) -> Any:
+    """column LIKE '%text%', the pattern written into the SQL (rendered by SQLAlchemy as a
+    quoted literal) so that a partial index's predicate can match it; a text with LIKE's
+    wildcards or escape character goes as an escaped parameter instead."""
+    if any(char in text for char in "%_/\\"):
+        return column.contains(text, autoescape=True)
+    return column.like(sa.literal(f"%{text}%", sa.Text, literal_execute=True))
 
 
 def _fts_clause(conn: Connection, expr: FtsExpr) -> list[Any]:
