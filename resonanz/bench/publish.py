@@ -1,13 +1,14 @@
 """Benchmark: the publishing outbox under crash injection (issue 8's figure).
 
-N posts, each to one of four Mastodon accounts on two mastodon-mock instances
-(127.0.0.1), are scheduled due over a window of real time. The real ``resonanz
+N posts, each to one account of the peers (127.0.0.1): four Mastodon accounts on two
+mastodon-mock instances and four Bluesky accounts on a real PDS (where it is installed),
+are scheduled due over a window of real time. The real ``resonanz
 scheduler run`` sends them, as subprocesses (two by default) of which one, chosen at
 random, is killed with SIGKILL at random intervals and restarted at once. A fault proxy
-in front of each instance loses the answer to a share of the calls after the platform
-stored the status, and answers bursts of 429 with Retry-After. Meanwhile some posts are
+in front of each peer loses the answer to a share of the calls after the platform
+stored the post, and answers bursts of 429 as the platform does. Meanwhile some posts are
 edited or deleted in the last minute before they are due. At the end the platforms' own
-statuses are read back and compared with the outbox: duplicates, lost deliveries, stale
+posts are read back and compared with the outbox: duplicates, lost deliveries, stale
 posts, overdue deliveries the sweeper did not report, and the lateness of what was
 published (docs/benchmarks.md, "bench publish").
 """
@@ -25,13 +26,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from resonanz.bench import pds_peer
 from resonanz.bench.publish_check import Outcome, figures
-from resonanz.bench.publish_peers import Faults, Instance, instances
+from resonanz.bench.publish_peers import Faults, Pds, Peer, bluesky, instances
 from resonanz.config import Settings
 from resonanz.errors import ConfigError, ConflictError
 from resonanz.plugins import create_plugin_manager
@@ -43,8 +46,10 @@ from resonanz.store import open_store
 from resonanz.store.publishing import PublishingStore, publishing_store
 
 Progress = Callable[[str, int, int], None]
-# (instance, account) of the four channels: "across the peers".
-ACCOUNTS = ((0, "alice"), (0, "bob"), (1, "alice"), (1, "carol"))
+PEERS = ("mastodon", "bluesky")
+# The accounts "across the peers": (mastodon-mock instance, user) and Bluesky users.
+MASTODON_ACCOUNTS = ((0, "alice"), (0, "bob"), (1, "alice"), (1, "carol"))
+BLUESKY_ACCOUNTS = ("alice", "bob", "carol", "dave")
 TEXT = re.compile(r"^bench post (\d+)\b")
 
 
@@ -66,8 +71,11 @@ class PublishBenchOptions:
     drain_s: float = 240.0
     database_url: str | None = None
     seed: int = 0
+    peers: tuple[str, ...] | None = None  # None: both, Mastodon only without the PDS
 
     def check(self) -> None:
+        if self.peers is not None and (not self.peers or set(self.peers) - set(PEERS)):
+            raise ConfigError(f"--peers takes one or more of: {', '.join(PEERS)}")
         if self.deliveries < 1:
             raise ConfigError("--deliveries must be at least 1")
         if not 0 < self.kill_min_s <= self.kill_max_s:
@@ -296,6 +304,17 @@ def _drive(
         time.sleep(max(0.0, min(0.5, wake - time.time())))
 
 
+def chosen_peers(options: PublishBenchOptions) -> tuple[tuple[str, ...], str | None]:
+    """The peers of the run, and why Bluesky was left out when ``--peers`` was not given
+    and the PDS peer is not installed (None when it was not)."""
+    if options.peers is not None:
+        return tuple(p for p in PEERS if p in options.peers), None
+    missing = pds_peer.peer_missing()
+    if missing is not None:
+        return ("mastodon",), f"Bluesky left out, Mastodon only: {missing}"
+    return PEERS, None
+
+
 def bench_publish(
     settings: Settings,
     options: PublishBenchOptions | None = None,
@@ -307,6 +326,7 @@ def bench_publish(
     options.check()
     report = progress or (lambda stage, done, total: None)
     rng = random.Random(options.seed)
+    kinds, left_out = chosen_peers(options)
     key = base64.b64encode(os.urandom(32)).decode()
     bench_settings = replace(
         settings,
@@ -317,15 +337,18 @@ def bench_publish(
     )
     classes = channel_classes(create_plugin_manager(load_entry_points=False))
     started = time.perf_counter()
-    t0 = time.monotonic()
-    horizon = options.lead_s + options.window_s + options.drain_s + 600.0
+    # The 429 bursts are set when the schedulers start (a throttled login would stop the
+    # channels from being added).
     faults = Faults(
-        lose_share=options.lose_share,
-        hold_s=options.timeout_s + 1.0,
-        bursts=_bursts(t0 + options.lead_s, t0 + horizon, rng),
-        seed=options.seed,
+        lose_share=options.lose_share, hold_s=options.timeout_s + 1.0, seed=options.seed
     )
-    with tempfile.TemporaryDirectory(prefix="resonanz-bench-publish-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="resonanz-bench-publish-") as tmp, ExitStack() as stack:
+        peers: list[Peer] = []
+        if "mastodon" in kinds:
+            peers.extend(stack.enter_context(instances(2, faults)))
+        if "bluesky" in kinds:
+            report("starting the Bluesky PDS", 0, 0)
+            peers.append(stack.enter_context(bluesky(faults)))
         url = options.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         store = open_store(url)
         try:
@@ -333,25 +356,37 @@ def bench_publish(
             if options.database_url:
                 _refuse_used_database(pub)
             ws = store.create_workspace(f"bench-publish-{int(time.time() * 1000)}", "bench")
-            with instances(2, faults) as peers:
-                names = _channels(pub, bench_settings, classes, ws.id, peers)
-                numbers = _schedule_posts(pub, classes, ws.id, names, options, report)
+            try:
+                accounts = _channels(pub, bench_settings, classes, ws.id, peers)
+                numbers = _schedule_posts(pub, classes, ws.id, list(accounts), options, report)
                 env = _env(url, key, options)
                 log = Path(tmp) / "scheduler.log"
                 schedulers = [_Scheduler(env, options, log) for _ in range(options.schedulers)]
+                horizon = options.lead_s + options.window_s + options.drain_s + 600.0
+                t0 = time.monotonic()
+                bursts = _bursts(t0 + options.lead_s, t0 + horizon, rng)
+                for peer in peers:
+                    peer.proxy.faults.bursts = bursts
                 try:
                     run = _drive(pub, classes, ws.id, numbers, schedulers, options, rng, report)
                 finally:
                     for scheduler in schedulers:
                         scheduler.stop()
-                report("reading the platforms' statuses", 0, 0)
-                outcome = _outcome(pub, ws.id, numbers, peers, run)
-            if options.database_url:
-                store.delete_workspace(ws.slug)
+                report("reading the platforms' posts", 0, 0)
+                outcome = _outcome(pub, ws.id, numbers, accounts, run)
+            finally:
+                if options.database_url:
+                    store.delete_workspace(ws.slug)
         finally:
             store.close()
     result = figures(outcome)
+    by_peer = result.pop("by_peer")
+    for peer in peers:
+        entry = by_peer.setdefault(peer.kind, {})
+        entry["lost_answers"] = entry.get("lost_answers", 0) + peer.proxy.counts.lost_answers
+        entry["throttled_429"] = entry.get("throttled_429", 0) + peer.proxy.counts.throttled
     result.update(
+        peers=list(kinds),
         schedulers=options.schedulers,
         kills=run.kills,
         edits=run.edits,
@@ -359,13 +394,16 @@ def bench_publish(
         changes_refused=run.refused,
         lost_answers=sum(p.proxy.counts.lost_answers for p in peers),
         throttled_429=sum(p.proxy.counts.throttled for p in peers),
-        accounts=len(ACCOUNTS),
+        accounts=len(accounts),
         window_s=options.window_s,
         lease_s=options.lease_s,
         client_timeout_s=options.timeout_s,
         backend=url.split(":", 1)[0].split("+", 1)[0],
         wall_s=round(time.perf_counter() - started, 1),
+        by_peer=by_peer,
     )
+    if left_out:
+        result["peers_left_out"] = left_out
     return result
 
 
@@ -374,10 +412,12 @@ def _channels(
     settings: Settings,
     classes: dict[str, type],
     workspace_id: int,
-    peers: list[Instance],
-) -> list[str]:
-    names = []
-    for index, user in ACCOUNTS:
+    peers: list[Peer],
+) -> dict[str, tuple[Peer, str]]:
+    """One channel per account of every peer: channel name -> (peer, user)."""
+    accounts: dict[str, tuple[Peer, str]] = {}
+    mastodon = [p for p in peers if p.kind == "mastodon"]
+    for index, user in MASTODON_ACCOUNTS if mastodon else ():
         name = f"m{index}-{user}"
         add_channel(
             pub,
@@ -386,28 +426,42 @@ def _channels(
             workspace_id,
             "mastodon",
             name,
-            {"instance": peers[index].proxy.url},
+            {"instance": mastodon[index].proxy.url},
             {"token": f"{user}_token"},
         )
-        names.append(name)
-    return names
+        accounts[name] = (mastodon[index], user)
+    for pds in (p for p in peers if isinstance(p, Pds)):
+        for user in BLUESKY_ACCOUNTS:
+            name = f"b-{user}"
+            add_channel(
+                pub,
+                settings,
+                classes,
+                workspace_id,
+                "bluesky",
+                name,
+                {"pds": pds.proxy.url, "handle": pds.account(user)},
+                {"app_password": pds_peer.PASSWORD},
+            )
+            accounts[name] = (pds, user)
+    return accounts
 
 
 def _outcome(
     pub: PublishingStore,
     workspace_id: int,
     numbers: dict[int, int],
-    peers: list[Instance],
+    accounts: dict[str, tuple[Peer, str]],
     run: _Run,
 ) -> Outcome:
     """The outbox and the platforms' record, side by side."""
     statuses: dict[str, dict[int, list[Any]]] = {}
-    for index, user in ACCOUNTS:
+    for name, (peer, user) in accounts.items():
         by_number: dict[int, list[Any]] = {}
-        for status in peers[index].statuses(user):
+        for status in peer.statuses(user):
             match = TEXT.match(status.text)
             by_number.setdefault(int(match.group(1)) if match else -1, []).append(status)
-        statuses[f"m{index}-{user}"] = by_number
+        statuses[name] = by_number
     posts = {p.id: p for p in pub.list_posts(workspace_id, include_deleted=True)}
     return Outcome(
         deliveries=pub.deliveries(workspace_id),

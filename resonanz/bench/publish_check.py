@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,7 +60,25 @@ def _overdue_unreported(d: Delivery, ended_at: datetime) -> bool:
 
 
 def figures(outcome: Outcome) -> dict[str, Any]:
-    """The benchmark's figures (see the module docstring)."""
+    """The benchmark's figures (see the module docstring), over all deliveries and in
+    ``by_peer`` for each channel kind (mastodon, bluesky) alone."""
+    kinds: dict[str, set[str]] = {}
+    for d in outcome.deliveries:
+        kinds.setdefault(d.channel_kind, set()).add(d.channel_name)
+    by_peer = {
+        kind: _verdict(
+            replace(
+                outcome,
+                deliveries=[d for d in outcome.deliveries if d.channel_kind == kind],
+                statuses={n: by for n, by in outcome.statuses.items() if n in names},
+            )
+        )
+        for kind, names in sorted(kinds.items())
+    }
+    return {**_verdict(outcome), "by_peer": by_peer}
+
+
+def _verdict(outcome: Outcome) -> dict[str, Any]:
     counts = dict.fromkeys(
         (
             "duplicates",

@@ -1,40 +1,82 @@
-"""The peers of ``bench publish``: mastodon-mock instances on 127.0.0.1, each behind a
-loopback fault proxy.
+"""The peers of ``bench publish`` on 127.0.0.1, each behind a loopback fault proxy:
+mastodon-mock instances, and a real Bluesky PDS (pds_peer.py) where it is installed.
 
-The proxy forwards every request to its instance. For ``POST /api/v1/statuses`` it
-injects the two faults of issue 8's crash-injection figure:
+The proxy forwards every request to its peer and injects the two faults of issue 8's
+crash-injection figure into the calls that publish:
 
-* **lost answers**: a share of the calls (5 % by default) is forwarded, the platform
-  stores the status, and the answer is then held past the client's timeout, so the
-  scheduler sees a timeout although the post is published (an attempt in doubt);
-* **429 bursts**: during short windows every call is answered ``429 Too Many Requests``
-  with a ``Retry-After`` header, without reaching the platform.
+* **lost answers**: a share of the writes (5 % by default; Mastodon ``POST
+  /api/v1/statuses``, Bluesky ``com.atproto.repo.createRecord`` and ``putRecord``) is
+  forwarded, the platform stores the post, and the answer is then held past the
+  client's timeout, so the scheduler sees a timeout although the post is published (an
+  attempt in doubt);
+* **429 bursts**: during short windows every such call (on Bluesky also
+  ``createSession`` and ``uploadBlob``) is answered ``429`` without reaching the
+  platform, as each platform answers it: Mastodon with ``Retry-After``, Bluesky with
+  ``{"error": "RateLimitExceeded"}`` and ``RateLimit-*`` headers (reset as a Unix time).
 
-The statuses are read back from the instances directly (not through the proxy): the
-platform's own record is what the benchmark checks.
+The posts are read back from the peers directly (not through the proxy): the platform's
+own record is what the benchmark checks.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import random
 import re
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
+from resonanz.bench import pds_peer
 from resonanz.errors import ConfigError
 
 STATUSES = "/api/v1/statuses"
+XRPC = "/xrpc/com.atproto."
 _TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Calls:
+    """Which calls of a platform the proxy faults (POST paths), and its 429 answer
+    (headers and body for a Retry-After in seconds)."""
+
+    writes: frozenset[str]
+    throttled: frozenset[str]
+    too_many: Callable[[int], tuple[dict[str, str], bytes]]
+
+
+def _mastodon_429(retry_after: int) -> tuple[dict[str, str], bytes]:
+    return {"Retry-After": str(retry_after)}, b'{"error": "Too many requests"}'
+
+
+def _bluesky_429(retry_after: int) -> tuple[dict[str, str], bytes]:
+    """What the PDS answers over a rate limit: the XRPC error and the IETF-draft headers
+    with the reset as a Unix time."""
+    headers = {
+        "RateLimit-Limit": "3000",
+        "RateLimit-Remaining": "0",
+        "RateLimit-Reset": str(math.ceil(time.time() + retry_after)),
+        "RateLimit-Policy": "3000;w=300",
+    }
+    return headers, b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}'
+
+
+MASTODON_CALLS = Calls(frozenset({STATUSES}), frozenset({STATUSES}), _mastodon_429)
+_BLUESKY_WRITES = frozenset({f"{XRPC}repo.createRecord", f"{XRPC}repo.putRecord"})
+BLUESKY_CALLS = Calls(
+    _BLUESKY_WRITES,
+    _BLUESKY_WRITES | {f"{XRPC}server.createSession", f"{XRPC}repo.uploadBlob"},
+    _bluesky_429,
+)
 
 
 @dataclass
@@ -67,9 +109,10 @@ class _QuietServer(ThreadingHTTPServer):
 class FaultProxy:
     """A loopback reverse proxy in front of one instance (see the module docstring)."""
 
-    def __init__(self, upstream: str, faults: Faults) -> None:
+    def __init__(self, upstream: str, faults: Faults, calls: Calls = MASTODON_CALLS) -> None:
         self.upstream = upstream.rstrip("/")
         self.faults = faults
+        self.calls = calls
         self.counts = FaultCounts()
         self._rng = random.Random(faults.seed)
         self._client = httpx.Client(timeout=60.0)
@@ -91,13 +134,15 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def _fault(self, method: str, path: str) -> str | None:
-        if method != "POST" or path != STATUSES:
+        if method != "POST" or path not in self.calls.throttled:
             return None
         now = time.monotonic()
         with self.counts.lock:
             if any(start <= now < end for start, end in self.faults.bursts):
                 self.counts.throttled += 1
                 return "429"
+            if path not in self.calls.writes:
+                return None
             if self._rng.random() < self.faults.lose_share:
                 self.counts.lost_answers += 1
                 return "lose"
@@ -110,8 +155,8 @@ class FaultProxy:
         fault = self._fault(handler.command, handler.path.split("?", 1)[0])
         headers = {"Content-Type": "application/json"}
         if fault == "429":
-            status, payload = 429, b'{"error": "Too many requests"}'
-            headers["Retry-After"] = str(self.faults.retry_after_s)
+            extra, payload = self.calls.too_many(self.faults.retry_after_s)
+            status, headers = 429, {**headers, **extra}
         else:
             forward = {
                 k: v
@@ -142,15 +187,27 @@ class FaultProxy:
 
 @dataclass(frozen=True)
 class Published:
-    """One status as the platform stored it."""
+    """One post as the platform stored it."""
 
     id: str
     text: str
     created_at: datetime
 
 
+class Peer(Protocol):
+    """A platform the bench publishes to: the proxy in front of it, and its accounts'
+    posts read back."""
+
+    kind: str
+    proxy: FaultProxy
+
+    def statuses(self, user: str) -> list[Published]: ...
+
+
 class Instance:
     """A running mastodon-mock instance and the proxy the scheduler reaches it through."""
+
+    kind = "mastodon"
 
     def __init__(self, url: str, proxy: FaultProxy) -> None:
         self.url = url
@@ -182,6 +239,62 @@ def _published(item: dict[str, Any]) -> Published:
     )
 
 
+class Pds:
+    """A running Bluesky PDS, its accounts (``<user>.test``) and the proxy in front."""
+
+    kind = "bluesky"
+
+    def __init__(self, process: pds_peer.PdsProcess, proxy: FaultProxy) -> None:
+        self.process = process
+        self.url = process.url
+        self.proxy = proxy
+        self.dids: dict[str, str] = {}
+
+    def account(self, user: str) -> str:
+        """``<user>.test`` (created on first use); returns its handle."""
+        if user not in self.dids:
+            self.dids[user] = self.process.create_account(user)
+        return f"{user}.test"
+
+    def statuses(self, user: str) -> list[Published]:
+        """Every ``app.bsky.feed.post`` record in ``user``'s repo
+        (``com.atproto.repo.listRecords``, page by page). Its time is the record's
+        ``createdAt``, which the sender sets right before ``createRecord`` (a bare PDS
+        has no AppView, so no ``indexedAt``)."""
+        found: list[Published] = []
+        params: dict[str, Any] = {
+            "repo": self.dids[user],
+            "collection": "app.bsky.feed.post",
+            "limit": 100,
+        }
+        with httpx.Client(base_url=self.url, timeout=60.0) as client:
+            while True:
+                page = client.get(f"{XRPC}repo.listRecords", params=params)
+                page.raise_for_status()
+                data = page.json()
+                for record in data.get("records") or []:
+                    value = record["value"]
+                    stamp = str(value["createdAt"]).replace("Z", "+00:00")
+                    found.append(
+                        Published(
+                            id=str(record["uri"]),
+                            text=str(value.get("text") or "").strip(),
+                            created_at=datetime.fromisoformat(stamp),
+                        )
+                    )
+                if not data.get("records") or not data.get("cursor"):
+                    return found
+                params["cursor"] = data["cursor"]
+
+
+def _serve(stack: ExitStack, upstream: str, faults: Faults, calls: Calls) -> FaultProxy:
+    proxy = FaultProxy(upstream, faults, calls)
+    thread = threading.Thread(target=proxy.server.serve_forever, daemon=True)
+    thread.start()
+    stack.callback(proxy.close)
+    return proxy
+
+
 @contextmanager
 def instances(count: int, faults: Faults) -> Iterator[list[Instance]]:
     """``count`` mastodon-mock instances (seeded with alice, bob and carol), each behind
@@ -197,16 +310,26 @@ def instances(count: int, faults: Faults) -> Iterator[list[Instance]]:
         started: list[Instance] = []
         for n in range(count):
             server = stack.enter_context(MockServer())
-            own = Faults(
-                lose_share=faults.lose_share,
-                hold_s=faults.hold_s,
-                bursts=faults.bursts,
-                retry_after_s=faults.retry_after_s,
-                seed=faults.seed * 100 + n,
-            )
-            proxy = FaultProxy(server.base_url, own)
-            thread = threading.Thread(target=proxy.server.serve_forever, daemon=True)
-            thread.start()
-            stack.callback(proxy.close)
+            own = replace(faults, seed=faults.seed * 100 + n)
+            proxy = _serve(stack, server.base_url, own, MASTODON_CALLS)
             started.append(Instance(server.base_url, proxy))
         yield started
+
+
+@contextmanager
+def bluesky(faults: Faults) -> Iterator[Pds]:
+    """A Bluesky PDS (pds_peer.py) behind a fault proxy; stopped on exit. ConfigError
+    when the peer is not installed or does not start."""
+    missing = pds_peer.peer_missing()
+    if missing is not None:
+        raise ConfigError(f"bench publish cannot reach Bluesky: {missing}")
+    try:
+        process = pds_peer.launch_pds(timeout=90.0)
+    except RuntimeError as exc:
+        raise ConfigError(f"bench publish cannot reach Bluesky: {exc}") from exc
+    with ExitStack() as stack:
+        stack.callback(process.stop)
+        proxy = _serve(
+            stack, process.url, replace(faults, seed=faults.seed * 100 + 50), BLUESKY_CALLS
+        )
+        yield Pds(process, proxy)

@@ -18,9 +18,20 @@ def _print(app_ctx: AppContext, title: str, figures: dict[str, Any], as_json: bo
         typer.echo(json.dumps(figures))
         return
     table = Table("figure", "value", title=title)
-    for key, value in figures.items():
+    for key, value in _flat(figures):
         table.add_row(key, f"{value:,.2f}" if isinstance(value, float) else str(value))
     app_ctx.console.print(table)
+
+
+def _flat(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested figures (``by_peer``) as rows named ``by_peer.bluesky.lost``."""
+    rows: list[tuple[str, Any]] = []
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            rows.extend(_flat(value, f"{prefix}{key}."))
+        else:
+            rows.append((f"{prefix}{key}", value))
+    return rows
 
 
 def register(app: typer.Typer) -> None:
@@ -242,16 +253,23 @@ def register(app: typer.Typer) -> None:
         quick: bool = typer.Option(
             False, "--quick", help="A small run: 200 deliveries over 60 s, 50 edits."
         ),
+        peers: str = typer.Option(
+            "",
+            "--peers",
+            help="Comma-separated peers to publish to: mastodon, bluesky (default: both, "
+            "Mastodon only when the Bluesky PDS peer is not installed).",
+        ),
         seed: int = typer.Option(0, "--seed", help="Random seed."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
         """Publishing under crash injection: the real scheduler killed at random and
-        restarted, lost answers and 429 bursts from two local Mastodon peers, edits and
-        deletes just before due; duplicates, lost, stale posts and lateness. Uses a
+        restarted, lost answers and 429 bursts from local Mastodon and Bluesky peers, edits
+        and deletes just before due; duplicates, lost, stale posts and lateness. Uses a
         temporary SQLite store, or an empty database given with the global --database-url."""
-        from resonanz.bench.publish import PublishBenchOptions, bench_publish
+        from resonanz.bench.publish import PublishBenchOptions, bench_publish, chosen_peers
 
         app_ctx = obj(ctx)
+        named = tuple(p.strip().lower() for p in peers.split(",") if p.strip())
         if quick:
             deliveries, window, edits = min(deliveries, 200), min(window, 60.0), min(edits, 50)
         options = PublishBenchOptions(
@@ -265,7 +283,12 @@ def register(app: typer.Typer) -> None:
             schedulers=schedulers,
             database_url=app_ctx.settings.database_url or None,
             seed=seed,
+            peers=named or None,
         )
+        options.check()
+        left_out = chosen_peers(options)[1]
+        if left_out:
+            app_ctx.err.print(f"[yellow]{left_out}[/yellow]")
         with Progress(console=app_ctx.err, transient=True) as progress:
             task = progress.add_task("bench publish", total=None)
 

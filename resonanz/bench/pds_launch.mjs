@@ -1,5 +1,5 @@
 // Starts an in-memory PLC directory and a real @atproto/pds on 127.0.0.1 for the Bluesky
-// connector tests (see pds_peer.py). Usage: node pds_launch.mjs DATA_DIR
+// connector tests and bench publish (see pds_peer.py). Usage: node pds_launch.mjs DATA_DIR
 // Prints one JSON line {"pds": url, "plc": url} once both listen; stops on SIGTERM/stdin EOF.
 import net from 'node:net'
 import path from 'node:path'
