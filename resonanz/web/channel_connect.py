@@ -14,7 +14,10 @@ Login (publishing.meta_connect); the same flows as ``resonanz channels connect``
    own state; the flow is then removed whatever follows (single use) and must belong to
    this user, workspace and kind and be younger than :data:`LIFETIME_S`.
 3. :func:`finish_flow` exchanges the code through the channel kind's own code and stores
-   the channel encrypted (an existing channel of that name is connected again).
+   the channel encrypted (an existing channel of that name is connected again). When a
+   Facebook Login granted several Pages and the form named none, it answers a
+   :class:`PageChoice` instead: the long-lived user token waits sealed in the session
+   (same checks, single use, ten minutes) until :func:`choose_page` gets the admin's pick.
 
 Messages are in the request's language; no token, secret or code is put in one.
 """
@@ -42,6 +45,7 @@ from resonanz.web.i18n import gettext as _
 
 OAUTH_KINDS = ("x", "linkedin", "threads", "facebook", "instagram")
 SESSION_KEY = "channel_connect"
+PAGES_KEY = "channel_connect_pages"
 LIFETIME_S = 600  # the user has ten minutes to allow access on the platform
 
 
@@ -67,6 +71,15 @@ class ConnectForm:
             "page": self.page,
             "api": self.api,
         }
+
+
+@dataclass(frozen=True)
+class PageChoice:
+    """Several Pages were granted and none named: the admin picks one."""
+
+    kind: str
+    name: str
+    pages: tuple[meta_connect.MetaPage, ...]  # shown by label (id, name, account), no token
 
 
 def redirect_uri(settings: Settings, slug: str, kind: str) -> str:
@@ -178,6 +191,13 @@ def take_flow(
             )
         )
     del session[SESSION_KEY]
+    return _opened(settings, access, pending, kind)
+
+
+def _opened(
+    settings: Settings, access: Access, pending: Mapping[str, Any], kind: str
+) -> dict[str, Any]:
+    """The sealed part of a flow taken from the session, after its checks."""
     if pending.get("user") != access.user.id or pending.get("workspace") != access.workspace.id:
         raise ValidationError(
             _(
@@ -194,6 +214,7 @@ def take_flow(
 
 
 def finish_flow(
+    session: MutableMapping[str, Any],
     pub: PublishingStore,
     settings: Settings,
     classes: Mapping[str, type],
@@ -201,8 +222,9 @@ def finish_flow(
     kind: str,
     flow: Mapping[str, Any],
     code: str,
-) -> PublishChannel:
-    """Exchange the code and store the channel (ConfigError with the platform's reason)."""
+) -> PublishChannel | PageChoice:
+    """Exchange the code and store the channel (ConfigError with the platform's reason);
+    a PageChoice when Facebook Login granted several Pages and the form named none."""
     if not code:
         raise ConfigError("the platform sent no authorization code back")
     app = OAuthApp(str(flow["client_id"]), flow.get("client_secret"), str(flow["redirect_uri"]))
@@ -212,13 +234,17 @@ def finish_flow(
         token = meta_connect.user_token(settings, app, code, api=base)
         granted = meta_connect.pages(settings, token, api=base)
         wanted = str(flow.get("page") or "") or None
-        candidates = [p for p in granted if p.ig_id or kind == "facebook"]
+        candidates = tuple(p for p in granted if p.ig_id or kind == "facebook")
         if wanted is None and len(candidates) > 1:
-            listed = ", ".join(p.label() for p in candidates)
-            raise ConfigError(
-                _("several Pages were granted (%(pages)s): start again and name one as the Page")
-                % {"pages": listed}
-            )
+            sealed = {"token": token, "name": name, "api": base}
+            session[PAGES_KEY] = {
+                "user": access.user.id,
+                "workspace": access.workspace.id,
+                "kind": kind,
+                "expires": time.time() + LIFETIME_S,
+                "sealed": secret_box.encrypt(settings, json.dumps(sealed)),
+            }
+            return PageChoice(kind, name, candidates)
         chosen = meta_connect.choose(granted, kind, wanted)
         return meta_connect.connect_page(
             pub, settings, classes, access.workspace.id, kind, name, chosen, api=base
@@ -235,4 +261,32 @@ def finish_flow(
         app,
         code,
         authorization,
+    )
+
+
+def choose_page(
+    session: MutableMapping[str, Any],
+    pub: PublishingStore,
+    settings: Settings,
+    classes: Mapping[str, type],
+    access: Access,
+    kind: str,
+    page: str,
+) -> PublishChannel:
+    """Connect the Page the admin picked after a PageChoice (the waiting user token is
+    used once: the granted Pages are listed again and the pick must be one of them)."""
+    pending = session.pop(PAGES_KEY, None)
+    if not isinstance(pending, dict):
+        raise ValidationError(
+            _(
+                "No connect flow is waiting in this browser (it was finished or never started): "
+                "start again."
+            )
+        )
+    waiting = _opened(settings, access, pending, kind)
+    base = str(waiting["api"])
+    granted = meta_connect.pages(settings, str(waiting["token"]), api=base)
+    chosen = meta_connect.choose(granted, kind, page.strip() or None)
+    return meta_connect.connect_page(
+        pub, settings, classes, access.workspace.id, kind, str(waiting["name"]), chosen, api=base
     )

@@ -201,7 +201,7 @@ def test_denied_refused_and_other_workspace(
     assert pub_of(world).list_channels(world.ids["acme.workspace"]) == []
 
 
-def test_a_facebook_page_through_facebook_login(
+def test_a_facebook_page_picked_and_an_instagram_account_named(
     admin: TestClient, platform: ApiServer, world: World
 ) -> None:
     v = "/v21.0"
@@ -211,6 +211,8 @@ def test_a_facebook_page_through_facebook_login(
     platform.script("GET", f"{v}/me/accounts", JsonReply(ACCOUNTS))
     page = {"id": "222222222222222", "name": "ACME Kaffee"}
     platform.script("GET", f"{v}/222222222222222", JsonReply(page))
+    ig = {"id": "17841400000000001", "username": "acme.kaffee"}
+    platform.script("GET", f"{v}/17841400000000001", JsonReply(ig))
     form = {
         "kind": "facebook",
         "name": "fb",
@@ -220,19 +222,35 @@ def test_a_facebook_page_through_facebook_login(
     }
     url, query = _start(admin, **form)
     assert urlsplit(url).netloc == "www.facebook.com" and "pages_manage_posts" in query["scope"]
-    several = _back(admin, "facebook", code="good", state=query["state"])
-    assert "several Pages were granted" in several and "ACME Kaffee" in several
-    assert "EAApage" not in several and "EAAlong" not in several
-    _, query = _start(admin, **form, page="ACME Kaffee")
-    done = admin.get(
-        f"{CHANNELS}/callback/facebook",
-        params={"code": "good", "state": query["state"]},
+    # Two Pages granted, none named: the admin picks one (labels only, no token).
+    choice = admin.get(
+        f"{CHANNELS}/callback/facebook", params={"code": "good", "state": query["state"]}
+    )
+    assert choice.url.path == f"{CHANNELS}/connect/page", choice.text
+    assert "Vereinsheim" in choice.text and "ACME Kaffee" in choice.text
+    assert "EAA" not in choice.text and "EAAlong-2" not in _cookie(admin)
+    token = csrf_of(admin, CHANNELS)
+    picked = admin.post(
+        f"{CHANNELS}/connect/page",
+        data={"kind": "facebook", "page": "222222222222222", "csrf_token": token},
         follow_redirects=False,
     )
-    assert done.status_code == 303, done.text
+    assert picked.status_code == 303, picked.text
     channel = pub_of(world).get_channel(world.ids["acme.workspace"], "fb")
     assert channel.config["page"] == "222222222222222" and channel.status == "connected"
-    assert "EAApage-token-acme-3" not in admin.get(done.headers["location"]).text
+    assert "EAApage-token-acme-3" not in admin.get(picked.headers["location"]).text
+    again = admin.post(
+        f"{CHANNELS}/connect/page",
+        data={"kind": "facebook", "page": "111111111111111", "csrf_token": token},
+    )
+    assert "No connect flow is waiting" in again.text  # the pick is used once
+    assert len(pub_of(world).list_channels(world.ids["acme.workspace"])) == 1
+
+    # Instagram with the account named up front: no choice needed.
+    _, query = _start(admin, **{**form, "kind": "instagram", "name": "ig"}, page="@acme.kaffee")
+    assert "instagram_content_publish" in query["scope"]
+    done = _back(admin, "instagram", code="good", state=query["state"])
+    assert "Channel ig (instagram) connected as @acme.kaffee." in done
 
 
 def test_threads_short_then_long_lived_token(

@@ -25,7 +25,9 @@ from resonanz.publishing.models import PublishChannel
 from resonanz.web.channel_connect import (
     OAUTH_KINDS,
     ConnectForm,
+    PageChoice,
     begin_flow,
+    choose_page,
     finish_flow,
     redirect_uri,
     take_flow,
@@ -40,6 +42,7 @@ router = APIRouter()
 FormStr = Annotated[str, Form()]
 DEFAULT_PDS = "https://bsky.social"
 FLASH = "channels_flash"  # a connect flow's refusal, shown once on the channels page
+PAGE_LIST = "channels_page_list"  # the granted Pages' labels while the admin picks one
 
 
 def _page(
@@ -291,12 +294,24 @@ def channel_callback(
         return RedirectResponse(f"{back}#connect", status_code=303)
     try:
         channel = finish_flow(
-            publishing.pub, settings, publishing.classes, access, kind, flow, code
+            request.session, publishing.pub, settings, publishing.classes, access, kind, flow, code
         )
     except (ValidationError, ConfigError, ConflictError, PublishError) as exc:
         message = _("The channel was not connected: %(reason)s") % {"reason": exc}
         request.session[FLASH] = {"error": message, "connect": shown}
         return RedirectResponse(f"{back}#connect", status_code=303)
+    if isinstance(channel, PageChoice):
+        request.session[PAGE_LIST] = {
+            "workspace": access.workspace.id,
+            "kind": channel.kind,
+            "name": channel.name,
+            "pages": [[p.id, p.label()] for p in channel.pages],
+        }
+        return RedirectResponse(f"{back}/connect/page", status_code=303)
+    return _connected(store, access, channel)
+
+
+def _connected(store: Any, access: Access, channel: PublishChannel) -> Response:
     store.accounts.audit(
         access.workspace.id,
         access.user.id,
@@ -304,4 +319,40 @@ def channel_callback(
         channel.name,
         {"kind": channel.kind},
     )
-    return RedirectResponse(f"{back}?connected={channel.id}", status_code=303)
+    return RedirectResponse(
+        f"/w/{access.workspace.slug}/channels?connected={channel.id}", status_code=303
+    )
+
+
+@router.get("/w/{slug}/channels/connect/page")
+def page_choice(request: Request, access: Admin) -> Response:
+    """The Pages a Facebook Login granted, to pick one (shown from the session's list:
+    labels only, no token)."""
+    waiting = request.session.get(PAGE_LIST)
+    if not isinstance(waiting, dict) or waiting.get("workspace") != access.workspace.id:
+        return RedirectResponse(f"/w/{access.workspace.slug}/channels#connect", status_code=303)
+    context = {"nav": "publishing", "subnav": "channels", **waiting}
+    return render(request, "channels_page_choice.html", context)
+
+
+@router.post("/w/{slug}/channels/connect/page")
+def page_chosen(
+    request: Request,
+    access: Admin,
+    store: StoreDep,
+    settings: SettingsDep,
+    publishing: PublishingDep,
+    kind: FormStr = "",
+    page: FormStr = "",
+) -> Response:
+    """Connect the picked Page (the waiting flow is used once)."""
+    request.session.pop(PAGE_LIST, None)
+    try:
+        channel = choose_page(
+            request.session, publishing.pub, settings, publishing.classes, access, kind, page
+        )
+    except (ValidationError, ConfigError, ConflictError, PublishError) as exc:
+        message = _("The channel was not connected: %(reason)s") % {"reason": exc}
+        request.session[FLASH] = {"error": message}
+        return RedirectResponse(f"/w/{access.workspace.slug}/channels#connect", status_code=303)
+    return _connected(store, access, channel)
