@@ -264,18 +264,12 @@ def finish_flow(
     )
 
 
-def choose_page(
-    session: MutableMapping[str, Any],
-    pub: PublishingStore,
-    settings: Settings,
-    classes: Mapping[str, type],
-    access: Access,
-    kind: str,
-    page: str,
-) -> PublishChannel:
-    """Connect the Page the admin picked after a PageChoice (the waiting user token is
-    used once: the granted Pages are listed again and the pick must be one of them)."""
-    pending = session.pop(PAGES_KEY, None)
+def _waiting(
+    session: MutableMapping[str, Any], settings: Settings, access: Access, *, take: bool
+) -> tuple[str, dict[str, Any]]:
+    """The kind and sealed part of the Page choice waiting in the session (removed with
+    ``take``)."""
+    pending = session.pop(PAGES_KEY, None) if take else session.get(PAGES_KEY)
     if not isinstance(pending, dict):
         raise ValidationError(
             _(
@@ -283,7 +277,32 @@ def choose_page(
                 "start again."
             )
         )
-    waiting = _opened(settings, access, pending, kind)
+    kind = str(pending.get("kind"))
+    return kind, _opened(settings, access, pending, kind)
+
+
+def page_choice(
+    session: MutableMapping[str, Any], settings: Settings, access: Access
+) -> PageChoice:
+    """The granted Pages of the waiting choice, listed again with its user token (so no
+    list of Pages has to fit in the session cookie)."""
+    kind, waiting = _waiting(session, settings, access, take=False)
+    granted = meta_connect.pages(settings, str(waiting["token"]), api=str(waiting["api"]))
+    candidates = tuple(p for p in granted if p.ig_id or kind == "facebook")
+    return PageChoice(kind, str(waiting["name"]), candidates)
+
+
+def choose_page(
+    session: MutableMapping[str, Any],
+    pub: PublishingStore,
+    settings: Settings,
+    classes: Mapping[str, type],
+    access: Access,
+    page: str,
+) -> PublishChannel:
+    """Connect the Page the admin picked after a PageChoice (the waiting user token is
+    used once: the granted Pages are listed again and the pick must be one of them)."""
+    kind, waiting = _waiting(session, settings, access, take=True)
     base = str(waiting["api"])
     granted = meta_connect.pages(settings, str(waiting["token"]), api=base)
     chosen = meta_connect.choose(granted, kind, page.strip() or None)

@@ -232,7 +232,7 @@ def test_a_facebook_page_picked_and_an_instagram_account_named(
     token = csrf_of(admin, CHANNELS)
     picked = admin.post(
         f"{CHANNELS}/connect/page",
-        data={"kind": "facebook", "page": "222222222222222", "csrf_token": token},
+        data={"page": "222222222222222", "csrf_token": token},
         follow_redirects=False,
     )
     assert picked.status_code == 303, picked.text
@@ -241,7 +241,7 @@ def test_a_facebook_page_picked_and_an_instagram_account_named(
     assert "EAApage-token-acme-3" not in admin.get(picked.headers["location"]).text
     again = admin.post(
         f"{CHANNELS}/connect/page",
-        data={"kind": "facebook", "page": "111111111111111", "csrf_token": token},
+        data={"page": "111111111111111", "csrf_token": token},
     )
     assert "No connect flow is waiting" in again.text  # the pick is used once
     assert len(pub_of(world).list_channels(world.ids["acme.workspace"])) == 1

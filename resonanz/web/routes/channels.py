@@ -29,6 +29,7 @@ from resonanz.web.channel_connect import (
     begin_flow,
     choose_page,
     finish_flow,
+    page_choice,
     redirect_uri,
     take_flow,
 )
@@ -42,7 +43,6 @@ router = APIRouter()
 FormStr = Annotated[str, Form()]
 DEFAULT_PDS = "https://bsky.social"
 FLASH = "channels_flash"  # a connect flow's refusal, shown once on the channels page
-PAGE_LIST = "channels_page_list"  # the granted Pages' labels while the admin picks one
 
 
 def _page(
@@ -301,12 +301,6 @@ def channel_callback(
         request.session[FLASH] = {"error": message, "connect": shown}
         return RedirectResponse(f"{back}#connect", status_code=303)
     if isinstance(channel, PageChoice):
-        request.session[PAGE_LIST] = {
-            "workspace": access.workspace.id,
-            "kind": channel.kind,
-            "name": channel.name,
-            "pages": [[p.id, p.label()] for p in channel.pages],
-        }
         return RedirectResponse(f"{back}/connect/page", status_code=303)
     return _connected(store, access, channel)
 
@@ -325,13 +319,16 @@ def _connected(store: Any, access: Access, channel: PublishChannel) -> Response:
 
 
 @router.get("/w/{slug}/channels/connect/page")
-def page_choice(request: Request, access: Admin) -> Response:
-    """The Pages a Facebook Login granted, to pick one (shown from the session's list:
-    labels only, no token)."""
-    waiting = request.session.get(PAGE_LIST)
-    if not isinstance(waiting, dict) or waiting.get("workspace") != access.workspace.id:
+def page_choice_page(request: Request, access: Admin, settings: SettingsDep) -> Response:
+    """The Pages a Facebook Login granted, to pick one (id, name, linked account; no
+    token)."""
+    try:
+        choice = page_choice(request.session, settings, access)
+    except (ValidationError, ConfigError) as exc:
+        message = _("The channel was not connected: %(reason)s") % {"reason": exc}
+        request.session[FLASH] = {"error": message}
         return RedirectResponse(f"/w/{access.workspace.slug}/channels#connect", status_code=303)
-    context = {"nav": "publishing", "subnav": "channels", **waiting}
+    context = {"nav": "publishing", "subnav": "channels", "choice": choice}
     return render(request, "channels_page_choice.html", context)
 
 
@@ -342,14 +339,12 @@ def page_chosen(
     store: StoreDep,
     settings: SettingsDep,
     publishing: PublishingDep,
-    kind: FormStr = "",
     page: FormStr = "",
 ) -> Response:
-    """Connect the picked Page (the waiting flow is used once)."""
-    request.session.pop(PAGE_LIST, None)
+    """Connect the picked Page (the waiting choice is used once)."""
     try:
         channel = choose_page(
-            request.session, publishing.pub, settings, publishing.classes, access, kind, page
+            request.session, publishing.pub, settings, publishing.classes, access, page
         )
     except (ValidationError, ConfigError, ConflictError, PublishError) as exc:
         message = _("The channel was not connected: %(reason)s") % {"reason": exc}
