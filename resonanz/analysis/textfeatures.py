@@ -184,27 +184,14 @@ def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[
                 if negated:
                     negated -= 1
                 continue
-            if polarity is None:
-                if negated:
-                    negated -= 1
-                continue
-            value = polarity * boost
-            if negated:
-                value = -0.6 * value
-                negated -= 1
+            flips = True  # a negated word turns: "nicht gut"
         elif emo or emoji:
             symbol = emo or emoji
             words.append("e:" + symbol)
             polarity = polarities.get(symbol)
             if polarity is None and emoji:
                 polarity = polarities.get(symbol[0])
-            if polarity is None:
-                if negated:
-                    negated -= 1
-                continue
-            value = polarity * boost
-            if negated:
-                negated -= 1
+            flips = False  # a negated emoji stays what it is
         elif punct:
             excl += punct.count("!")
             quest += punct.count("?")
@@ -216,6 +203,15 @@ def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[
             urls += bool(url)
             users += bool(user)
             continue
+        if polarity is None:
+            if negated:
+                negated -= 1
+            continue
+        value = polarity * boost
+        if negated:
+            if flips:
+                value = -0.6 * value
+            negated -= 1
         if value > 0:
             pos += value
             n_pos += 1
