@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -19,9 +20,15 @@ from resonanz.publishing.models import Poll
 from resonanz.publishing.scheduler import Scheduler, SchedulerOptions
 from tests.sources.apiserver import ApiServer, JsonReply
 
-from .conftest import SETTINGS, Clock, Mastodon, World
+from .conftest import SETTINGS as BASE_SETTINGS
+from .conftest import Clock, Mastodon, World
 from .images import image_bytes
 from .proxy import lossy_proxy
+
+# Uploads make mastodon-mock parse multipart bodies and store the bytes: on a crowded
+# 2-core machine that took over the other tests' 1 s client timeout (a ReadTimeout in the
+# full suite). No test here relies on a timeout (the lost answer is a 502 from the proxy).
+SETTINGS = replace(BASE_SETTINGS, http_timeout=10.0)
 
 
 @pytest.fixture
