@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import heapq
+import io
 import os
 import random
 import re
@@ -31,6 +32,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from resonanz.bench import pds_peer
 from resonanz.bench.publish_check import Outcome, figures
@@ -69,6 +72,7 @@ class PublishBenchOptions:
     schedulers: int = 2
     lose_share: float = 0.05
     drain_s: float = 240.0
+    image_share: float = 0.1
     database_url: str | None = None
     seed: int = 0
     peers: tuple[str, ...] | None = None  # None: both, Mastodon only without the PDS
@@ -89,6 +93,8 @@ class PublishBenchOptions:
             raise ConfigError("--schedulers must be at least 1")
         if not 0 <= self.lose_share < 1:
             raise ConfigError("--lose must be a share between 0 and 1")
+        if not 0 <= self.image_share <= 1:
+            raise ConfigError("--images must be a share between 0 and 1")
 
 
 @dataclass
@@ -176,13 +182,16 @@ def _schedule_posts(
     options: PublishBenchOptions,
     progress: Progress,
 ) -> dict[int, int]:
-    """Store one draft per delivery, then schedule them over the window; returns
-    post id -> bench number."""
+    """Store one draft per delivery (a share with an image), then schedule them over the
+    window; returns post id -> bench number."""
     numbers: dict[int, int] = {}
     n = options.deliveries
+    every = round(1 / options.image_share) if options.image_share else 0
     for i in range(n):
         text = f"bench post {i}: planned text"
-        post = compose.new_post(pub, classes, workspace_id, text, [names[i % len(names)]])
+        images = [_image(i)] if every and i % every == every // 2 else []
+        name = names[i % len(names)]
+        post = compose.new_post(pub, classes, workspace_id, text, [name], images=images)
         numbers[post.post.id] = i
         if i % 50 == 0:
             progress("creating posts", i, n)
@@ -200,6 +209,14 @@ def _schedule_posts(
         if k % 50 == 0:
             progress("scheduling posts", k, n)
     return numbers
+
+
+def _image(number: int) -> compose.NewImage:
+    """A small PNG of its own colour, with an alt text."""
+    out = io.BytesIO()
+    colour = (number * 37 % 256, number * 91 % 256, number * 13 % 256)
+    Image.new("RGB", (64, 48), colour).save(out, format="PNG")
+    return compose.NewImage(out.getvalue(), alt=f"bench image {number}")
 
 
 def _plan_changes(
@@ -395,6 +412,7 @@ def bench_publish(
         lost_answers=sum(p.proxy.counts.lost_answers for p in peers),
         throttled_429=sum(p.proxy.counts.throttled for p in peers),
         accounts=len(accounts),
+        image_share=options.image_share,
         window_s=options.window_s,
         lease_s=options.lease_s,
         client_timeout_s=options.timeout_s,
@@ -470,4 +488,5 @@ def _outcome(
         statuses=statuses,
         deleted_at=dict(run.deleted_at or {}),
         ended_at=datetime.now(UTC),
+        images={p.id: len(p.media) for p in posts.values() if p.media},
     )

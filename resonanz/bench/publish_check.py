@@ -8,6 +8,9 @@
 * **overdue_unreported**: a delivery that was (or still is) more than 5 minutes late
   without the sweeper's report; a delivery sent within ``GRACE_S`` after crossing the
   5 minutes may go out before the next tick's sweep sees it, so that margin is allowed;
+* **missing_images**: a published delivery of a post with images whose status has fewer
+  (or more) images than the post (``with_images``: the published deliveries of posts
+  with images);
 * **lateness**: the platform's ``created_at`` of the status minus the due time (when it
   became public), and the outbox's ``sent_at`` minus the due time (when it was recorded).
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +42,7 @@ class Outcome:
     statuses: Mapping[str, Mapping[int, Sequence[Published]]]
     deleted_at: Mapping[int, datetime]
     ended_at: datetime
+    images: Mapping[int, int] = field(default_factory=dict)  # post id -> its images
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -87,6 +91,8 @@ def _verdict(outcome: Outcome) -> dict[str, Any]:
             "overdue_unreported",
             "unrecorded",
             "published_before_delete",
+            "with_images",
+            "missing_images",
         ),
         0,
     )
@@ -110,6 +116,9 @@ def _verdict(outcome: Outcome) -> dict[str, Any]:
             continue
         final = post.text_for(d.channel_id) if d.channel_id is not None else post.text
         counts["stale"] += sum(1 for s in found if s.text != final.strip())
+        images = outcome.images.get(post.id, 0)
+        counts["with_images"] += 1 if images else 0
+        counts["missing_images"] += 1 if any(s.images != images for s in found) else 0
         if d.state != st.SENT:
             counts["unrecorded"] += 1
         if d.due_at is not None:

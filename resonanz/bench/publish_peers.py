@@ -192,6 +192,7 @@ class Published:
     id: str
     text: str
     created_at: datetime
+    images: int = 0
 
 
 class Peer(Protocol):
@@ -235,7 +236,10 @@ def _published(item: dict[str, Any]) -> Published:
     text = html.unescape(_TAG.sub("", str(item.get("content") or "")))
     stamp = str(item["created_at"]).replace("Z", "+00:00")
     return Published(
-        id=str(item["id"]), text=text.strip(), created_at=datetime.fromisoformat(stamp)
+        id=str(item["id"]),
+        text=text.strip(),
+        created_at=datetime.fromisoformat(stamp),
+        images=len(item.get("media_attachments") or ()),
     )
 
 
@@ -275,11 +279,13 @@ class Pds:
                 for record in data.get("records") or []:
                     value = record["value"]
                     stamp = str(value["createdAt"]).replace("Z", "+00:00")
+                    embed = value.get("embed") or {}
                     found.append(
                         Published(
                             id=str(record["uri"]),
                             text=str(value.get("text") or "").strip(),
                             created_at=datetime.fromisoformat(stamp),
+                            images=len(embed.get("images") or ()),
                         )
                     )
                 if not data.get("records") or not data.get("cursor"):

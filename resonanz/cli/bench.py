@@ -253,6 +253,9 @@ def register(app: typer.Typer) -> None:
         quick: bool = typer.Option(
             False, "--quick", help="A small run: 200 deliveries over 60 s, 50 edits."
         ),
+        images: float = typer.Option(
+            0.1, "--images", help="Share of the posts with an image (uploaded as the post's)."
+        ),
         peers: str = typer.Option(
             "",
             "--peers",
@@ -282,6 +285,7 @@ def register(app: typer.Typer) -> None:
             lease_s=lease,
             schedulers=schedulers,
             database_url=app_ctx.settings.database_url or None,
+            image_share=images,
             seed=seed,
             peers=named or None,
         )

@@ -55,6 +55,8 @@ def test_a_small_crash_injection_run_publishes_everything_once(store_url: str) -
     settled = result["sent"] + result["canceled"] + result["needs_attention"] + result["failed"]
     assert settled == 40
     assert result["canceled"] == result["deletes"]
+    # Posts 5, 15, 25 and 35 carry an image (uploadBlob / POST /api/v2/media).
+    assert result["with_images"] >= 1 and result["missing_images"] == 0
     for peer in peers:
         own = result["by_peer"][peer]
         assert own["deliveries"] == 40 // len(peers)
@@ -157,10 +159,13 @@ def test_the_verdict_is_also_given_per_peer() -> None:
         _delivery(3, 3, st.SCHEDULED, due, sky),  # never on Bluesky
     ]
     posts = {n: _post(n, f"bench post {n}: planned text") for n in (1, 2, 3)}
-    mastodon = {1: [Published("a", posts[1].text, at)]}
+    mastodon = {1: [Published("a", posts[1].text, at)]}  # without post 1's image
     uri = "at://did:plc:x/app.bsky.feed.post/"
     bluesky = {
-        2: [Published(uri + "1", posts[2].text, at), Published(uri + "2", posts[2].text, at)],
+        2: [
+            Published(uri + "1", posts[2].text, at, images=1),
+            Published(uri + "2", posts[2].text, at),
+        ],
         -1: [Published(uri + "3", "someone else's post", at)],
     }
     outcome = Outcome(
@@ -170,14 +175,17 @@ def test_the_verdict_is_also_given_per_peer() -> None:
         statuses={"m0-alice": mastodon, "b-alice": bluesky},
         deleted_at={},
         ended_at=due + timedelta(minutes=1),
+        images={1: 1, 2: 1},
     )
     result = figures(outcome)
     assert (result["deliveries"], result["duplicates"], result["lost"]) == (3, 1, 1)
+    assert (result["with_images"], result["missing_images"]) == (2, 2)
     sky_figures, masto = result["by_peer"]["bluesky"], result["by_peer"]["mastodon"]
     assert (sky_figures["deliveries"], sky_figures["duplicates"], sky_figures["lost"]) == (2, 1, 1)
     assert sky_figures["unexpected_statuses"] == 1
     assert (masto["deliveries"], masto["duplicates"], masto["lost"]) == (1, 0, 0)
     assert masto["unexpected_statuses"] == 0
+    assert (masto["missing_images"], sky_figures["missing_images"]) == (1, 1)
 
 
 def test_the_cli_refuses_an_unknown_peer() -> None:
