@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from resonanz.cli.context import AppContext, obj
-from resonanz.errors import NotFoundError, ValidationError
+from resonanz.errors import ConfigError, NotFoundError, ValidationError
 
 
 def _when(moment: datetime | None) -> str:
@@ -172,19 +172,32 @@ def register(app: typer.Typer) -> None:
     @channels.command("connect")
     def channels_connect(
         ctx: typer.Context,
-        kind: str = typer.Argument(..., help="x, linkedin, threads, facebook or instagram."),
+        kind: str = typer.Argument(
+            ..., help="mastodon, x, linkedin, threads, facebook or instagram."
+        ),
         name: str = typer.Argument(
             ..., help="The channel's name (an existing one is reconnected)."
         ),
-        client_id: str = typer.Option(..., "--client-id", help="Your app's client id."),
+        client_id: str | None = typer.Option(
+            None, "--client-id", help="Your app's client id (not for Mastodon: registered)."
+        ),
         client_secret: str | None = typer.Option(
             None,
             "--client-secret",
             help="Your app's client secret (LinkedIn, Threads, Facebook and Instagram need "
             "one; X public clients do not). Kept encrypted for refreshing (not for Meta).",
         ),
-        redirect_uri: str = typer.Option(
-            ..., "--redirect-uri", help="The redirect URL registered with the app."
+        redirect_uri: str | None = typer.Option(
+            None,
+            "--redirect-uri",
+            help="The redirect URL registered with the app (Mastodon: default "
+            "urn:ietf:wg:oauth:2.0:oob, the instance shows the code).",
+        ),
+        instance: str | None = typer.Option(
+            None, "--instance", help="Mastodon: the instance URL, e.g. https://mastodon.social."
+        ),
+        visibility: str | None = typer.Option(
+            None, "--visibility", help="Mastodon: public (default), unlisted or private."
         ),
         author: str | None = typer.Option(
             None, "--author", help="LinkedIn: urn:li:organization:ID to post as a page."
@@ -207,6 +220,21 @@ def register(app: typer.Typer) -> None:
 
         app_ctx = obj(ctx)
         pub, classes = publishing(app_ctx)
+        if kind == "mastodon":
+            from resonanz.cli.mastodon_connect import connect_mastodon
+
+            connect_mastodon(
+                app_ctx,
+                pub,
+                classes,
+                name,
+                instance=instance,
+                redirect_uri=redirect_uri,
+                visibility=visibility,
+            )
+            return
+        if not client_id or not redirect_uri:
+            raise ConfigError("--client-id and --redirect-uri are needed (the app's)")
         config = _drop_none({"api": api, "author": author, "oauth": oauth_base})
         oauth_app = OAuthApp(client_id, client_secret, redirect_uri)
         if kind in ("facebook", "instagram"):

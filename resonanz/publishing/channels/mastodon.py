@@ -83,7 +83,11 @@ class MastodonChannel:
             raise ConfigError(
                 "a Mastodon channel needs --token (an access token with write:statuses)"
             )
-        return {**dict(config), "instance": instance, "visibility": visibility}, {"token": token}
+        # A channel connected with OAuth keeps the app it was registered as (reused by
+        # the next connect to the instance: publishing.mastodon_connect).
+        kept = {k: str(secrets[k]) for k in ("client_id", "client_secret") if secrets.get(k)}
+        checked = {**dict(config), "instance": instance, "visibility": visibility}
+        return checked, {"token": token, **kept}
 
     def close(self) -> None:
         self.api.close()
