@@ -1,14 +1,16 @@
 """Connecting OAuth channels from the browser: X, LinkedIn and Threads (publishing.
 oauth_connect), a Facebook Page or an Instagram professional account through Facebook
-Login (publishing.meta_connect); the same flows as ``resonanz channels connect``.
+Login (publishing.meta_connect), a Mastodon account (publishing.mastodon_connect: Resonanz
+registers itself as an app on the instance, so no client id is typed); the same flows as
+``resonanz channels connect``.
 
 1. An admin sends the form (kind, name, the app's client id and secret, LinkedIn's author,
-   the Meta Page). :func:`begin_flow` makes the authorize URL with a fresh ``state`` (and a
-   PKCE verifier where the platform takes one) and keeps the flow in the session: the
-   state, the user and workspace it is bound to, when it expires, and everything else
-   (client secret, verifier) sealed with the encryption key, so the signed (not
-   encrypted) session cookie carries no secret in the clear. One flow per session: a new
-   one replaces the one before.
+   the Meta Page, the Mastodon instance). :func:`begin_flow` makes the authorize URL
+   with a fresh ``state`` (and a PKCE verifier where the platform takes one) and keeps
+   the flow in the session: the state, the user and workspace it is bound to, when it
+   expires, and everything else (client secret, verifier) sealed with the encryption
+   key, so the signed (not encrypted) session cookie carries no secret in the clear. One
+   flow per session: a new one replaces the one before.
 2. The platform sends the browser back to ``<base_url>/w/{slug}/channels/callback/{kind}``
    with ``code`` and ``state`` (or ``error``). :func:`take_flow` accepts only the session's
    own state; the flow is then removed whatever follows (single use) and must belong to
@@ -34,7 +36,7 @@ from typing import Any
 from resonanz import secrets as secret_box
 from resonanz.config import Settings
 from resonanz.errors import ConfigError, NotFoundError, ValidationError
-from resonanz.publishing import meta_connect, oauth_connect
+from resonanz.publishing import mastodon_connect, meta_connect, oauth_connect
 from resonanz.publishing.channels.facebook import API as GRAPH_API
 from resonanz.publishing.links import links_base_url
 from resonanz.publishing.models import PublishChannel
@@ -43,7 +45,7 @@ from resonanz.store.publishing import PublishingStore
 from resonanz.web.deps import Access
 from resonanz.web.i18n import gettext as _
 
-OAUTH_KINDS = ("x", "linkedin", "threads", "facebook", "instagram")
+OAUTH_KINDS = ("mastodon", "x", "linkedin", "threads", "facebook", "instagram")
 SESSION_KEY = "channel_connect"
 PAGES_KEY = "channel_connect_pages"
 LIFETIME_S = 600  # the user has ten minutes to allow access on the platform
@@ -60,6 +62,7 @@ class ConnectForm:
     author: str = ""  # LinkedIn: urn:li:organization:ID to post as a page
     page: str = ""  # Facebook / Instagram: the Page when several are granted
     api: str = ""  # another API base (a proxy); LinkedIn: also its token endpoint
+    instance: str = ""  # Mastodon: the instance URL
 
     def shown(self) -> dict[str, str]:
         """The fields a form may show again (no secret)."""
@@ -70,6 +73,7 @@ class ConnectForm:
             "author": self.author,
             "page": self.page,
             "api": self.api,
+            "instance": self.instance,
         }
 
 
@@ -128,7 +132,9 @@ def begin_flow(
 ) -> str:
     """Check the form, keep the flow in the session; the platform's authorize URL."""
     if form.kind not in OAUTH_KINDS:
-        raise ValidationError(_("Choose X, LinkedIn, Threads, Facebook or Instagram."))
+        raise ValidationError(_("Choose Mastodon, X, LinkedIn, Threads, Facebook or Instagram."))
+    if form.kind == "mastodon":
+        return _begin_mastodon(session, settings, pub, access, form)
     if not (form.name.strip() and form.client_id.strip()):
         raise ValidationError(_("Fill in the name and the app's client id."))
     if form.kind != "x" and not form.client_secret.strip():
@@ -144,12 +150,48 @@ def begin_flow(
         started = meta_connect.begin(form.kind, app)
     else:
         started = oauth_connect.begin(classes, form.kind, config, app)
+    _keep(session, settings, access, form, app, config, started)
+    return started.url
+
+
+def _begin_mastodon(
+    session: MutableMapping[str, Any],
+    settings: Settings,
+    pub: PublishingStore,
+    access: Access,
+    form: ConnectForm,
+) -> str:
+    """Mastodon: the app registered on the instance (or the one kept from an earlier
+    connect there), then the instance's authorize URL."""
+    existing = _existing(pub, access.workspace.id, form)
+    kept = existing.config.get("instance") if existing is not None else None
+    typed = form.instance.strip() or str(kept or "")  # a reconnect keeps its instance
+    if not (form.name.strip() and typed):
+        raise ValidationError(_("Fill in the name and the Mastodon instance."))
+    instance = mastodon_connect.instance_url(typed, settings)
+    redirect = redirect_uri(settings, access.workspace.slug, form.kind)
+    app = mastodon_connect.app_for(pub, settings, access.workspace.id, instance, redirect)
+    started = mastodon_connect.begin(instance, app)
+    _keep(session, settings, access, form, app, {"instance": instance}, started)
+    return started.url
+
+
+def _keep(
+    session: MutableMapping[str, Any],
+    settings: Settings,
+    access: Access,
+    form: ConnectForm,
+    app: OAuthApp,
+    config: Mapping[str, Any],
+    started: Authorization,
+) -> None:
+    """The flow in the session: what the callback checks in the clear, the rest sealed."""
     sealed = {
         "name": form.name.strip(),
         "client_id": app.client_id,
         "client_secret": app.client_secret,
         "redirect_uri": app.redirect_uri,
-        "config": config,
+        "config": dict(config),
         "page": form.page.strip(),
         "api": form.api.strip(),
         "verifier": started.verifier,
@@ -162,7 +204,6 @@ def begin_flow(
         "expires": time.time() + LIFETIME_S,
         "sealed": secret_box.encrypt(settings, json.dumps(sealed)),
     }
-    return started.url
 
 
 def take_flow(
@@ -229,6 +270,19 @@ def finish_flow(
         raise ConfigError("the platform sent no authorization code back")
     app = OAuthApp(str(flow["client_id"]), flow.get("client_secret"), str(flow["redirect_uri"]))
     name = str(flow["name"])
+    if kind == "mastodon":
+        config = dict(flow.get("config") or {})
+        return mastodon_connect.finish(
+            pub,
+            settings,
+            classes,
+            access.workspace.id,
+            name,
+            config,
+            app,
+            code,
+            flow.get("verifier"),
+        )
     if kind in meta_connect.KINDS:
         base = (str(flow.get("api") or "") or GRAPH_API).rstrip("/")
         token = meta_connect.user_token(settings, app, code, api=base)

@@ -1,7 +1,8 @@
 """The publishing channels page: each channel with its account, status, last error and
 when its credentials end; admins test and remove channels, add Mastodon (instance +
-access token) and Bluesky (handle + app password) ones, and connect (or reconnect) X,
-LinkedIn, Threads, Facebook Page and Instagram channels with OAuth (web.channel_connect).
+access token) and Bluesky (handle + app password) ones, and connect (or reconnect)
+Mastodon, X, LinkedIn, Threads, Facebook Page and Instagram channels with OAuth
+(web.channel_connect).
 Secrets are write-only: checked against the platform, stored encrypted, never shown back
 (not even after an error)."""
 
@@ -70,9 +71,13 @@ def _page(
         "is_admin": access.can("admin"),
         "default_pds": DEFAULT_PDS,
         "oauth_kinds": OAUTH_KINDS,
-        "connect": connect or {"kind": "", "name": "", "client_id": "", "author": "", "page": ""},
+        "connect": connect
+        or {"kind": "", "name": "", "client_id": "", "author": "", "page": "", "instance": ""},
         "connect_error": connect_error,
-        "redirect_uris": {kind: redirect_uri(settings, slug, kind) for kind in OAUTH_KINDS},
+        # Mastodon's is registered by Resonanz itself (publishing.mastodon_connect).
+        "redirect_uris": {
+            kind: redirect_uri(settings, slug, kind) for kind in OAUTH_KINDS if kind != "mastodon"
+        },
         "notice": notice,
     }
     return render(request, "channels.html", context, status=status)
@@ -116,6 +121,7 @@ def channels_page(
                 "client_id": "",
                 "author": str(old.config.get("author") or ""),
                 "page": str(old.config.get("page") or ""),
+                "instance": str(old.config.get("instance") or ""),
             }
     if connected is not None:
         done = channel_of(publishing, access, connected)
@@ -243,10 +249,11 @@ def channel_connect(
     author: FormStr = "",
     page: FormStr = "",
     api: FormStr = "",
+    instance: FormStr = "",
 ) -> Response:
     """Start an OAuth connect flow: a page that sends the browser on to the platform
     (a redirect straight from the form would break the CSP's form-action 'self')."""
-    form = ConnectForm(kind, name, client_id, client_secret, author, page, api)
+    form = ConnectForm(kind, name, client_id, client_secret, author, page, api, instance)
     try:
         url = begin_flow(
             request.session, settings, publishing.classes, publishing.pub, access, form
@@ -287,6 +294,7 @@ def channel_callback(
     shown = {"kind": kind, "name": str(flow["name"]), "client_id": str(flow["client_id"])}
     shown.update(page=str(flow.get("page") or ""), api=str(flow.get("api") or ""))
     shown["author"] = str((flow.get("config") or {}).get("author") or "")
+    shown["instance"] = str((flow.get("config") or {}).get("instance") or "")
     if error:
         said = (error_description or error)[:300]
         message = _("The platform refused access: %(reason)s") % {"reason": said}
