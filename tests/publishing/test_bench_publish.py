@@ -194,6 +194,28 @@ def test_the_cli_refuses_an_unknown_peer() -> None:
     assert "--peers takes one or more of: mastodon, bluesky" in result.output
 
 
+def test_without_the_pds_bluesky_is_left_out_with_a_message_or_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("resonanz.bench.pds_peer.peer_missing", lambda: "not installed here")
+    seen: dict[str, PublishBenchOptions] = {}
+
+    def fake(settings: Settings, options: PublishBenchOptions, **_: object) -> dict[str, int]:
+        seen["options"] = options
+        return dict.fromkeys(KEYS, 0)
+
+    monkeypatch.setattr("resonanz.bench.publish.bench_publish", fake)
+    result = CliRunner().invoke(app, ["bench", "publish", "--quick", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "Bluesky left out, Mastodon only: not installed here" in result.output
+    assert seen["options"].peers is None
+    monkeypatch.undo()
+    monkeypatch.setattr("resonanz.bench.pds_peer.peer_missing", lambda: "not installed here")
+    options = PublishBenchOptions(deliveries=5, peers=("bluesky",))
+    with pytest.raises(ConfigError, match="cannot reach Bluesky: not installed here"):
+        bench_publish(Settings(language_detection=False), options)
+
+
 def test_percentile_is_nearest_rank() -> None:
     values = [float(v) for v in range(1, 101)]
     assert (percentile(values, 0.5), percentile(values, 0.99), percentile([], 0.99)) == (
