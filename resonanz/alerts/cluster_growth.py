@@ -19,8 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from scipy.stats import betabinom
-
 from resonanz.alerts.rules import Rule
 from resonanz.analysis.clusters import Cluster
 from resonanz.analytics.spikes import SENSITIVITY
@@ -134,6 +132,10 @@ def find_growth(
 ) -> list[ClusterGrowth]:
     """Clusters whose window count (``window``: cluster id -> posts) is improbably high
     for their share of the baseline; most surprising first, at most ``max_clusters``."""
+    # scipy.stats costs ~1.4 s to import; every CLI command loads this module through the
+    # alerts engine, few of them test clusters.
+    from scipy.stats import betabinom
+
     found: list[ClusterGrowth] = []
     for cluster_id, new in window.items():
         if new < params.min_new or new > window_posts:

@@ -20,7 +20,6 @@ from resonanz.cli.users import run_server
 from resonanz.demo import DEMO_NAME, DEMO_TOPICS, DEMO_WORKSPACE, sample_path
 from resonanz.errors import NotFoundError
 from resonanz.store import MentionFilter, display_url
-from resonanz.web.security import hash_password
 
 _EXAMPLES_PER_TOPIC = 2
 DEMO_LOGIN = "demo@example.org"
@@ -98,6 +97,10 @@ def register(app: typer.Typer) -> None:
         console.print(f"Search:  resonanz {db_flag} -w demo search 'verspätung* AND NOT flixbus'")
         console.print(f"Test:    resonanz {db_flag} -w demo topic test '\"zu spät\" NEAR/5 ice'")
         console.print(f"Counts:  resonanz {db_flag} -w demo stats")
+        # The web app is imported here, not at the top: every resonanz command loads this
+        # module, and importing resonanz.web takes seconds.
+        from resonanz.web.security import hash_password
+
         password = secrets.token_urlsafe(12)
         accounts = store.accounts
         user = accounts.find_user(DEMO_LOGIN)
