@@ -123,7 +123,7 @@ def queue_post(
     post = pub.get_post(workspace_id, post_id)
     deliveries = pub.deliveries(workspace_id, post_id=post_id)
     channels = [pub.get_channel_by_id(d.channel_id) for d in deliveries if d.channel_id]
-    found = problems(post, channels, classes)
+    found = problems(post, channels, classes, require_alt=pub.require_alt(workspace_id))
     if found:
         raise ValidationError(f"post {post_id} kept as a draft, not queued: {'; '.join(found)}")
     store = slots_of(pub)

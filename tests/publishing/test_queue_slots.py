@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 import pytest
 
 from resonanz.errors import NotFoundError, ValidationError
-from resonanz.publishing.compose import delete_post, new_post, schedule
+from resonanz.publishing.compose import attach_media, delete_post, new_post, schedule
 from resonanz.publishing.queue import add_slots, queue_post, remove_slots, slot_label
 from resonanz.store import open_store
 from resonanz.store.publishing import publishing_store
 
 from .conftest import World
+from .images import image_bytes
 
 BERLIN = "Europe/Berlin"
 
@@ -138,3 +139,18 @@ def test_posts_queued_at_once_never_share_a_slot(
     ]
     for post_id, at in got.items():
         assert world.pub.get_post(ws, post_id).scheduled_at == at
+
+
+def test_queueing_checks_the_required_alt_text(world: World, classes: dict[str, type]) -> None:
+    world.channel("m")
+    ws = world.workspace.id
+    add_slots(world.pub, ws, "m", ["tue 18:00"], timezone="UTC")
+    post_id = _draft(world, classes, "m")
+    attach_media(world.pub, classes, ws, post_id, image_bytes(), "")
+    world.pub.set_require_alt(ws, True)
+    with pytest.raises(ValidationError, match="image 1 has no alt text"):
+        queue_post(world.pub, classes, ws, post_id, now=_t("2027-01-04 12:00"))
+    assert world.pub.get_post(ws, post_id).status == "draft"
+    world.pub.set_require_alt(ws, False)
+    slot = queue_post(world.pub, classes, ws, post_id, now=_t("2027-01-04 12:00"))[1]
+    assert slot.utc == _t("2027-01-05 18:00")
