@@ -21,7 +21,7 @@ from resonanz.errors import NotFoundError
 from resonanz.publishing import states as st
 from resonanz.publishing.models import PublishChannel
 from resonanz.publishing.recurrence import Rule
-from resonanz.store.publishing import PublishingStore, Tx
+from resonanz.store.publishing import PublishingStore, Tx, insert_post
 from resonanz.store.schema import post_deliveries, post_series, posts, publish_channels
 
 _s, _p, _d, _c = post_series.c, posts.c, post_deliveries.c, publish_channels.c
@@ -254,42 +254,22 @@ class SeriesStore:
     ) -> int:
         """One occurrence: a scheduled post with a scheduled delivery per channel."""
         kept = {c.id for c in channels}
-        post_id = conn.execute(
-            sa.insert(posts)
-            .values(
-                workspace_id=series.workspace_id,
-                author_id=series.author_id,
-                text=series.text,
-                variants={str(k): v for k, v in series.variants.items() if k in kept},
-                status=st.SCHEDULED,
-                scheduled_at=occ.utc,
-                timezone=series.timezone,
-                local_time=occ.local,
-                version=1,
-                created_at=at,
-                updated_at=at,
-                series_id=series.id,
-                occurrence=occ.local,
-            )
-            .returning(_p.id)
-        ).scalar_one()
-        for channel in channels:
-            conn.execute(
-                sa.insert(post_deliveries).values(
-                    workspace_id=series.workspace_id,
-                    post_id=post_id,
-                    channel_id=channel.id,
-                    channel_name=channel.name,
-                    channel_kind=channel.kind,
-                    state=st.SCHEDULED,
-                    due_at=occ.utc,
-                    next_attempt_at=occ.utc,
-                    attempts=0,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
-        return int(post_id)
+        return insert_post(
+            conn,
+            series.workspace_id,
+            channels,
+            state=st.SCHEDULED,
+            at=at,
+            due_at=occ.utc,
+            author_id=series.author_id,
+            text=series.text,
+            variants={str(k): v for k, v in series.variants.items() if k in kept},
+            scheduled_at=occ.utc,
+            timezone=series.timezone,
+            local_time=occ.local,
+            series_id=series.id,
+            occurrence=occ.local,
+        )
 
     def update_text(
         self,

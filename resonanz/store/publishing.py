@@ -146,6 +146,52 @@ def _refuse_if_published(conn: Connection, post_id: int) -> None:
         raise ConflictError(f"post {post_id} is already published on every channel; edit it there")
 
 
+def insert_post(
+    conn: Connection,
+    workspace_id: int,
+    channels: Sequence[Any],
+    *,
+    state: str,
+    at: datetime,
+    due_at: datetime | None = None,
+    **values: Any,
+) -> int:
+    """Insert a post in ``state`` (version 1) with one delivery per channel in the same
+    state, due at ``due_at``; ``values`` are the post's other columns. ``channels`` are
+    PublishChannel records or publish_channels rows (id, name, kind). Returns the post id."""
+    post_id = int(
+        conn.execute(
+            sa.insert(posts)
+            .values(
+                workspace_id=workspace_id,
+                status=state,
+                version=1,
+                created_at=at,
+                updated_at=at,
+                **values,
+            )
+            .returning(_p.id)
+        ).scalar_one()
+    )
+    for channel in channels:
+        conn.execute(
+            sa.insert(post_deliveries).values(
+                workspace_id=workspace_id,
+                post_id=post_id,
+                channel_id=channel.id,
+                channel_name=channel.name,
+                channel_kind=channel.kind,
+                state=state,
+                due_at=due_at,
+                next_attempt_at=due_at,
+                attempts=0,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+    return post_id
+
+
 class PublishingStore:
     """Reads and writes of the publishing tables."""
 
@@ -332,38 +378,20 @@ class PublishingStore:
         """Store a draft post with one draft delivery per channel, its thread parts, poll
         and images ((ImageInfo, bytes, alt text), checked by publishing.media)."""
         with self._write("creating a post") as conn:
-            post_id = conn.execute(
-                sa.insert(posts)
-                .values(
-                    workspace_id=workspace_id,
-                    author_id=author_id,
-                    text=text,
-                    variants={str(k): v for k, v in variants.items()},
-                    status=st.DRAFT,
-                    timezone=timezone,
-                    version=1,
-                    created_at=at,
-                    updated_at=at,
-                    thread=list(thread) or None,
-                    poll=pm.poll_json(poll),
-                )
-                .returning(_p.id)
-            ).scalar_one()
-            pm.insert_media(conn, workspace_id, int(post_id), media, at=at)
-            for channel in channels:
-                conn.execute(
-                    sa.insert(post_deliveries).values(
-                        workspace_id=workspace_id,
-                        post_id=post_id,
-                        channel_id=channel.id,
-                        channel_name=channel.name,
-                        channel_kind=channel.kind,
-                        state=st.DRAFT,
-                        attempts=0,
-                        created_at=at,
-                        updated_at=at,
-                    )
-                )
+            post_id = insert_post(
+                conn,
+                workspace_id,
+                channels,
+                state=st.DRAFT,
+                at=at,
+                text=text,
+                variants={str(k): v for k, v in variants.items()},
+                author_id=author_id,
+                timezone=timezone,
+                thread=list(thread) or None,
+                poll=pm.poll_json(poll),
+            )
+            pm.insert_media(conn, workspace_id, post_id, media, at=at)
         return self.get_post(workspace_id, int(post_id))
 
     def get_post(self, workspace_id: int, post_id: int) -> Post:
