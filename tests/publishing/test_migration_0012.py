@@ -6,38 +6,23 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from resonanz.store.engine import create_engine, normalise_url
-
-from .test_migration import _alembic
+from tests.migration_steps import add_draft_post, run_alembic
 
 TABLES = {"tracked_links", "link_clicks", "link_salts", "link_visitors", "post_approvals"}
 
 
 def test_migration_0012_up_down_up(store_url: str) -> None:
-    assert not _alembic(store_url, "upgrade", "0011") & TABLES
+    assert not run_alembic(store_url, "upgrade", "0011") & TABLES
     engine = create_engine(normalise_url(store_url))
     try:
-        with engine.begin() as conn:
-            ws = conn.execute(
-                sa.text(
-                    "INSERT INTO workspaces (slug, name, created_at) "
-                    "VALUES ('acme', 'ACME', CURRENT_TIMESTAMP) RETURNING id"
-                )
-            ).scalar_one()
-            conn.execute(
-                sa.text(
-                    "INSERT INTO posts (workspace_id, text, variants, status, timezone, version,"
-                    " created_at, updated_at) VALUES (:ws, 'Hallo', '{}', 'draft', 'UTC', 1,"
-                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                ),
-                {"ws": ws},
-            )
-        assert _alembic(store_url, "upgrade", "0012") >= TABLES
+        add_draft_post(engine)
+        assert run_alembic(store_url, "upgrade", "0012") >= TABLES
         with engine.connect() as conn:
             row = conn.execute(sa.text("SELECT text, approval, approval_round FROM posts")).one()
         assert tuple(row) == ("Hallo", "none", 0)
-        assert not _alembic(store_url, "downgrade", "0011") & TABLES
+        assert not run_alembic(store_url, "downgrade", "0011") & TABLES
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT text FROM posts")).scalar_one() == "Hallo"
-        assert _alembic(store_url, "upgrade", "0012") >= TABLES
+        assert run_alembic(store_url, "upgrade", "0012") >= TABLES
     finally:
         engine.dispose()

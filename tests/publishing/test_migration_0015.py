@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from resonanz.store.engine import create_engine, normalise_url
-
-from .test_migration import _alembic
+from tests.migration_steps import run_alembic
 
 EVENT = (
     "INSERT INTO alert_deliveries (incident_id, channel_id, sequence, status, attempts,"
@@ -21,7 +20,7 @@ EVENT = (
 
 
 def test_migration_0015_up_down_up(store_url: str) -> None:
-    assert "publish_notify" not in _alembic(store_url, "upgrade", "0014")
+    assert "publish_notify" not in run_alembic(store_url, "upgrade", "0014")
     engine = create_engine(normalise_url(store_url))
     try:
         with engine.begin() as conn:
@@ -38,15 +37,15 @@ def test_migration_0015_up_down_up(store_url: str) -> None:
                 ),
                 {"ws": ws},
             ).scalar_one()
-        assert "publish_notify" in _alembic(store_url, "upgrade", "0015")
+        assert "publish_notify" in run_alembic(store_url, "upgrade", "0015")
         with engine.begin() as conn:
             conn.execute(sa.text(EVENT), {"ch": channel})
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(sa.text(EVENT), {"ch": channel})  # the same event for the channel
-        assert "publish_notify" not in _alembic(store_url, "downgrade", "0014")
+        assert "publish_notify" not in run_alembic(store_url, "downgrade", "0014")
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM alert_deliveries")).scalar() == 0
             assert conn.execute(sa.text("SELECT name FROM alert_channels")).scalar() == "hook"
-        assert "publish_notify" in _alembic(store_url, "upgrade", "0015")
+        assert "publish_notify" in run_alembic(store_url, "upgrade", "0015")
     finally:
         engine.dispose()

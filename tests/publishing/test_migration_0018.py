@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from resonanz.store.engine import create_engine, normalise_url
-
-from .test_migration import _alembic
+from tests.migration_steps import run_alembic
 
 MAIL = (
     "INSERT INTO approval_mails (workspace_id, decision_id, user_id, kind, subject, body,"
@@ -24,7 +23,7 @@ def _insert(conn: sa.Connection, sql: str, **values: object) -> int:
 
 
 def test_migration_0018_up_down_up(store_url: str) -> None:
-    assert "approval_mails" not in _alembic(store_url, "upgrade", "0017")
+    assert "approval_mails" not in run_alembic(store_url, "upgrade", "0017")
     engine = create_engine(normalise_url(store_url))
     try:
         with engine.begin() as conn:
@@ -60,15 +59,15 @@ def test_migration_0018_up_down_up(store_url: str) -> None:
                 p=post,
                 u=user,
             )
-        assert "approval_mails" in _alembic(store_url, "upgrade", "0018")
+        assert "approval_mails" in run_alembic(store_url, "upgrade", "0018")
         with engine.begin() as conn:
             assert conn.execute(sa.text("SELECT events FROM publish_notify")).scalar() is None
             conn.execute(sa.text(MAIL), {"ws": ws, "d": decision, "u": user})
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(sa.text(MAIL), {"ws": ws, "d": decision, "u": user})
-        assert "approval_mails" not in _alembic(store_url, "downgrade", "0017")
+        assert "approval_mails" not in run_alembic(store_url, "downgrade", "0017")
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT lang FROM publish_notify")).scalar() == "de"
-        assert "approval_mails" in _alembic(store_url, "upgrade", "0018")
+        assert "approval_mails" in run_alembic(store_url, "upgrade", "0018")
     finally:
         engine.dispose()

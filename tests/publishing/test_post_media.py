@@ -147,35 +147,20 @@ def test_migration_0013_up_down_up(store_url: str) -> None:
     import sqlalchemy as sa
 
     from resonanz.store.engine import create_engine, normalise_url
+    from tests.migration_steps import add_draft_post, run_alembic
 
-    from .test_migration import _alembic
-
-    assert "post_media" not in _alembic(store_url, "upgrade", "0012")
+    assert "post_media" not in run_alembic(store_url, "upgrade", "0012")
     engine = create_engine(normalise_url(store_url))
     try:
-        with engine.begin() as conn:
-            ws = conn.execute(
-                sa.text(
-                    "INSERT INTO workspaces (slug, name, created_at) "
-                    "VALUES ('acme', 'ACME', CURRENT_TIMESTAMP) RETURNING id"
-                )
-            ).scalar_one()
-            conn.execute(
-                sa.text(
-                    "INSERT INTO posts (workspace_id, text, variants, status, timezone, version,"
-                    " created_at, updated_at) VALUES (:ws, 'Hallo', '{}', 'draft', 'UTC', 1,"
-                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                ),
-                {"ws": ws},
-            )
-        assert {"post_media", "publish_settings"} <= _alembic(store_url, "upgrade", "0013")
+        add_draft_post(engine)
+        assert {"post_media", "publish_settings"} <= run_alembic(store_url, "upgrade", "0013")
         with engine.connect() as conn:
             row = conn.execute(sa.text("SELECT text, thread, poll FROM posts")).one()
         assert tuple(row) == ("Hallo", None, None)
-        assert "post_media" not in _alembic(store_url, "downgrade", "0012")
+        assert "post_media" not in run_alembic(store_url, "downgrade", "0012")
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT text FROM posts")).scalar_one() == "Hallo"
-        assert "post_media" in _alembic(store_url, "upgrade", "0013")
+        assert "post_media" in run_alembic(store_url, "upgrade", "0013")
     finally:
         engine.dispose()
 

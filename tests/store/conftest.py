@@ -7,30 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from alembic import command
 
 from resonanz.models import Author, Engagement, Mention, Workspace
 from resonanz.store import SqlStore
-from resonanz.store.engine import WRITE, create_engine, normalise_url
-from resonanz.store.migrate import alembic_config
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 MakeMention = Callable[..., Mention]
-
-
-def run_alembic(store_url: str, action: str, revision: str) -> None:
-    """``alembic upgrade|downgrade revision`` on the store's database, in one transaction."""
-    engine = create_engine(normalise_url(store_url))
-    try:
-        with engine.connect() as conn:
-            conn.execution_options(**{WRITE: True})
-            with conn.begin():
-                config = alembic_config()
-                config.attributes["connection"] = conn
-                getattr(command, action)(config, revision)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

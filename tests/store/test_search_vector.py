@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from resonanz.store import MentionFilter, open_store
 from resonanz.store.engine import create_engine, normalise_url
-from tests.store.conftest import run_alembic
+from tests.migration_steps import run_alembic
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 _VECTOR = "to_tsvector('simple'::regconfig, search_text)"

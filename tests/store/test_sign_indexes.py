@@ -15,7 +15,8 @@ from resonanz.store import MentionFilter, SqlStore
 from resonanz.store.engine import create_engine, normalise_url
 from resonanz.store.reads import _contains_any
 from resonanz.store.schema import mentions
-from tests.store.conftest import MakeMention, run_alembic
+from tests.migration_steps import run_alembic
+from tests.store.conftest import MakeMention
 
 TEXTS = {
     "1": "#DB wieder zu spät",

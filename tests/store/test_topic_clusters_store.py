@@ -11,7 +11,8 @@ from resonanz.models import TopicMatch, Workspace
 from resonanz.store import SqlStore, open_store
 from resonanz.store.engine import create_engine, normalise_url
 from resonanz.store.migrate import current_revision, head_revision
-from tests.store.conftest import T0, MakeMention, run_alembic
+from tests.migration_steps import run_alembic
+from tests.store.conftest import T0, MakeMention
 
 
 def test_migration_0009_up_down_up(store_url: str) -> None:
