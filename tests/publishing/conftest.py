@@ -8,11 +8,13 @@ import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from mastodon_mock.testing import MockServer
+from typer.testing import CliRunner
 
 from resonanz.config import Settings
 from resonanz.models import Workspace
@@ -57,6 +59,24 @@ class World:
 def world(store: SqlStore) -> World:
     """The publishing store on each backend, with workspace 'acme'."""
     return World(store, publishing_store(store), store.create_workspace("acme", "ACME"))
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The resonanz command line on a SQLite file in tmp_path (cli.db) with workspace
+    'acme', the test key, and loopback peers allowed."""
+    from resonanz.cli import app  # here: the other publishing tests need no CLI
+
+    monkeypatch.setenv("RESONANZ_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("RESONANZ_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RESONANZ_WORKSPACE", "acme")
+    monkeypatch.setenv("RESONANZ_LANGUAGE_DETECTION", "false")
+    monkeypatch.setenv("RESONANZ_ALLOW_PRIVATE_TARGETS", "true")
+    monkeypatch.setenv("RESONANZ_ENCRYPTION_KEY", KEY)
+    monkeypatch.setenv("COLUMNS", "250")
+    runner = CliRunner()
+    assert runner.invoke(app, ["workspace", "create", "acme", "--name", "ACME"]).exit_code == 0
+    return runner
 
 
 @pytest.fixture(scope="session")

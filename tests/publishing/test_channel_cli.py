@@ -3,7 +3,6 @@ with PKCE for X) end to end, against the loopback platform server."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,23 +13,7 @@ from resonanz.errors import ConfigError
 from resonanz.publishing.oauth import code_from
 from tests.sources.apiserver import ApiServer, JsonReply
 
-from .conftest import KEY
-
 TG = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("RESONANZ_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("RESONANZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RESONANZ_WORKSPACE", "acme")
-    monkeypatch.setenv("RESONANZ_LANGUAGE_DETECTION", "false")
-    monkeypatch.setenv("RESONANZ_ALLOW_PRIVATE_TARGETS", "true")
-    monkeypatch.setenv("RESONANZ_ENCRYPTION_KEY", KEY)
-    monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-    assert runner.invoke(app, ["workspace", "create", "acme", "--name", "ACME"]).exit_code == 0
-    return runner
 
 
 def _ok(cli: CliRunner, *args: str, input: str | None = None) -> str:

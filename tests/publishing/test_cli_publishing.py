@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from resonanz.cli import app
 
-from .conftest import KEY, Mastodon
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("RESONANZ_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("RESONANZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RESONANZ_WORKSPACE", "acme")
-    monkeypatch.setenv("RESONANZ_LANGUAGE_DETECTION", "false")
-    monkeypatch.setenv("RESONANZ_ALLOW_PRIVATE_TARGETS", "true")
-    monkeypatch.setenv("RESONANZ_ENCRYPTION_KEY", KEY)
-    monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-    assert runner.invoke(app, ["workspace", "create", "acme", "--name", "ACME"]).exit_code == 0
-    return runner
+from .conftest import Mastodon
 
 
 def _ok(cli: CliRunner, *args: str) -> str:

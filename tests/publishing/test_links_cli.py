@@ -14,22 +14,14 @@ from resonanz.store import open_store
 from resonanz.store.links import link_store
 from resonanz.store.publishing import publishing_store
 
-from .conftest import KEY, Mastodon
+from .conftest import Mastodon
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("RESONANZ_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("RESONANZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RESONANZ_WORKSPACE", "acme")
-    monkeypatch.setenv("RESONANZ_LANGUAGE_DETECTION", "false")
-    monkeypatch.setenv("RESONANZ_ALLOW_PRIVATE_TARGETS", "true")
-    monkeypatch.setenv("RESONANZ_ENCRYPTION_KEY", KEY)
+def cli(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The publishing command line, with a public base URL for tracked links."""
     monkeypatch.setenv("RESONANZ_BASE_URL", "https://rz.example.org/")
-    monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-    assert runner.invoke(app, ["workspace", "create", "acme", "--name", "ACME"]).exit_code == 0
-    return runner
+    return cli
 
 
 def _run(cli: CliRunner, *args: str, code: int = 0) -> str:

@@ -20,7 +20,7 @@ from resonanz.publishing.meta_connect import begin, choose, connect_page, pages,
 from resonanz.publishing.oauth import OAuthApp
 from tests.sources.apiserver import ApiServer, JsonReply, Recorded
 
-from .conftest import KEY, SETTINGS, World
+from .conftest import SETTINGS, World
 
 V = "/v21.0"
 TOKEN_PATH = f"{V}/oauth/access_token"
@@ -185,20 +185,6 @@ def test_errors_are_meta_messages(platform: ApiServer) -> None:
     with pytest.raises(ConfigError, match="none of the granted Pages has an Instagram"):
         choose(pages(SETTINGS, LONG, api=platform.base_url), "instagram", None)
     _no_secret_in_urls(platform)
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("RESONANZ_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.setenv("RESONANZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RESONANZ_WORKSPACE", "acme")
-    monkeypatch.setenv("RESONANZ_LANGUAGE_DETECTION", "false")
-    monkeypatch.setenv("RESONANZ_ALLOW_PRIVATE_TARGETS", "true")
-    monkeypatch.setenv("RESONANZ_ENCRYPTION_KEY", KEY)
-    monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-    assert runner.invoke(app, ["workspace", "create", "acme", "--name", "ACME"]).exit_code == 0
-    return runner
 
 
 def _connect(cli: CliRunner, platform: ApiServer, kind: str, *extra: str) -> str:

@@ -15,26 +15,18 @@ from resonanz.cli import app
 from resonanz.store import open_store
 from resonanz.store.publishing import publishing_store
 
-from .conftest import KEY
-
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("RESONANZ_DATABASE_URL", url)
-    monkeypatch.setenv("RESONANZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RESONANZ_WORKSPACE", "acme")
-    monkeypatch.setenv("RESONANZ_LANGUAGE_DETECTION", "false")
-    monkeypatch.setenv("RESONANZ_ENCRYPTION_KEY", KEY)
-    monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-    assert runner.invoke(app, ["workspace", "create", "acme", "--name", "ACME"]).exit_code == 0
-    store = open_store(url)
+def cli(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The publishing command line with a Mastodon channel 'masto' (no peer: planning
+    sends nothing)."""
+    monkeypatch.delenv("RESONANZ_ALLOW_PRIVATE_TARGETS")
+    store = open_store(f"sqlite:///{tmp_path / 'cli.db'}")
     ws = store.get_workspace("acme").id
     config = {"instance": "https://masto.example", "max_characters": 500, "account": "@acme"}
     publishing_store(store).add_channel(ws, "mastodon", "masto", config, None, at=datetime.now(UTC))
     store.close()
-    return runner
+    return cli
 
 
 def _ok(cli: CliRunner, *args: str) -> str:
