@@ -14,22 +14,11 @@ from resonanz.config import Settings
 from resonanz.plugins import create_plugin_manager
 from resonanz.publishing import compose
 from resonanz.publishing.channels import channel_classes
-from resonanz.store import open_store
 from resonanz.store.publishing import publishing_store
 from resonanz.web import create_app
-from tests.web.conftest import World, make_world
+from tests.web.conftest import World
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
-
-
-@pytest.fixture
-def bworld(store_url: str) -> Iterator[World]:
-    """The web tests' two workspaces on each backend."""
-    store = open_store(store_url)
-    try:
-        yield make_world(store)
-    finally:
-        store.close()
 
 
 @pytest.fixture

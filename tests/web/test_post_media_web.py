@@ -3,28 +3,16 @@ fetches it from there), on SQLite and PostgreSQL; unknown and malformed tokens a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from fastapi.testclient import TestClient
 
 from resonanz.config import Settings
 from resonanz.publishing.compose import NewImage, checked_images
-from resonanz.store import open_store
 from resonanz.store.publishing import publishing_store
 from resonanz.web import create_app
 from tests.publishing.images import image_bytes
-from tests.web.conftest import World, make_world
-
-
-@pytest.fixture
-def bworld(store_url: str) -> Iterator[World]:
-    store = open_store(store_url)
-    try:
-        yield make_world(store)
-    finally:
-        store.close()
+from tests.web.conftest import World
 
 
 def test_images_are_served_by_token(bworld: World, web_settings: Settings) -> None:
