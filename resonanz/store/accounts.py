@@ -6,8 +6,7 @@ Secrets (API tokens, invitation and reset links) are kept only as SHA-256 hashes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,8 +40,7 @@ from resonanz.store.schema import (
     users,
     workspaces,
 )
-
-Tx = Callable[[str], AbstractContextManager[Connection]]
+from resonanz.store.transactions import TxStore
 
 
 def _user(row: Row[Any]) -> User:
@@ -83,12 +81,8 @@ def _invitation(row: Row[Any]) -> Invitation:
     )
 
 
-class AccountStore:
+class AccountStore(TxStore):
     """Accounts on the store's database; ``write``/``read`` are the store's transactions."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     # -- users
 

@@ -8,14 +8,13 @@ only marked sent after the notifier returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Row
 
 from resonanz.alerts.rules import Channel, Delivery, Incident, Rule
 from resonanz.errors import ConflictError, NotFoundError
@@ -30,9 +29,9 @@ from resonanz.store.schema import (
     mentions,
     topics,
 )
+from resonanz.store.transactions import TxStore
 from resonanz.store.types import to_utc
 
-Tx = Callable[[str], AbstractContextManager[Connection]]
 _ch, _ru, _in, _de = alert_channels.c, alert_rules.c, alert_incidents.c, alert_deliveries.c
 
 
@@ -110,12 +109,8 @@ def _incident(row: Row[Any]) -> Incident:
 _INCIDENT_COLUMNS = (*alert_incidents.c, topics.c.name.label("topic"))
 
 
-class AlertStore:
+class AlertStore(TxStore):
     """Reads and writes of the alert tables."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     # -- channels
     def add_channel(

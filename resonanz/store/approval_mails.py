@@ -5,21 +5,19 @@ decision is mailed to a person once), claiming and recording what was sent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
 from resonanz.errors import StoreError
 from resonanz.publishing.models import ApprovalDecision
 from resonanz.store.publishing import decision_of
 from resonanz.store.schema import approval_mails, post_approvals, users
+from resonanz.store.transactions import TxStore
 
-Tx = Callable[[str], AbstractContextManager[Connection]]
 _m, _a = approval_mails.c, post_approvals.c
 
 
@@ -54,12 +52,8 @@ class ApprovalMail:
     sent_at: datetime | None
 
 
-class ApprovalMailStore:
+class ApprovalMailStore(TxStore):
     """Reads and writes of approval_mails (and reads of post_approvals)."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     def decisions_since(self, since: datetime) -> list[tuple[int, ApprovalDecision]]:
         """(workspace id, decision) of every approval step made at or after ``since``,

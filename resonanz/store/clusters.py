@@ -11,15 +11,13 @@ one was fed (two writers on PostgreSQL) is still picked up while it is among the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
 from resonanz.models import titled_text
 from resonanz.store.bulk import bulk_upsert, chunks
@@ -30,11 +28,11 @@ from resonanz.store.schema import (
     topic_cluster_posts,
     topic_clusters,
 )
+from resonanz.store.transactions import TxStore
 from resonanz.store.types import to_utc
 
 __all__ = ["ClusterPost", "ClusterStore", "PendingPost", "StoredClusters"]
 
-Tx = Callable[[str], AbstractContextManager[Connection]]
 _tc, _tp = topic_clusters.c, topic_cluster_posts.c
 
 
@@ -72,12 +70,8 @@ class ClusterPost:
     posted_at: datetime
 
 
-class ClusterStore:
+class ClusterStore(TxStore):
     """Reads and writes of the stored topic clusters."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     def load(self, workspace_id: int, topic_id: int) -> StoredClusters | None:
         """The topic's saved clusterer, or None before its first save."""

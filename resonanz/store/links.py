@@ -8,8 +8,7 @@ agents are only ever hashed, never written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,8 +19,8 @@ from sqlalchemy.engine import Connection, Row
 from resonanz.errors import NotFoundError, StoreError
 from resonanz.publishing.links import DayCount, TrackedLink, new_code, new_salt, visitor_hash
 from resonanz.store.schema import link_clicks, link_salts, link_visitors, tracked_links
+from resonanz.store.transactions import TxStore
 
-Tx = Callable[[str], AbstractContextManager[Connection]]
 _l, _k = tracked_links.c, link_clicks.c
 COUNTERS = ("clicks", "bots", "repeats")
 
@@ -71,12 +70,8 @@ def _salt(conn: Connection, day: date) -> str:
     return str(salt)
 
 
-class LinkStore:
+class LinkStore(TxStore):
     """Reads and writes of the tracked-link tables."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     def add_link(
         self,

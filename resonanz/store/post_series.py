@@ -21,8 +21,9 @@ from resonanz.errors import NotFoundError
 from resonanz.publishing import states as st
 from resonanz.publishing.models import PublishChannel
 from resonanz.publishing.recurrence import Rule
-from resonanz.store.publishing import PublishingStore, Tx, insert_post
+from resonanz.store.publishing import PublishingStore, insert_post
 from resonanz.store.schema import post_deliveries, post_series, posts, publish_channels
+from resonanz.store.transactions import TxStore
 
 _s, _p, _d, _c = post_series.c, posts.c, post_deliveries.c, publish_channels.c
 ACTIVE, STOPPED, FINISHED = "active", "stopped", "finished"
@@ -104,12 +105,8 @@ class OccurrencePost:
 Planner = Callable[[Series], tuple[Sequence[Occurrence], int, str | None]]
 
 
-class SeriesStore:
+class SeriesStore(TxStore):
     """Reads and writes of post series and their occurrences."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     def create(
         self,

@@ -9,23 +9,21 @@ of an event's deliveries are written in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
 from resonanz.errors import StoreError
 from resonanz.publishing import states as st
 from resonanz.publishing.models import Delivery
 from resonanz.store.publishing import _delivery
 from resonanz.store.schema import alert_channels, alert_deliveries, post_deliveries, publish_notify
+from resonanz.store.transactions import TxStore
 
-Tx = Callable[[str], AbstractContextManager[Connection]]
 _n, _de, _d = publish_notify.c, alert_deliveries.c, post_deliveries.c
 
 
@@ -42,12 +40,8 @@ class NotifySettings:
     events: tuple[str, ...] | None = None
 
 
-class NotifyStore:
+class NotifyStore(TxStore):
     """Reads and writes of publish_notify; queueing into alert_deliveries."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     def get(self, workspace_id: int) -> NotifySettings | None:
         found = self._settings(_n.workspace_id == workspace_id)

@@ -14,7 +14,6 @@ concurrent schedulers never claim the same row; on SQLite the claim runs under
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,9 +45,9 @@ from resonanz.store.schema import (
     publish_channels,
     publish_pauses,
 )
+from resonanz.store.transactions import TxStore
 from resonanz.store.types import UTCDateTime
 
-Tx = Callable[[str], AbstractContextManager[Connection]]
 _c, _p, _d = publish_channels.c, posts.c, post_deliveries.c
 _a, _r = post_approvals.c, publish_approval_rules.c
 PENDING, APPROVED, REJECTED = "pending_approval", "approved", "rejected"
@@ -192,12 +191,8 @@ def insert_post(
     return post_id
 
 
-class PublishingStore:
+class PublishingStore(TxStore):
     """Reads and writes of the publishing tables."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     # -- channels
     def add_channel(

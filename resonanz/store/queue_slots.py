@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from resonanz.errors import ConflictError, NotFoundError
 from resonanz.publishing import states as st
-from resonanz.store.publishing import PublishingStore, Tx
+from resonanz.store.publishing import PublishingStore
 from resonanz.store.schema import (
     post_deliveries,
     posts,
@@ -32,6 +32,7 @@ from resonanz.store.schema import (
     publish_slots,
     slot_claims,
 )
+from resonanz.store.transactions import TxStore
 
 _s, _k, _p, _d = publish_slots.c, slot_claims.c, posts.c, post_deliveries.c
 
@@ -57,12 +58,8 @@ class Candidate:
     timezone: str
 
 
-class SlotStore:
+class SlotStore(TxStore):
     """Reads and writes of queue slots and slot claims."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     def add(
         self,

@@ -11,7 +11,6 @@ analysed, or a language the model does not know) are not counted.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 
@@ -23,8 +22,8 @@ from resonanz.store import rollup
 from resonanz.store.base import MentionFilter, TimeBucket
 from resonanz.store.reads import _day, _where
 from resonanz.store.schema import matches, mentions, topics
+from resonanz.store.transactions import Tx
 
-Tx = Callable[[str], AbstractContextManager[Connection]]
 _m = mentions.c
 
 

@@ -17,8 +17,6 @@ unknown) and the sentiment label ("none" without one).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -27,9 +25,9 @@ from sqlalchemy.engine import Connection
 
 from resonanz.store import rollup
 from resonanz.store.schema import matches, mention_counts, mention_counts_daily, mentions
+from resonanz.store.transactions import Tx
 from resonanz.store.types import to_utc
 
-Tx = Callable[[str], AbstractContextManager[Connection]]
 Resolution = Literal["minute", "hour", "day"]
 GroupBy = Literal["platform", "language", "sentiment"]
 # (bucket start in UTC, group value; "" without grouping) -> mentions

@@ -9,8 +9,7 @@ its quality; saving one makes it the workspace's active model for its task.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +23,7 @@ from resonanz.errors import NotFoundError, ValidationError
 from resonanz.models import titled_text
 from resonanz.store.bulk import chunks
 from resonanz.store.schema import mentions, training_examples, workspace_models
+from resonanz.store.transactions import TxStore
 from resonanz.store.writes import workspace_slug
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "TrainingStore",
 ]
 
-Tx = Callable[[str], AbstractContextManager[Connection]]
 SOURCES: tuple[str, ...] = ("csv", "ui", "api")
 TASK_LABELS: Mapping[str, tuple[str, ...]] = {
     "sentiment": SENTIMENT_LABELS,
@@ -150,12 +149,8 @@ def _clean(text: str) -> str:
 _INFO_COLUMNS = [c for c in workspace_models.c if c.name != "blob"]
 
 
-class TrainingStore:
+class TrainingStore(TxStore):
     """Reads and writes of training_examples and workspace_models."""
-
-    def __init__(self, write: Tx, read: Tx) -> None:
-        self._write = write
-        self._read = read
 
     # -- examples
     def add_examples(
