@@ -9,8 +9,8 @@ server; both backends.
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -22,6 +22,7 @@ from resonanz.publishing.oauth_tokens import describe_end, ensure_fresh, expirin
 from resonanz.publishing.scheduler import Scheduler
 from resonanz.store import open_store
 from resonanz.store.publishing import PublishingStore, publishing_store
+from tests.at_once import run_at_once
 from tests.sources.apiserver import ApiServer, JsonReply
 
 from .conftest import SETTINGS, Clock, World
@@ -70,22 +71,12 @@ def test_concurrent_refreshers_make_one_refresh_call(
     other = open_store(store_url)  # a second scheduler process's store
     try:
         pubs = [world.pub, publishing_store(other)]
-        start = threading.Barrier(2)
         results: list[PublishChannel] = []
-        errors: list[BaseException] = []
 
         def refresh(pub: PublishingStore) -> None:
-            start.wait()
-            try:
-                results.append(ensure_fresh(pub, SETTINGS, classes, channel))
-            except BaseException as exc:  # reported by the assertion below
-                errors.append(exc)
+            results.append(ensure_fresh(pub, SETTINGS, classes, channel))
 
-        threads = [threading.Thread(target=refresh, args=(pub,)) for pub in pubs]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        errors = run_at_once([partial(refresh, pub) for pub in pubs], timeout=30)
     finally:
         other.close()
     assert errors == []

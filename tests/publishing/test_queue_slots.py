@@ -4,8 +4,8 @@ same moment by several stores never sharing a slot. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 
@@ -14,6 +14,7 @@ from resonanz.publishing.compose import attach_media, delete_post, new_post, sch
 from resonanz.publishing.queue import add_slots, queue_post, remove_slots, slot_label
 from resonanz.store import open_store
 from resonanz.store.publishing import publishing_store
+from tests.at_once import run_at_once
 
 from .conftest import World
 from .images import image_bytes
@@ -108,23 +109,13 @@ def test_posts_queued_at_once_never_share_a_slot(
     now = _t("2027-01-04 12:00")
     drafts = [_draft(world, classes, "m", "s") for _ in range(6)]
     stores = [open_store(store_url) for _ in drafts]
-    barrier = threading.Barrier(len(drafts))
     got: dict[int, datetime] = {}
-    errors: list[Exception] = []
 
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            pub = publishing_store(stores[index])
-            got[drafts[index]] = queue_post(pub, classes, ws, drafts[index], now=now)[1].utc
-        except Exception as exc:  # reported below
-            errors.append(exc)
+    def queue(index: int) -> None:
+        pub = publishing_store(stores[index])
+        got[drafts[index]] = queue_post(pub, classes, ws, drafts[index], now=now)[1].utc
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(drafts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once([partial(queue, i) for i in range(len(drafts))])
     for opened in stores:
         opened.close()
     assert not errors

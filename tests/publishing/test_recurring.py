@@ -4,7 +4,6 @@ edit and stop affecting future occurrences only. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from resonanz.publishing.series import NewSeries, edit_series, make_due, new_ser
 from resonanz.store import open_store
 from resonanz.store.post_series import series_of
 from resonanz.store.publishing import publishing_store
+from tests.at_once import run_at_once
 
 from .conftest import World
 
@@ -204,21 +204,12 @@ def test_two_stores_making_at_once_make_each_occurrence_once(
         horizon=timedelta(0),
     )
     stores = [open_store(store_url) for _ in range(3)]
-    errors: list[Exception] = []
-    barrier = threading.Barrier(len(stores))
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            make_due(publishing_store(stores[index]), now=now, horizon=timedelta(days=40))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(stores))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_at_once(
+        [
+            lambda one=one: make_due(publishing_store(one), now=now, horizon=timedelta(days=40))
+            for one in stores
+        ]
+    )
     for opened in stores:
         opened.close()
     assert not errors
