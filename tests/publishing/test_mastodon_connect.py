@@ -24,7 +24,6 @@ from resonanz.publishing.oauth import Authorization, code_from
 from resonanz.publishing.scheduler import Scheduler, SchedulerOptions
 
 from .conftest import SETTINGS, Clock, Mastodon, World
-from .test_channel_cli import cli  # noqa: F401  (the CLI on a fresh SQLite file)
 
 REDIRECT = "https://resonanz.example/w/acme/channels/callback/mastodon"
 
@@ -119,7 +118,7 @@ def test_connect_publish_reconnect_and_a_refused_code(
 
 
 def test_cli_connects_out_of_band(
-    cli: CliRunner,  # noqa: F811  (the fixture imported above)
+    cli: CliRunner,
     mastodon: Mastodon,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

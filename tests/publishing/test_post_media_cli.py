@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from resonanz.cli import app
 
 from .images import image_bytes
-from .test_cli_publishing import _ok, cli  # noqa: F401  (the fixture)
+from .test_cli_publishing import _ok
 
 
 def _channel(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def _channel(tmp_path: Path) -> None:
         store.close()
 
 
-def test_post_new_with_images_thread_and_poll(cli: CliRunner, tmp_path: Path) -> None:  # noqa: F811
+def test_post_new_with_images_thread_and_poll(cli: CliRunner, tmp_path: Path) -> None:
     _channel(tmp_path)
     photo = tmp_path / "photo.png"
     photo.write_bytes(image_bytes("PNG"))
