@@ -725,6 +725,15 @@ def retry_delay(attempts: int, rng: random.Random | None = None) -> float:
     return base * float((rng or random).uniform(0.8, 1.2))
 
 
+def after_failure(attempts: int, permanent: bool, now: datetime) -> tuple[str, datetime]:
+    """The status and next attempt time of a send that failed on its ``attempts``-th try:
+    ``failed`` at once when the error is permanent or the tries are used up, else
+    ``pending`` after :func:`retry_delay`. Alert deliveries and approval e-mails share it."""
+    if permanent or attempts >= MAX_ATTEMPTS:
+        return "failed", now
+    return "pending", now + timedelta(seconds=retry_delay(attempts))
+
+
 def deliver(
     store: Store,
     settings: Settings,
@@ -751,14 +760,13 @@ def deliver(
             permanent = not isinstance(exc, DeliveryError) or exc.permanent
             error = f"{delivery.channel}: {exc}"
             report.errors.append(error)
-            if permanent or attempts >= MAX_ATTEMPTS:
+            status, next_at = after_failure(attempts, permanent, now)
+            if status == "failed":
                 report.failed += 1
-                status, next_at = "failed", now
                 if not permanent:
                     error += f" (gave up after {attempts} attempts)"
             else:
                 report.retried += 1
-                status, next_at = "pending", now + timedelta(seconds=retry_delay(attempts))
             store.alerts.update_delivery(
                 delivery.id, status=status, attempts=attempts, next_attempt_at=next_at, error=error
             )

@@ -30,11 +30,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from resonanz.accounts import User
-from resonanz.alerts.engine import CLAIM, MAX_ATTEMPTS, retry_delay
+from resonanz.alerts.engine import CLAIM, after_failure
 from resonanz.config import Settings
 from resonanz.errors import ResonanzError
 from resonanz.models import Workspace
@@ -327,15 +327,14 @@ class ApprovalMailer:
                 log.warning("approval e-mail %s to user %s: %s", mail.id, mail.user_id, error)
                 report.errors.append(error)
                 permanent = not isinstance(exc, MailError)
-                if permanent or attempts >= MAX_ATTEMPTS:
+                status, next_at = after_failure(attempts, permanent, now)
+                if status == "failed":
                     report.failed += 1
-                    status, next_at = "failed", now
                     error += (
                         " (not retried)" if permanent else f" (gave up after {attempts} attempts)"
                     )
                 else:
                     report.retried += 1
-                    status, next_at = "pending", now + timedelta(seconds=retry_delay(attempts))
                 self.outbox.record(
                     mail.id, status=status, attempts=attempts, next_attempt_at=next_at, error=error
                 )
