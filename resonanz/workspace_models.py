@@ -1,5 +1,6 @@
 """A workspace's own classifiers: train them on its labels, load the active ones for
-collecting (``collect`` binds them to the enrichers that have ``for_workspace``)."""
+collecting (``collect`` binds them, and the workspace's own aspect categories, to the
+enrichers that have ``for_workspace``)."""
 
 from __future__ import annotations
 
@@ -82,10 +83,12 @@ def load_workspace_models(store: Store, workspace_id: int) -> dict[str, TextClas
 
 
 def bind_enrichers(
-    enrichers: Sequence[Enricher], models: Mapping[str, TextClassifier]
+    enrichers: Sequence[Enricher], models: Mapping[str, object]
 ) -> tuple[Enricher, ...]:
     """The enrichers with the workspace's models: each that has ``for_workspace(models)``
-    is replaced by what that returns (a bound copy); the others are kept as they are."""
+    is replaced by what that returns (a bound copy); the others are kept as they are.
+    ``models`` maps a task to what serves it: a TextClassifier for sentiment and
+    relevance, an AspectAnalyzer for aspects."""
     bound: list[Enricher] = []
     for enricher in enrichers:
         for_workspace = getattr(enricher, "for_workspace", None)
@@ -96,8 +99,15 @@ def bind_enrichers(
 def workspace_enrichers(
     store: Store, enrichers: Sequence[Enricher], workspace_id: int
 ) -> tuple[Enricher, ...]:
-    """The enrichers bound to the workspace's active models (read only where an enricher
-    can use them)."""
+    """The enrichers bound to the workspace's active models and its own aspect categories
+    (read only where an enricher can use them)."""
     if not any(callable(getattr(e, "for_workspace", None)) for e in enrichers):
         return tuple(enrichers)
-    return bind_enrichers(enrichers, load_workspace_models(store, workspace_id))
+    from resonanz.workspace_aspects import workspace_analyzer
+
+    models: dict[str, object] = dict(load_workspace_models(store, workspace_id))
+    if any(getattr(e, "name", None) == "aspects" for e in enrichers):
+        analyzer = workspace_analyzer(store, workspace_id)
+        if analyzer is not None:
+            models["aspects"] = analyzer
+    return bind_enrichers(enrichers, models)

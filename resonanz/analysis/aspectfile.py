@@ -27,6 +27,7 @@ __all__ = [
     "default_categories",
     "load_categories",
     "parse_categories",
+    "template_text",
 ]
 
 POLARITY_SCOPES: tuple[str, ...] = ("clause", "document")
@@ -191,10 +192,14 @@ def load_categories(path: Path | str) -> tuple[AspectCategory, ...]:
     return parse_categories(text, str(path), fmt="json" if path.suffix == ".json" else "toml")
 
 
+def template_text() -> str:
+    """The shipped template's text (TOML, with its comments): a start for your own file."""
+    return (
+        resources.files("resonanz").joinpath("data", "aspects", "railway.toml").read_text("utf-8")
+    )
+
+
 @lru_cache(maxsize=1)
 def default_categories() -> tuple[AspectCategory, ...]:
     """The shipped template: categories of a railway or public-transport brand."""
-    text = (
-        resources.files("resonanz").joinpath("data", "aspects", "railway.toml").read_text("utf-8")
-    )
-    return parse_categories(text, "resonanz/data/aspects/railway.toml", fmt="toml")
+    return parse_categories(template_text(), "resonanz/data/aspects/railway.toml", fmt="toml")

@@ -16,7 +16,8 @@ shipped template fits a railway brand). A category is found when one of its term
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,6 +191,18 @@ class AspectsEnricher:
             path = settings.aspect_categories.strip()
             # A broken category file stops start-up with its file:line, not every batch.
             self.analyzer = AspectAnalyzer(load_categories(path) if path else None)
+
+    def for_workspace(self, resources: Mapping[str, object]) -> AspectsEnricher:
+        """A copy that uses the workspace's own categories (``resources["aspects"]``, an
+        AspectAnalyzer; see ``resonanz aspects set``), on even where ``aspect_analysis`` is
+        off for the process; this enricher itself where the workspace has none."""
+        analyzer = resources.get("aspects")
+        if not isinstance(analyzer, AspectAnalyzer):
+            return self
+        bound = copy.copy(self)
+        bound.enabled = True
+        bound.analyzer = analyzer
+        return bound
 
     def enrich(self, mentions: Sequence[Mention]) -> list[Mention]:
         """Return the mentions with their aspects; a post that fails is left without."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from resonanz.analysis.base import TextClassifier
 from resonanz.analysis.batch import each_or_skip
@@ -31,13 +31,13 @@ class RelevanceEnricher:
         self.settings = settings
         self.classifier: TextClassifier | None = None
 
-    def for_workspace(self, models: Mapping[str, TextClassifier]) -> RelevanceEnricher:
+    def for_workspace(self, models: Mapping[str, object]) -> RelevanceEnricher:
         """A copy bound to ``models["relevance"]``; this (inactive) enricher without one."""
         trained = models.get("relevance")
         if trained is None:
             return self
         bound = copy.copy(self)
-        bound.classifier = trained
+        bound.classifier = cast(TextClassifier, trained)
         return bound
 
     def enrich(self, mentions: Sequence[Mention]) -> list[Mention]:

@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from resonanz.cli import (
     alerts,
+    aspects,
     bench,
     clusters,
     collecting,
@@ -90,6 +91,7 @@ users.register(app)
 alerts.register(app)
 trends.register(app)
 training.register(app)
+aspects.register(app)
 clusters.register(app)
 publishing.register(app)
 publishing_scheduler.register(app)

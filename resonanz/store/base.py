@@ -16,6 +16,7 @@ from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 if TYPE_CHECKING:
     from resonanz.store.accounts import AccountStore
     from resonanz.store.alerts import AlertStore
+    from resonanz.store.aspect_categories import AspectCategoryStore
     from resonanz.store.clusters import ClusterStore
     from resonanz.store.sentiment import SentimentStore
     from resonanz.store.series import SeriesStore
@@ -86,6 +87,7 @@ class Store(Protocol):
     url: str
     accounts: AccountStore
     alerts: AlertStore
+    aspects: AspectCategoryStore
     clusters: ClusterStore
     sentiment: SentimentStore
     series: SeriesStore

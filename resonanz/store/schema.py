@@ -648,3 +648,14 @@ approval_mails = sa.Table(
     sa.Column("sent_at", UTCDateTime),
     sa.UniqueConstraint("decision_id", "user_id", name="uq_approval_mails_decision_user"),
 )
+
+# -- a workspace's own aspect categories (migration 0020, kept by store.aspect_categories)
+
+workspace_aspects = sa.Table(
+    "workspace_aspects",
+    metadata,
+    sa.Column("workspace_id", sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),  # the category file's text
+    sa.Column("fmt", sa.String(10), nullable=False),  # toml | json
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -17,6 +17,7 @@ from resonanz.models import Mention, SourceConfig, Topic, TopicMatch, Workspace
 from resonanz.store import reads, rollup, texts, writes
 from resonanz.store.accounts import AccountStore
 from resonanz.store.alerts import AlertStore
+from resonanz.store.aspect_categories import AspectCategoryStore
 from resonanz.store.base import (
     AuthorReach,
     CountDimension,
@@ -60,6 +61,7 @@ class SqlStore:
         # PostgreSQL only: rows inserted since open, until planner statistics are known.
         self._unanalysed_inserts: int | None = 0 if engine.dialect.name == "postgresql" else None
         self.accounts = AccountStore(self._write, self._read)
+        self.aspects = AspectCategoryStore(self._write, self._read)
         self.alerts = AlertStore(self._write, self._read)
         self.clusters = ClusterStore(self._write, self._read)
         self.sentiment = SentimentStore(self._read, lambda: self.use_counts)
