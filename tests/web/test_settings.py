@@ -316,3 +316,49 @@ def test_withdrawn_invitation_link_stops_working(
     assert again.status_code == 404
     actions = [e.action for e in accounts.audit_entries(acme)]
     assert actions[:2] == ["invitation.revoke", "invitation.revoke"]
+
+
+CAFE = '[[category]]\nname = "Kaffee"\nterms = ["kaffee*", "espresso"]\nnegative = ["kalt*"]\n'
+
+
+def test_editor_saves_checks_and_removes_aspect_categories(login: Login, world: World) -> None:
+    assert 'id="aspects"' not in login("analyst").get("/w/acme/settings").text
+    editor = login("editor")
+    page = editor.get("/w/acme/settings")
+    assert 'id="aspects"' in page.text and "no categories of its own" in page.text
+    template = editor.get("/w/acme/settings?aspects_template=1")
+    assert "Pünktlichkeit und Zugfahrt" in template.text  # filled in, not saved
+    assert world.store.aspects.get(_ws(world)) is None
+
+    token = csrf_of(editor)
+    bad = CAFE.replace("terms", "termz")
+    answer = editor.post(
+        "/w/acme/settings/aspects", data={"csrf_token": token, "source": bad, "fmt": "toml"}
+    )
+    assert answer.status_code == 422 and 'id="e-aspects"' in answer.text
+    assert "Not saved: category file:3: category 1" in answer.text and "termz" in answer.text
+    assert "termz = [&#34;kaffee*&#34;" in answer.text  # what was typed comes back
+    assert world.store.aspects.get(_ws(world)) is None
+
+    answer = editor.post(
+        "/w/acme/settings/aspects",
+        data={"csrf_token": token, "source": CAFE.replace("\n", "\r\n"), "fmt": "toml"},
+    )
+    assert answer.status_code == 200 and "1 categories, saved" in answer.text
+    stored = world.store.aspects.get(_ws(world))
+    assert stored is not None and stored.source == CAFE and stored.fmt == "toml"
+    assert "aspects.save" in login("admin").get("/w/acme/settings/audit").text
+
+    answer = editor.post("/w/acme/settings/aspects/clear", data={"csrf_token": token})
+    assert answer.status_code == 200 and "no categories of its own" in answer.text
+    assert world.store.aspects.get(_ws(world)) is None
+
+
+def test_aspect_categories_page_speaks_german(login: Login) -> None:
+    editor = login("editor")
+    token = csrf_of(editor)
+    editor.post("/w/acme/settings/locale", data={"csrf_token": token, "locale": "de"})
+    page = editor.get("/w/acme/settings")
+    assert "Aspekt-Kategorien" in page.text and "Mit der Bahn-Vorlage beginnen" in page.text
+    empty = editor.post("/w/acme/settings/aspects", data={"csrf_token": token, "source": " "})
+    assert empty.status_code == 422 and "Bitte eine Kategorien-Datei einfügen" in empty.text

@@ -1,4 +1,5 @@
-"""Workspace settings: name, members, invitations, API tokens, UI language, audit log."""
+"""Workspace settings: name, members, invitations, API tokens, UI language, audit log,
+aspect categories."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from resonanz.accounts import ROLES
 from resonanz.errors import ValidationError
 from resonanz.store import Store
-from resonanz.web import members_admin
-from resonanz.web.deps import Access, Admin, SettingsDep, StoreDep, Viewer
+from resonanz.web import aspects_form, members_admin
+from resonanz.web.deps import Access, Admin, Editor, SettingsDep, StoreDep, Viewer
 from resonanz.web.i18n import LOCALES
 from resonanz.web.i18n import gettext as _
 from resonanz.web.templating import render
@@ -28,9 +29,15 @@ def _page(
     *,
     status: int = 200,
     errors: dict[str, str] | None = None,
+    aspects_template: bool = False,
     **extra: Any,
 ) -> Response:
     admin = access.can("admin")
+    aspects = (
+        aspects_form.section(store, access.workspace.id, template=aspects_template)
+        if access.can("editor")
+        else None
+    )
     context: dict[str, Any] = {
         "nav": "settings",
         "roles": ROLES,
@@ -41,6 +48,7 @@ def _page(
         "emails": {u.id: u.email for u, _m in store.accounts.members(access.workspace.id)},
         "form": {},
         "notice": "",
+        "aspects": aspects,
     }
     context.update(extra)
     return render(request, "settings.html", context, status=status)
@@ -52,9 +60,12 @@ def _back(access: Access, anchor: str = "") -> Response:
 
 
 @router.get("/w/{slug}/settings")
-def settings_page(request: Request, access: Viewer, store: StoreDep) -> Response:
-    """The settings the caller's role may see."""
-    return _page(request, access, store)
+def settings_page(
+    request: Request, access: Viewer, store: StoreDep, aspects_template: int = 0
+) -> Response:
+    """The settings the caller's role may see (``aspects_template=1``: the aspect
+    categories' field filled with the shipped railway template, not yet saved)."""
+    return _page(request, access, store, aspects_template=bool(aspects_template))
 
 
 @router.post("/w/{slug}/settings/name")
@@ -150,6 +161,34 @@ def locale_set(request: Request, access: Viewer, store: StoreDep, locale: FormSt
     store.accounts.update_user(access.user.id, locale=locale)
     request.session["locale"] = locale
     return _back(access, "language")
+
+
+@router.post("/w/{slug}/settings/aspects")
+def aspects_save(
+    request: Request,
+    access: Editor,
+    store: StoreDep,
+    source: FormStr = "",
+    fmt: FormStr = "toml",
+) -> Response:
+    """Check a category file and make it the workspace's aspect categories."""
+    try:
+        aspects_form.save(store, access.workspace.id, access.user.id, source, fmt)
+    except ValidationError as exc:
+        # What was typed comes back as it was, with the error beside it.
+        aspects = aspects_form.section(store, access.workspace.id)
+        aspects.update(text=source, fmt=fmt if fmt in aspects["formats"] else "toml")
+        errors = {"aspects": str(exc)}
+        return _page(request, access, store, errors=errors, status=422, aspects=aspects)
+    return _back(access, "aspects")
+
+
+@router.post("/w/{slug}/settings/aspects/clear")
+def aspects_clear(access: Editor, store: StoreDep) -> Response:
+    """Remove the workspace's own categories (collection goes back to the setting)."""
+    if store.aspects.clear(access.workspace.id):
+        store.accounts.audit(access.workspace.id, access.user.id, "aspects.clear", "")
+    return _back(access, "aspects")
 
 
 @router.get("/w/{slug}/settings/audit")
