@@ -168,8 +168,9 @@ class LanguageModels:
             if not rows:
                 continue
             char_ngrams = bool(model.meta.get("char_ngrams", False))
+            stems = bool(model.meta.get("stems", False))
             probs = model.predict_proba(
-                [features(texts[i], lang, char_ngrams=char_ngrams) for i in rows],
+                [features(texts[i], lang, char_ngrams=char_ngrams, stems=stems) for i in rows],
                 bias=self._long_text_prior(model, [len(texts[i]) for i in rows]),
             )
             for i, row in zip(rows, probs, strict=True):

@@ -8,6 +8,8 @@ What the features know about social-media text:
 - intensifiers ("sehr", "mega", "really") and ALL-CAPS strengthen the next polar word;
 - emoji and emoticons are tokens of their own with a polarity;
 - German compounds reach the lexicon through their head ("Zugverspätung" -> "verspätung");
+- optionally (``stems``) German word features use a light stem ("schlechten", "schlechte",
+  "schlecht" -> "schlech"), so inflections seen once in training share their weight;
 - optional character 3-5-grams let unseen inflections and spellings share weight.
 """
 
@@ -79,21 +81,43 @@ _PLAIN, _NEGATOR, _INTENSIFIER = 0, 1, 2
 # over 20,000 posts).
 _Token = tuple[bool, bool, str, float | None, str | None, str, str, int, float]
 _CACHE_SIZE = 200_000
-_TOKENS: dict[str, dict[str, _Token]] = {"de": {}, "en": {}}
+# One cache per (language, stems): the word feature names differ, the rest is the same.
+_TOKENS: dict[tuple[str, bool], dict[str, _Token]] = {
+    (lang, stems): {} for lang in ("de", "en") for stems in (False, True)
+}
 
 
-def _token(token: str, lang: str) -> _Token:
+def _token(token: str, lang: str, stems: bool = False) -> _Token:
     """The cached _Token of a word token (a dict per language: cheaper than lru_cache)."""
-    cache = _TOKENS[lang]
+    cache = _TOKENS[lang, stems]
     info = cache.get(token)
     if info is None:
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
-        info = cache[token] = _new_token(token, lang)
+        info = cache[token] = _new_token(token, lang, stems)
     return info
 
 
-def _new_token(token: str, lang: str) -> _Token:
+def light_stem(word: str) -> str:
+    """A German word (folded) without its inflection endings, for feature names only.
+
+    CISTEM-like (Weissweiler & Fraser 2017, simplified): strip "em", "er", "nd" from words
+    longer than five letters and "t", "e", "s", "n" from words longer than three, until
+    neither applies. Over-stemming ("regen" -> "reg") is harmless for features.
+    """
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    while len(word) > 3:
+        if len(word) > 5 and word[-2:] in ("em", "er", "nd"):
+            word = word[:-2]
+        elif word[-1] in "tesn":
+            word = word[:-1]
+        else:
+            break
+    return word
+
+
+def _new_token(token: str, lang: str, stems: bool = False) -> _Token:
     raw = token.lstrip("#")
     word, polarity, elongated = _word(raw, lang)
     role, factor = _PLAIN, 1.0
@@ -103,7 +127,9 @@ def _new_token(token: str, lang: str) -> _Token:
         role, factor = _INTENSIFIER, INTENSIFIERS[lang][word]
     tag = "t:" + word if token.startswith("#") else None
     caps = len(raw) > 2 and raw.isupper()
-    return (caps, elongated, word, polarity, tag, "w:" + word, "w:NEG_" + word, role, factor)
+    # Negators and intensifiers keep their own names: the stem of "keine" is not "kein".
+    named = light_stem(word) if stems and lang == "de" and role == _PLAIN else word
+    return (caps, elongated, word, polarity, tag, "w:" + named, "w:NEG_" + named, role, factor)
 
 
 # Tokens as _TOKEN_RE.findall gives them: (url, user, emo, emoji, word, num, punct).
@@ -139,11 +165,14 @@ def _tokens(text: str) -> list[_Groups]:
     return tokens
 
 
-def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[str, float]:
+def features(
+    text: str, lang: str | None, *, char_ngrams: bool = False, stems: bool = False
+) -> dict[str, float]:
     """The feature vector of one text (German rules for ``de``, English otherwise).
 
     ``char_ngrams`` adds character 3-5-grams of each word (slower; helps small data sets
-    with many spellings).
+    with many spellings). ``stems`` names German word features by ``light_stem`` (hashtags,
+    lexicon lookups and character n-grams keep the whole word; English is unchanged).
     """
     lang = "de" if lang == "de" else "en"
     polarities = lexicon(lang).polarity
@@ -161,7 +190,7 @@ def features(text: str, lang: str | None, *, char_ngrams: bool = False) -> dict[
     for url, user, emo, emoji, token, _, punct in _tokens(text):
         if token:
             shouted, elongated, word, polarity, tag, name, negated_name, role, factor = _token(
-                token, lang
+                token, lang, stems
             )
             if shouted:
                 caps += 1

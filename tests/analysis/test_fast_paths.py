@@ -77,6 +77,10 @@ def test_features_equal_the_reference_key_for_key(lang: str) -> None:
         expected = reference_features(text, lang, char_ngrams=True)
         got = textfeatures.features(text, lang, char_ngrams=True)
         assert list(got.items()) == list(expected.items()), text
+    for text in TEXTS:
+        expected = reference_features(text, lang, stems=True)
+        got = textfeatures.features(text, lang, stems=True)
+        assert list(got.items()) == list(expected.items()), text
 
 
 def test_has_letters_counts_like_findall() -> None:

@@ -12,7 +12,7 @@ import pytest
 from resonanz.analysis.lexicon import fold, lexicon
 from resonanz.analysis.linear import LinearModel, fit_linear
 from resonanz.analysis.sentiment import SentimentEnricher, default_sentiment, guess_language
-from resonanz.analysis.textfeatures import features
+from resonanz.analysis.textfeatures import features, light_stem
 from resonanz.config import Settings
 from resonanz.errors import ConfigError
 from resonanz.models import Mention, RawItem
@@ -60,6 +60,21 @@ def test_intensifiers_elongation_caps_emoji_and_compounds() -> None:
     assert lexicon("de").lookup(fold("schoen")) == lexicon("de").lookup(fold("schön"))
     tagged = features("#fail", "de")
     assert "t:fail" in tagged and "w:fail" in tagged
+
+
+def test_stems_name_german_inflections_alike_and_leave_the_rest() -> None:
+    assert light_stem("schlechten") == light_stem("schlechte") == light_stem("schlecht")
+    assert light_stem("gut") == "gut" and light_stem("zug-chaos") == "zug-chaos"
+    stemmed = features("Keine guten Nachrichten #Verspätungen", "de", stems=True)
+    assert "w:kein" not in stemmed and "w:keine" in stemmed  # negators keep their name
+    assert "w:NEG_gut" in stemmed and "t:verspaetungen" in stemmed
+    # lexicon values come from the whole word either way
+    plain = features("Keine guten Nachrichten #Verspätungen", "de")
+    assert {k: v for k, v in stemmed.items() if k.startswith("lex:")} == {
+        k: v for k, v in plain.items() if k.startswith("lex:")
+    }
+    assert features("good movies", "en", stems=True) == features("good movies", "en")
+    assert default_sentiment().models["de"].meta.get("stems") is True
 
 
 def test_default_models_order_clear_cases_in_german_and_english() -> None:
