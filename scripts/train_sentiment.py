@@ -34,8 +34,10 @@ PARAMS: dict[str, dict[str, float]] = {
     "de": {"c": 4.0, "balance": 0.6},
     "en": {"c": 0.3, "balance": 1.0},
 }
-# German word features by their light stem (textfeatures.light_stem); English gained nothing.
-STEMS = {"de": True, "en": False}
+# Feature options (stored in the model's meta, read back by the enricher): German word
+# features by their light stem, emoticons and emoji without their variants
+# (textfeatures.light_stem, symbol_name). English gained nothing from either.
+OPTIONS: dict[str, dict[str, bool]] = {"de": {"stems": True, "symbols": True}, "en": {}}
 
 
 def _figures(report: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +59,7 @@ def _cross_validated(
     texts: list[str], gold: list[str], lang: str, folds: int = 5
 ) -> dict[str, Any]:
     predicted = [""] * len(texts)
-    docs = [features(t, lang, stems=STEMS[lang]) for t in texts]
+    docs = [features(t, lang, **OPTIONS[lang]) for t in texts]
     for fold in range(folds):
         train = [i for i in range(len(texts)) if i % folds != fold]
         test = [i for i in range(len(texts)) if i % folds == fold]
@@ -82,11 +84,11 @@ def _labelled(path: Path, fmt: str) -> tuple[list[str], list[str]]:
 def _train(lang: str, texts: list[str], gold: list[str], source: str) -> LinearModel:
     meta = {"version": VERSION, "lang": lang, "trained_on": source, "n": len(texts)}
     model = fit_linear(
-        [features(t, lang, stems=STEMS[lang]) for t in texts],
+        [features(t, lang, **OPTIONS[lang]) for t in texts],
         gold,
         c=PARAMS[lang]["c"],
         balance=PARAMS[lang]["balance"],
-        meta=meta | ({"stems": True} if STEMS[lang] else {}),
+        meta=meta | OPTIONS[lang],
     )
     model.save(OUT / f"sentiment-{lang}.npz")
     return model

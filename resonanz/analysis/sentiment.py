@@ -167,10 +167,13 @@ class LanguageModels:
             rows = [i for i, c in enumerate(chosen) if c == lang]
             if not rows:
                 continue
-            char_ngrams = bool(model.meta.get("char_ngrams", False))
-            stems = bool(model.meta.get("stems", False))
+            options = {
+                "char_ngrams": bool(model.meta.get("char_ngrams", False)),
+                "stems": bool(model.meta.get("stems", False)),
+                "symbols": bool(model.meta.get("symbols", False)),
+            }
             probs = model.predict_proba(
-                [features(texts[i], lang, char_ngrams=char_ngrams, stems=stems) for i in rows],
+                [features(texts[i], lang, **options) for i in rows],
                 bias=self._long_text_prior(model, [len(texts[i]) for i in rows]),
             )
             for i, row in zip(rows, probs, strict=True):

@@ -10,6 +10,8 @@ What the features know about social-media text:
 - German compounds reach the lexicon through their head ("Zugverspätung" -> "verspätung");
 - optionally (``stems``) German word features use a light stem ("schlechten", "schlechte",
   "schlecht" -> "schlech"), so inflections seen once in training share their weight;
+- optionally (``symbols``) emoticons without their nose (":-)" = ":)") and emoji without
+  skin tone or variation selector ("👍🏽" = "👍") are one feature each;
 - optional character 3-5-grams let unseen inflections and spellings share weight.
 """
 
@@ -43,6 +45,8 @@ _TOKEN_RE = re.compile(
     r"|(?P<punct>[.!?;:,]+)",
 )
 _ELONG_RE = re.compile(r"(\w)\1{2,}")
+# What ``symbols`` drops from an emoji's feature name: VS16 and the five skin tones.
+_EMOJI_MODIFIERS = dict.fromkeys([0xFE0F, *range(0x1F3FB, 0x1F400)])
 _SCOPE_END = frozenset(".!?;:,")
 
 
@@ -165,17 +169,33 @@ def _tokens(text: str) -> list[_Groups]:
     return tokens
 
 
+def symbol_name(emoticon: str, emoji: str) -> str:
+    """The ``symbols`` feature name of an emoticon (without "-") or emoji (without VS16 and
+    skin tone; a ZWJ sequence keeps its parts)."""
+    if emoticon:
+        return "e:" + (emoticon.replace("-", "") or emoticon)
+    return "e:" + (emoji.translate(_EMOJI_MODIFIERS) or emoji)
+
+
 def features(
-    text: str, lang: str | None, *, char_ngrams: bool = False, stems: bool = False
+    text: str,
+    lang: str | None,
+    *,
+    char_ngrams: bool = False,
+    stems: bool = False,
+    symbols: bool = False,
 ) -> dict[str, float]:
     """The feature vector of one text (German rules for ``de``, English otherwise).
 
     ``char_ngrams`` adds character 3-5-grams of each word (slower; helps small data sets
     with many spellings). ``stems`` names German word features by ``light_stem`` (hashtags,
     lexicon lookups and character n-grams keep the whole word; English is unchanged).
+    ``symbols`` names emoticons and emoji by ``symbol_name`` (their polarity is looked up
+    as written).
     """
     lang = "de" if lang == "de" else "en"
     polarities = lexicon(lang).polarity
+    cache = _TOKENS[lang, stems]  # hits read here; _token fills it
     text = text[:MAX_CHARS]
 
     words: list[str] = []
@@ -189,9 +209,10 @@ def features(
     # one character): ~2x faster than finditer with lastgroup and group.
     for url, user, emo, emoji, token, _, punct in _tokens(text):
         if token:
-            shouted, elongated, word, polarity, tag, name, negated_name, role, factor = _token(
-                token, lang, stems
-            )
+            info = cache.get(token)
+            if info is None:
+                info = _token(token, lang, stems)
+            shouted, elongated, word, polarity, tag, name, negated_name, role, factor = info
             if shouted:
                 caps += 1
                 boost *= 1.3
@@ -216,7 +237,7 @@ def features(
             flips = True  # a negated word turns: "nicht gut"
         elif emo or emoji:
             symbol = emo or emoji
-            words.append("e:" + symbol)
+            words.append(symbol_name(emo, emoji) if symbols else "e:" + symbol)
             polarity = polarities.get(symbol)
             if polarity is None and emoji:
                 polarity = polarities.get(symbol[0])

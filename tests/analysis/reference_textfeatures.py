@@ -3,7 +3,8 @@
 test_fast_paths.py holds ``features`` to, key for key and bit for bit.
 
 Change it together with ``features`` when the features are meant to change (``stems``,
-German word features by their light stem, was added that way).
+German word features by their light stem, and ``symbols``, emoticons and emoji without
+their variants, were added that way).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from resonanz.analysis.textfeatures import (
     NEGATION_SCOPE,
     _word,
     light_stem,
+    symbol_name,
 )
 
 _SCOPE_END = frozenset(".!?;:,")
@@ -34,7 +36,12 @@ def _block(features: dict[str, float], names: Iterable[str]) -> None:
 
 
 def reference_features(
-    text: str, lang: str | None, *, char_ngrams: bool = False, stems: bool = False
+    text: str,
+    lang: str | None,
+    *,
+    char_ngrams: bool = False,
+    stems: bool = False,
+    symbols: bool = False,
 ) -> dict[str, float]:
     lang = "de" if lang == "de" else "en"
     lex = lexicon(lang)
@@ -80,7 +87,10 @@ def reference_features(
                 negated = max(0, negated - 1)
                 continue
         elif kind in ("emo", "emoji"):
-            words.append("e:" + token)
+            if symbols:
+                words.append(symbol_name(*((token, "") if kind == "emo" else ("", token))))
+            else:
+                words.append("e:" + token)
             polarity = lex.polarity.get(token)
             if polarity is None and kind == "emoji":
                 polarity = lex.polarity.get(token[0])

@@ -78,8 +78,8 @@ def test_features_equal_the_reference_key_for_key(lang: str) -> None:
         got = textfeatures.features(text, lang, char_ngrams=True)
         assert list(got.items()) == list(expected.items()), text
     for text in TEXTS:
-        expected = reference_features(text, lang, stems=True)
-        got = textfeatures.features(text, lang, stems=True)
+        expected = reference_features(text, lang, stems=True, symbols=True)
+        got = textfeatures.features(text, lang, stems=True, symbols=True)
         assert list(got.items()) == list(expected.items()), text
 
 

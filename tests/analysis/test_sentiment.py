@@ -77,6 +77,16 @@ def test_stems_name_german_inflections_alike_and_leave_the_rest() -> None:
     assert default_sentiment().models["de"].meta.get("stems") is True
 
 
+def test_symbols_name_emoticon_and_emoji_variants_alike() -> None:
+    wink = features("super ;-) 👍🏽 ❤️", "de", symbols=True)
+    assert {"e:;)", "e:👍", "e:❤"} <= set(wink)
+    assert features("super ;) 👍 ❤", "de", symbols=True).keys() == wink.keys()
+    # the polarity is the written symbol's, as without the option
+    assert wink["lex:pos"] == features("super ;-) 👍🏽 ❤️", "de")["lex:pos"]
+    assert "e:;-)" in features("super ;-)", "de")  # off by default
+    assert default_sentiment().models["de"].meta.get("symbols") is True
+
+
 def test_default_models_order_clear_cases_in_german_and_english() -> None:
     assert _score("Super, der Zug war pünktlich und das Personal sehr freundlich! 😊", "de") > 0.3
     assert _score("Schon wieder Verspätung, totales Chaos, unverschämt 😡", "de") < -0.3
