@@ -11,7 +11,7 @@ import io
 import itertools
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ import numpy as np
 from resonanz.errors import ConfigError
 
 FeatureDict = Mapping[str, float]
+# (training matrix, labels, vocabulary) -> one weight per column (see fit_linear).
+ColumnWeights = Callable[[Any, Sequence[str], Mapping[str, int]], np.ndarray]
 
 
 @dataclass
@@ -155,9 +157,18 @@ def fit_linear(
     balance: float = 1.0,
     min_count: int = 2,
     meta: Mapping[str, Any] | None = None,
+    solver: str = "lbfgs",
+    column_weights: ColumnWeights | None = None,
 ) -> LinearModel:
     """Train on feature dicts; features seen in fewer than ``min_count`` documents are
     dropped (the prefixes ``lex:`` and ``x:`` are always kept).
+
+    ``solver`` is scikit-learn's: "newton-cg" reaches the same optimum as the default
+    "lbfgs" on a few thousand documents with tens of thousands of features ~10x faster.
+
+    ``column_weights`` scales each feature's column before the fit (e.g. by its
+    log-count ratio, ``logcountratio``); the fitted weights are multiplied by the same
+    factors, so the model scores the unscaled feature dicts as the fit scored the scaled.
 
     ``balance`` weighs each class by (n / (k * n_class)) ** balance: 0 keeps the training
     data's label shares as the prior, 1 treats every label as equally likely.
@@ -181,16 +192,24 @@ def fit_linear(
         intercept=np.zeros(len(classes), dtype=np.float32),
     )
     matrix = empty.matrix(docs)
+    scale = None
+    if column_weights is not None:
+        scale = np.asarray(column_weights(matrix, labels, vocab), dtype=np.float64)
+        matrix = matrix.multiply(scale.astype(np.float32)[None, :]).tocsr()
     label_counts = Counter(labels)
     weights = {
         label: (len(labels) / (len(classes) * n)) ** balance for label, n in label_counts.items()
     }
-    model = LogisticRegression(C=c, max_iter=3000, class_weight=weights).fit(matrix, list(labels))
+    model = LogisticRegression(C=c, max_iter=3000, class_weight=weights, solver=solver).fit(
+        matrix, list(labels)
+    )
     coef = np.asarray(model.coef_, dtype=np.float32)
     intercept = np.asarray(model.intercept_, dtype=np.float32)
     if len(classes) == 2:  # sklearn keeps one row for two classes: score of classes[1]
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2], dtype=np.float32)
+    if scale is not None:
+        coef = coef * scale.astype(np.float32)[None, :]
     order = [list(model.classes_).index(label) for label in classes]
     return LinearModel(
         labels=classes,

@@ -8,17 +8,28 @@ are those of the default models (``textfeatures``, with character n-grams) plus:
   (``h:@db_bahn``, ``u:bahn.de``): who a post talks to often says what it is about;
 - for sentiment, the shipped default model's three probabilities (``d:negative``, …):
   the trained model starts from what the default knows and learns where the workspace
-  differs (stacking; the default never saw the workspace's labels, so nothing leaks).
+  differs (stacking; the default never saw the workspace's labels, so nothing leaks);
+- for relevance, the words (``f:``) and word pairs (``g:``) of the text's first
+  FULL_TEXT_CHARS, not only of its first ``MAX_CHARS``: a long article may name the brand
+  late (counts damped by 1 + ln(n), the block L2-normalised). Model files say so in
+  ``meta["full_text"]``; files from before it lack the key and are read as trained.
 
 The regularisation ``c`` and the class ``balance`` are picked by a small cross-validated
 grid on the training data; ``quality`` is then a k-fold cross-validated report of that
 data (predictions for each fold by a model that did not see it). The hyper-parameters
 were picked on all of it, so the figures lean a little optimistic.
+
+Before each fit the sparse features are scaled by their log-count ratio
+(``logcountratio``, NB-SVM style: telling features are held back less by the L2 penalty);
+the weights are scaled back after the fit, so prediction reads the plain feature dicts.
+Models are fitted with scikit-learn's "newton-cg" solver (the same optimum as "lbfgs",
+~10x faster here).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import random
 import re
@@ -27,7 +38,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS, Prediction
+from resonanz.analysis.lexicon import fold as fold_word
 from resonanz.analysis.linear import FeatureDict, LinearModel, fit_linear
+from resonanz.analysis.logcountratio import log_count_ratios
 from resonanz.analysis.textfeatures import MAX_CHARS, features
 from resonanz.errors import ConfigError, ValidationError
 from resonanz.evaluation.metrics import classification_report
@@ -54,6 +67,10 @@ GRID_FOLDS = 3
 FORMAT = "resonanz-trained-classifier"
 FORMAT_VERSION = 1
 _SEED = 17
+_SOLVER = "newton-cg"
+# How much of a text the full-text word features read (bounds one post's cost).
+FULL_TEXT_CHARS = 5_000
+_FULL_WORD_RE = re.compile(r"\w\w+")
 _HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,40})")
 _DOMAIN_RE = re.compile(r"(?:https?://|www\.)(?:www\.)?([\w.-]+\.[a-z]{2,})", re.IGNORECASE)
 
@@ -80,10 +97,24 @@ def _extra(text: str, lang: str) -> dict[str, float]:
     return out
 
 
+def _full_text(text: str) -> dict[str, float]:
+    """Words (``f:``) and word pairs (``g:``) of the text's first FULL_TEXT_CHARS,
+    each weighted 1 + ln(count), the block L2-normalised."""
+    words = [fold_word(w) for w in _FULL_WORD_RE.findall(text[:FULL_TEXT_CHARS])]
+    counts = Counter("f:" + w for w in words)
+    counts.update(f"g:{a}|{b}" for a, b in itertools.pairwise(words))
+    if not counts:
+        return {}
+    weights = {name: 1.0 + math.log(n) for name, n in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {name: w / norm for name, w in weights.items()}
+
+
 def _documents(
-    texts: Sequence[str], langs: Sequence[str | None], stacked: bool
+    texts: Sequence[str], langs: Sequence[str | None], stacked: bool, full_text: bool = False
 ) -> list[dict[str, float]]:
-    """The feature dict of every text (with the default model's probabilities if stacked)."""
+    """The feature dict of every text (with the default model's probabilities if
+    ``stacked``, with the whole text's words if ``full_text``)."""
     from resonanz.analysis.sentiment import guess_language
 
     chosen = [lang or guess_language(text) for text, lang in zip(texts, langs, strict=True)]
@@ -91,6 +122,8 @@ def _documents(
     for text, lang in zip(texts, chosen, strict=True):
         doc = features(text, lang, char_ngrams=True)
         doc.update(_extra(text, lang))
+        if full_text:
+            doc.update(_full_text(text))
         docs.append(doc)
     if stacked:
         from resonanz.analysis.sentiment import default_sentiment
@@ -103,6 +136,10 @@ def _documents(
 
 def _stacks(task: str) -> bool:
     return task == "sentiment"
+
+
+def _reads_full_text(task: str) -> bool:
+    return task == "relevance"
 
 
 def _default_name() -> str:
@@ -127,6 +164,7 @@ class TrainedClassifier:
         self.quality: dict[str, Any] = dict(meta.get("quality") or {})
         self.params: dict[str, Any] = dict(meta.get("params") or {})
         self.stacked = bool(meta.get("stacked", False))
+        self.full_text = bool(meta.get("full_text", False))
 
     def __repr__(self) -> str:
         return f"TrainedClassifier({self.task!r}, {self.name!r})"
@@ -144,7 +182,7 @@ class TrainedClassifier:
 
         if not texts:
             return []
-        docs = _documents(texts, _resolve_langs(texts, langs), self.stacked)
+        docs = _documents(texts, _resolve_langs(texts, langs), self.stacked, self.full_text)
         probs = self.model.predict_proba(docs)
         # A label nobody gave in training is never predicted (probability 0).
         columns = [
@@ -249,7 +287,12 @@ def _cross_predict(
         held = set(fold)
         train = [i for i in range(len(docs)) if i not in held]
         model = fit_linear(
-            [docs[i] for i in train], [labels[i] for i in train], c=c, balance=balance
+            [docs[i] for i in train],
+            [labels[i] for i in train],
+            c=c,
+            balance=balance,
+            solver=_SOLVER,
+            column_weights=log_count_ratios,
         )
         probs = model.predict_proba([docs[i] for i in fold])
         for i, row in zip(fold, probs.argmax(axis=1), strict=True):
@@ -321,7 +364,8 @@ def train_classifier(
 
     report("features")
     stacked = _stacks(task)
-    docs = _documents(texts, resolved, stacked)
+    full_text = _reads_full_text(task)
+    docs = _documents(texts, resolved, stacked, full_text)
     gold = list(labels)
     c, balance = _choose_params(docs, gold, report)
     report("cross-validating")
@@ -338,12 +382,21 @@ def train_classifier(
         "n": len(texts),
         "label_counts": dict(sorted(counts.items())),
         "langs": dict(Counter(lang or "?" for lang in resolved)),
-        "params": {"c": c, "balance": balance},
+        "params": {"c": c, "balance": balance, "column_weights": "log-count-ratio"},
         "stacked": stacked,
         "stacked_on": _default_name() if stacked else None,
+        "full_text": full_text,
         "quality": quality,
     }
-    model = fit_linear(docs, gold, c=c, balance=balance, meta=meta)
+    model = fit_linear(
+        docs,
+        gold,
+        c=c,
+        balance=balance,
+        meta=meta,
+        solver=_SOLVER,
+        column_weights=log_count_ratios,
+    )
     if progress is not None:
         progress("done", steps, steps)
     return TrainedClassifier(model)

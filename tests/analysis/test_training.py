@@ -11,6 +11,7 @@ import pytest
 from resonanz.analysis import training
 from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS, TextClassifier
 from resonanz.analysis.linear import LinearModel
+from resonanz.analysis.textfeatures import MAX_CHARS
 from resonanz.analysis.training import (
     MIN_EXAMPLES,
     TrainedClassifier,
@@ -118,9 +119,34 @@ def test_relevance_model() -> None:
         False,
     )
     assert relevance.quality["folds"] == 4 and relevance.quality["n"] == 28
+    assert relevance.params["column_weights"] == "log-count-ratio"
     prediction = relevance.predict(["Die Deutsche Bahn streicht Verbindungen nach Sylt."])[0]
     assert set(prediction.probs) == {"false", "true"}
     assert prediction.score == prediction.probs[prediction.label]
+    # Relevance reads the words of the whole text, past the first MAX_CHARS.
+    assert relevance.full_text and relevance.meta["full_text"] is True
+    assert any(name.startswith(("f:", "g:")) for name in relevance.model.vocab)
+    filler = "Lorem ipsum dolor sit amet. " * (MAX_CHARS // 20)
+    late = [filler + "Die Deutsche Bahn streicht Verbindungen.", filler + "Sylt im Sommer."]
+    loaded = TrainedClassifier.from_bytes(relevance.to_bytes())
+    assert loaded.full_text
+    assert [p.probs for p in loaded.predict(late)] == [p.probs for p in relevance.predict(late)]
+    assert late[0][:MAX_CHARS] == late[1][:MAX_CHARS]  # only the full-text words tell them apart
+    assert relevance.predict(late)[0].probs != relevance.predict(late)[1].probs
+
+
+def test_a_model_file_from_before_full_text_reads_as_it_was_trained(
+    sentiment: TrainedClassifier,
+) -> None:
+    assert not sentiment.full_text  # sentiment reads the first MAX_CHARS only
+    model = sentiment.model
+    meta = {k: v for k, v in sentiment.meta.items() if k != "full_text"}
+    older = TrainedClassifier.from_bytes(
+        LinearModel(model.labels, model.vocab, model.coef, model.intercept, meta).to_bytes()
+    )
+    assert not older.full_text
+    texts = ["Der Zug ist sauber und pünktlich.", "Worst journey ever."]
+    assert [p.probs for p in older.predict(texts)] == [p.probs for p in sentiment.predict(texts)]
 
 
 @pytest.mark.usefixtures("one_config")
