@@ -2,7 +2,9 @@
 
 Three sources, each with its licence beside it in ``resonanz/data/lexicon``: the German
 Polarity Lexicon (Apache-2.0, as redistributed by textblob-de), VADER's lexicon (MIT), and
-Resonanz's own list of slang, emoji, emoticons and service-complaint words.
+Resonanz's own list of slang, emoji, emoticons and service-complaint words. Two more English
+word lists feed the opt-in ``lexicons`` features (``english_priors``): AFINN-165 (ODbL 1.0)
+and pattern's adjective polarity and subjectivity (PDDL).
 """
 
 from __future__ import annotations
@@ -135,3 +137,22 @@ def lexicon(lang: str) -> Lexicon:
             key = token if not token.isalpha() else fold(token)
             polarity[key] = max(-1.0, min(1.0, float(value) / 2.0))
     return Lexicon(lang=lang, polarity=polarity)
+
+
+@dataclass(frozen=True)
+class EnglishPriors:
+    """The English word lists of the ``lexicons`` features (folded word -> value)."""
+
+    afinn: dict[str, float]  # valence -5..5
+    adjectives: dict[str, tuple[float, float]]  # polarity -1..1, subjectivity 0..1
+
+
+@lru_cache(maxsize=1)
+def english_priors() -> EnglishPriors:
+    """AFINN-165 and pattern's subjectivity lexicon (only single words can match a token)."""
+    afinn = {fold(word): float(value) for word, value in _rows("en-afinn.tsv")}
+    adjectives = {
+        fold(word): (float(polarity), float(subjectivity))
+        for word, polarity, subjectivity in _rows("en-pattern.tsv")
+    }
+    return EnglishPriors(afinn=afinn, adjectives=adjectives)

@@ -171,6 +171,7 @@ class LanguageModels:
                 "char_ngrams": bool(model.meta.get("char_ngrams", False)),
                 "stems": bool(model.meta.get("stems", False)),
                 "symbols": bool(model.meta.get("symbols", False)),
+                "lexicons": bool(model.meta.get("lexicons", False)),
             }
             probs = model.predict_proba(
                 [features(texts[i], lang, **options) for i in rows],

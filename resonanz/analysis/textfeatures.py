@@ -12,7 +12,10 @@ What the features know about social-media text:
   "schlecht" -> "schlech"), so inflections seen once in training share their weight;
 - optionally (``symbols``) emoticons without their nose (":-)" = ":)") and emoji without
   skin tone or variation selector ("👍🏽" = "👍") are one feature each;
-- optional character 3-5-grams let unseen inflections and spellings share weight.
+- optional character 3-5-grams let unseen inflections and spellings share weight;
+- optionally (``lexicons``, English) AFINN and pattern's adjective lexicon add their summed
+  polarity and the count of subjective words, and each listed word a feature for its
+  polarity class: a word seen rarely in training still says how polar it is.
 """
 
 from __future__ import annotations
@@ -23,7 +26,14 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from resonanz.analysis.lexicon import INTENSIFIERS, NEGATORS, fold, lexicon
+from resonanz.analysis.lexicon import (
+    INTENSIFIERS,
+    NEGATORS,
+    EnglishPriors,
+    english_priors,
+    fold,
+    lexicon,
+)
 
 # Long texts say what they say in their first part; this keeps one post's cost bounded.
 MAX_CHARS = 1_000
@@ -73,17 +83,26 @@ def _word(raw: str, lang: str) -> tuple[str, float | None, bool]:
     return word, lex.lookup(word), elongated
 
 
+# One listed word's ``lexicons`` contribution, as written and when negated: the names of its
+# polarity classes and what it adds to (AFINN positive, AFINN negative, pattern positive,
+# pattern negative, subjective words).
+_Prior = tuple[tuple[str, ...], tuple[float, float, float, float, float]]
+
+
 # What a word does to its neighbours (the role in a _Token).
 _PLAIN, _NEGATOR, _INTENSIFIER = 0, 1, 2
 
 # Everything ``features`` needs of one word token, cached per token and language:
 # (ALL CAPS with more than two letters, elongated, folded word, polarity (None also for a
 # negator), "t:word" for a hashtag else None, "w:word", "w:NEG_word", role, the
-# intensifier's factor). A plain tuple of str/float/int/bool/None: the cyclic garbage
+# intensifier's factor, the English word's ``lexicons`` entries from _prior_table else None).
+# A plain tuple of str/float/int/bool/None (and tuples of those): the cyclic garbage
 # collector stops tracking such tuples, so a large cache costs no collection time (a
 # NamedTuple stays tracked: 50,000 cached words made the full collections ~1 s slower
 # over 20,000 posts).
-_Token = tuple[bool, bool, str, float | None, str | None, str, str, int, float]
+_Token = tuple[
+    bool, bool, str, float | None, str | None, str, str, int, float, tuple[_Prior, _Prior] | None
+]
 _CACHE_SIZE = 200_000
 # One cache per (language, stems): the word feature names differ, the rest is the same.
 _TOKENS: dict[tuple[str, bool], dict[str, _Token]] = {
@@ -133,7 +152,20 @@ def _new_token(token: str, lang: str, stems: bool = False) -> _Token:
     caps = len(raw) > 2 and raw.isupper()
     # Negators and intensifiers keep their own names: the stem of "keine" is not "kein".
     named = light_stem(word) if stems and lang == "de" and role == _PLAIN else word
-    return (caps, elongated, word, polarity, tag, "w:" + named, "w:NEG_" + named, role, factor)
+    # The word's ``lexicons`` entries (English, not for negators), used only where asked for.
+    prior = _prior_table().get(word) if lang == "en" and role != _NEGATOR else None
+    return (
+        caps,
+        elongated,
+        word,
+        polarity,
+        tag,
+        "w:" + named,
+        "w:NEG_" + named,
+        role,
+        factor,
+        prior,
+    )
 
 
 # Tokens as _TOKEN_RE.findall gives them: (url, user, emo, emoji, word, num, punct).
@@ -177,6 +209,53 @@ def symbol_name(emoticon: str, emoji: str) -> str:
     return "e:" + (emoji.translate(_EMOJI_MODIFIERS) or emoji)
 
 
+@lru_cache(maxsize=1)
+def _prior_table() -> dict[str, tuple[_Prior, _Prior]]:
+    """Every AFINN or pattern word's ``_Prior`` (plain, negated), computed once and kept in
+    each English word's cached ``_Token``."""
+    priors: EnglishPriors = english_priors()
+    table: dict[str, tuple[_Prior, _Prior]] = {}
+    for word in priors.afinn.keys() | priors.adjectives.keys():
+        entries: list[_Prior] = []
+        for negated in (False, True):
+            sign = -0.6 if negated else 1.0
+            names: list[str] = []
+            a_pos = a_neg = p_pos = p_neg = subjective = 0.0
+            valence = priors.afinn.get(word)
+            if valence is not None:
+                names.append(("lex:a:NEG" if negated else "lex:a:") + str(int(valence)))
+                value = valence / 5.0 * sign
+                a_pos, a_neg = max(value, 0.0), max(-value, 0.0)
+            adjective = priors.adjectives.get(word)
+            if adjective is not None:
+                polarity, subj = adjective
+                value = polarity * sign
+                p_pos, p_neg = max(value, 0.0), max(-value, 0.0)
+                subjective = float(subj >= 0.5)
+                names.append(
+                    ("lex:p:NEG" if negated else "lex:p:")
+                    + f"{round(polarity * 2)}s{round(subj * 2)}"
+                )
+            entries.append((tuple(names), (a_pos, a_neg, p_pos, p_neg, subjective)))
+        table[word] = (entries[0], entries[1])
+    return table
+
+
+def _add_priors(
+    result: dict[str, float], names: list[str], sums: tuple[float, float, float, float, float]
+) -> None:
+    """The ``lexicons`` features: polarity classes (one block), sums, subjective words."""
+    _block(result, names)
+    a_pos, a_neg, p_pos, p_neg, subjective = sums
+    result["lex:a_pos"] = math.log1p(a_pos)
+    result["lex:a_neg"] = math.log1p(a_neg)
+    result["lex:a_diff"] = math.tanh(a_pos - a_neg)
+    result["lex:p_pos"] = math.log1p(p_pos)
+    result["lex:p_neg"] = math.log1p(p_neg)
+    result["lex:p_diff"] = math.tanh(p_pos - p_neg)
+    result["lex:subj"] = min(subjective, 4) / 4.0
+
+
 def features(
     text: str,
     lang: str | None,
@@ -184,6 +263,7 @@ def features(
     char_ngrams: bool = False,
     stems: bool = False,
     symbols: bool = False,
+    lexicons: bool = False,
 ) -> dict[str, float]:
     """The feature vector of one text (German rules for ``de``, English otherwise).
 
@@ -191,11 +271,15 @@ def features(
     with many spellings). ``stems`` names German word features by ``light_stem`` (hashtags,
     lexicon lookups and character n-grams keep the whole word; English is unchanged).
     ``symbols`` names emoticons and emoji by ``symbol_name`` (their polarity is looked up
-    as written).
+    as written). ``lexicons`` (English only) adds the AFINN and pattern features
+    (``_add_priors``).
     """
     lang = "de" if lang == "de" else "en"
     polarities = lexicon(lang).polarity
     cache = _TOKENS[lang, stems]  # hits read here; _token fills it
+    priors = lexicons and lang == "en"  # the entries come with the cached tokens
+    prior_names: list[str] = []
+    a_pos = a_neg = p_pos = p_neg = subjective = 0.0
     text = text[:MAX_CHARS]
 
     words: list[str] = []
@@ -212,7 +296,7 @@ def features(
             info = cache.get(token)
             if info is None:
                 info = _token(token, lang, stems)
-            shouted, elongated, word, polarity, tag, name, negated_name, role, factor = info
+            shouted, elongated, word, polarity, tag, name, negated_name, role, factor, prior = info
             if shouted:
                 caps += 1
                 boost *= 1.3
@@ -226,6 +310,14 @@ def features(
                 padded = f" {word} "
                 for n in (3, 4, 5):
                     grams.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+            if prior is not None and priors:
+                names, (add_a_pos, add_a_neg, add_p_pos, add_p_neg, add_subj) = prior[negated > 0]
+                prior_names.extend(names)
+                a_pos += add_a_pos
+                a_neg += add_a_neg
+                p_pos += add_p_pos
+                p_neg += add_p_neg
+                subjective += add_subj
             if role == _NEGATOR:
                 negated = NEGATION_SCOPE  # the scope, less this word (see below)
                 continue
@@ -278,6 +370,8 @@ def features(
     result["lex:diff"] = math.tanh(pos - neg)
     result["lex:npos"] = min(n_pos, 5) / 5.0
     result["lex:nneg"] = min(n_neg, 5) / 5.0
+    if priors:
+        _add_priors(result, prior_names, (a_pos, a_neg, p_pos, p_neg, subjective))
     flags = (
         ("elong", elong),
         ("caps", caps),

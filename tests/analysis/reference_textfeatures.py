@@ -4,7 +4,8 @@ test_fast_paths.py holds ``features`` to, key for key and bit for bit.
 
 Change it together with ``features`` when the features are meant to change (``stems``,
 German word features by their light stem, and ``symbols``, emoticons and emoji without
-their variants, were added that way).
+their variants, and ``lexicons``, the English AFINN and pattern features, were added that
+way).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import itertools
 import math
 from collections.abc import Iterable
 
-from resonanz.analysis.lexicon import INTENSIFIERS, NEGATORS, lexicon
+from resonanz.analysis.lexicon import INTENSIFIERS, NEGATORS, english_priors, lexicon
 from resonanz.analysis.textfeatures import (
     _TOKEN_RE,
     MAX_CHARS,
@@ -42,8 +43,13 @@ def reference_features(
     char_ngrams: bool = False,
     stems: bool = False,
     symbols: bool = False,
+    lexicons: bool = False,
 ) -> dict[str, float]:
     lang = "de" if lang == "de" else "en"
+    priors = english_priors() if lexicons and lang == "en" else None
+    prior_names: list[str] = []
+    a_pos = a_neg = p_pos = p_neg = 0.0
+    subjective = 0
     lex = lexicon(lang)
     negators = NEGATORS[lang]
     intensifiers = INTENSIFIERS[lang]
@@ -79,7 +85,24 @@ def reference_features(
                 padded = f" {word} "
                 for n in (3, 4, 5):
                     grams.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
-            if word in negators or word.endswith("n't"):
+            is_negator = word in negators or word.endswith("n't")
+            if priors is not None and not is_negator:
+                sign = -0.6 if negated else 1.0
+                if word in priors.afinn:
+                    valence = priors.afinn[word]
+                    prior_names.append(f"lex:a:{'NEG' if negated else ''}{int(valence)}")
+                    a_pos += max(valence / 5.0 * sign, 0.0)
+                    a_neg += max(-valence / 5.0 * sign, 0.0)
+                if word in priors.adjectives:
+                    adj_polarity, subjectivity = priors.adjectives[word]
+                    p_pos += max(adj_polarity * sign, 0.0)
+                    p_neg += max(-adj_polarity * sign, 0.0)
+                    subjective += subjectivity >= 0.5
+                    prior_names.append(
+                        f"lex:p:{'NEG' if negated else ''}"
+                        f"{round(adj_polarity * 2)}s{round(subjectivity * 2)}"
+                    )
+            if is_negator:
                 negated = NEGATION_SCOPE + 1
                 polarity = None
             elif word in intensifiers:
@@ -128,6 +151,15 @@ def reference_features(
     result["lex:diff"] = math.tanh(pos - neg)
     result["lex:npos"] = min(n_pos, 5) / 5.0
     result["lex:nneg"] = min(n_neg, 5) / 5.0
+    if priors is not None:
+        _block(result, prior_names)
+        result["lex:a_pos"] = math.log1p(a_pos)
+        result["lex:a_neg"] = math.log1p(a_neg)
+        result["lex:a_diff"] = math.tanh(a_pos - a_neg)
+        result["lex:p_pos"] = math.log1p(p_pos)
+        result["lex:p_neg"] = math.log1p(p_neg)
+        result["lex:p_diff"] = math.tanh(p_pos - p_neg)
+        result["lex:subj"] = min(subjective, 4) / 4.0
     for name, count in flags.items():
         if count:
             result["x:" + name] = min(count, 3) / 3.0

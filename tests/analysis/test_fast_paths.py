@@ -38,6 +38,13 @@ EDGE_CASES = [
     "\x00\x01 binär \udcff junk",
     "Ärger?!?; Freude.,",
 ]
+# English words of the AFINN and pattern lists (the ``lexicons`` features), negated and not.
+ENGLISH = [
+    "not good, really bad. Awesome!!! I don't hate it",
+    "no fun at all :( but GREAT people, never boring",
+    "SOOO happy, not very sad; absolutely terrible #fail",
+    "abandon hope? hardly any improvement, nice though",
+]
 _WORDS = "gut nicht kein sehr SEHR suuuper Angst Freude wütend Bahn kann es kaum erwarten"
 _SYMBOLS = "xD XD D: :) :( <3 </3 😡 👍🏽 ❤️ #tag @user https://t.co/x www.x.de 12,5 n't can’t"
 _PIECES = [*_WORDS.split(" "), *_SYMBOLS.split(" "), *".,;:!?()\"“”„–—’'-_#@ \u0308"]
@@ -80,6 +87,10 @@ def test_features_equal_the_reference_key_for_key(lang: str) -> None:
     for text in TEXTS:
         expected = reference_features(text, lang, stems=True, symbols=True)
         got = textfeatures.features(text, lang, stems=True, symbols=True)
+        assert list(got.items()) == list(expected.items()), text
+    for text in TEXTS + ENGLISH:
+        expected = reference_features(text, lang, lexicons=True)
+        got = textfeatures.features(text, lang, lexicons=True)
         assert list(got.items()) == list(expected.items()), text
 
 

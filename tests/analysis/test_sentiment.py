@@ -87,6 +87,24 @@ def test_symbols_name_emoticon_and_emoji_variants_alike() -> None:
     assert default_sentiment().models["de"].meta.get("symbols") is True
 
 
+def test_lexicons_add_english_word_priors_turned_by_negation() -> None:
+    text = "a wonderful day"
+    plain = features(text, "en")
+    primed = features(text, "en", lexicons=True)
+    assert plain.items() <= primed.items()  # only additions
+    assert primed["lex:a_pos"] > 0 and primed["lex:a_neg"] == 0
+    assert primed["lex:p_pos"] > 0 and primed["lex:subj"] > 0
+    assert "lex:a:4" in primed  # AFINN: wonderful 4
+    negated = features("not a wonderful day", "en", lexicons=True)
+    assert negated["lex:a_neg"] > 0 and negated["lex:a_pos"] == 0
+    assert "lex:a:NEG4" in negated and negated["lex:a_diff"] < 0
+    # English only, off by default: German features and older models are unchanged
+    assert features("ein schöner Tag", "de", lexicons=True) == features("ein schöner Tag", "de")
+    assert "lex:a_pos" not in plain
+    assert default_sentiment().models["en"].meta.get("lexicons") is True
+    assert not default_sentiment().models["de"].meta.get("lexicons")
+
+
 def test_default_models_order_clear_cases_in_german_and_english() -> None:
     assert _score("Super, der Zug war pünktlich und das Personal sehr freundlich! 😊", "de") > 0.3
     assert _score("Schon wieder Verspätung, totales Chaos, unverschämt 😡", "de") < -0.3
