@@ -4,18 +4,11 @@ category file its collection uses instead of the setting; see docs/analysis.md).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from resonanz.cli.context import obj
+from resonanz.cli.context import obj, workspace_option
 from resonanz.errors import ValidationError
-
-_WORKSPACE_HELP = "Workspace slug (default: the global --workspace or the setting)."
-
-
-def _workspace_option() -> Any:
-    return typer.Option(None, "--workspace", "-w", help=_WORKSPACE_HELP)
 
 
 def _read(file: Path) -> str:
@@ -46,7 +39,7 @@ def register(app: typer.Typer) -> None:
     @aspects.command("show")
     def aspects_show(
         ctx: typer.Context,
-        workspace: str | None = _workspace_option(),
+        workspace: str | None = workspace_option(),
         source: bool = typer.Option(False, "--source", help="Print the stored file's text."),
     ) -> None:
         """Which categories the workspace's collection uses, with their term counts."""
@@ -81,7 +74,7 @@ def register(app: typer.Typer) -> None:
     def aspects_set(
         ctx: typer.Context,
         file: Path = typer.Argument(..., help="Category file: .json is JSON, else TOML."),
-        workspace: str | None = _workspace_option(),
+        workspace: str | None = workspace_option(),
     ) -> None:
         """Check a category file and make it the workspace's categories (nothing is stored
         when the file is wrong; the message names the line)."""
@@ -98,7 +91,7 @@ def register(app: typer.Typer) -> None:
         )
 
     @aspects.command("clear")
-    def aspects_clear(ctx: typer.Context, workspace: str | None = _workspace_option()) -> None:
+    def aspects_clear(ctx: typer.Context, workspace: str | None = workspace_option()) -> None:
         """Remove the workspace's own categories (collecting goes back to the setting)."""
         app_ctx = obj(ctx)
         ws = app_ctx.workspace(workspace)

@@ -68,3 +68,13 @@ def obj(ctx: typer.Context) -> AppContext:
     value = ctx.find_root().obj
     assert isinstance(value, AppContext)
     return value
+
+
+def workspace_option() -> Any:
+    """A command's own ``--workspace/-w`` option (None: the global one or the setting)."""
+    return typer.Option(
+        None,
+        "--workspace",
+        "-w",
+        help="Workspace slug (default: the global --workspace or the setting).",
+    )

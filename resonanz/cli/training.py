@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
 
-from resonanz.cli.context import AppContext, obj
+from resonanz.cli.context import AppContext, obj, workspace_option
 from resonanz.errors import ValidationError
 from resonanz.workspace_models import TASKS
 
 _SUMMARY = ("accuracy", "micro_f1", "macro_f1", "macro_recall", "n")
-_WORKSPACE_HELP = "Workspace slug (default: the global --workspace or the setting)."
 
 
 def _task(value: str) -> str:
@@ -23,10 +21,6 @@ def _task(value: str) -> str:
     if task not in TASKS:
         raise ValidationError(f"unknown task {value!r}; known: {', '.join(TASKS)}")
     return task
-
-
-def _workspace_option() -> Any:
-    return typer.Option(None, "--workspace", "-w", help=_WORKSPACE_HELP)
 
 
 def _print_counts(app_ctx: AppContext, workspace_id: int) -> None:
@@ -65,7 +59,7 @@ def register(app: typer.Typer) -> None:
             "(relevance labels: true/false; the column may be called 'relevant').",
         ),
         task: str = typer.Option(..., "--task", help="sentiment or relevance."),
-        workspace: str | None = _workspace_option(),
+        workspace: str | None = workspace_option(),
     ) -> None:
         """Import labels from a CSV file: all rows or, if one is bad, none (the message
         names file:line). Labels of mentions or texts already imported are replaced."""
@@ -82,7 +76,7 @@ def register(app: typer.Typer) -> None:
         )
 
     @labels.command("list")
-    def labels_list(ctx: typer.Context, workspace: str | None = _workspace_option()) -> None:
+    def labels_list(ctx: typer.Context, workspace: str | None = workspace_option()) -> None:
         """Labelled examples per task and label, and the active trained models."""
         app_ctx = obj(ctx)
         _print_counts(app_ctx, app_ctx.workspace(workspace).id)
@@ -91,7 +85,7 @@ def register(app: typer.Typer) -> None:
     def train(
         ctx: typer.Context,
         task: str = typer.Argument(..., help="sentiment or relevance."),
-        workspace: str | None = _workspace_option(),
+        workspace: str | None = workspace_option(),
         folds: int = typer.Option(5, "--folds", help="Cross-validation folds for the quality."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
