@@ -101,7 +101,10 @@ def register(app: typer.Typer) -> None:
         until: str | None = typer.Option(None, "--until", help="YYYY-MM-DD"),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
-        """Counts of stored mentions by topic, platform, language and day; top terms."""
+        """Counts of stored mentions by topic, platform, language and day; top terms; the
+        aspect categories of the newest 5,000 mentions by polarity."""
+        from resonanz.analytics.aspects import aspect_summary
+
         app_ctx = obj(ctx)
         ws = app_ctx.workspace()
         store = app_ctx.store
@@ -115,6 +118,9 @@ def register(app: typer.Typer) -> None:
             "by_day": store.count_by(ws.id, "day", flt, limit=14),
             "top_terms": top_terms(store, ws.id, flt, limit=15),
         }
+        aspects = aspect_summary(store, ws.id, flt)
+        data["by_aspect"] = [{"category": c, **counts} for c, counts in aspects.rows]
+        data["aspects_read"] = aspects.read
         if as_json:
             typer.echo(json.dumps(data, ensure_ascii=False))
             return
@@ -137,4 +143,12 @@ def print_stats(console: Console, data: dict[str, Any]) -> None:
         table = Table(title, "mentions", title=title.capitalize())
         for label, count in rows:
             table.add_row(str(label), str(count))
+        console.print(table)
+    if data.get("by_aspect"):
+        title = f"Aspects (newest {data['aspects_read']} mentions)"
+        table = Table("aspect", "negative", "neutral", "positive", title=title)
+        for row in data["by_aspect"]:
+            table.add_row(
+                row["category"], *(str(row[p]) for p in ("negative", "neutral", "positive"))
+            )
         console.print(table)

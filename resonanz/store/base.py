@@ -188,6 +188,9 @@ class Store(Protocol):
     def recent_texts(
         self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 1000
     ) -> list[tuple[str, str]]: ...
+    def recent_aspects(
+        self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 1000
+    ) -> list[Any]: ...
     def top_authors(
         self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 10
     ) -> list[AuthorReach]: ...

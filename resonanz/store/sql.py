@@ -541,6 +541,13 @@ class SqlStore:
         with self._read("reading mention texts") as conn:
             return texts.recent_texts(conn, workspace_id, flt, limit)
 
+    def recent_aspects(
+        self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 1000
+    ) -> list[Any]:
+        """``enrichments["aspects"]`` of the newest mentions in the filter (None: none)."""
+        with self._read("reading mention aspects") as conn:
+            return texts.recent_aspects(conn, workspace_id, flt, limit)
+
     def top_authors(
         self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 10
     ) -> list[AuthorReach]:

@@ -1,6 +1,9 @@
-"""Texts of the newest mentions, without loading whole mentions (for term statistics)."""
+"""Texts and aspects of the newest mentions, without loading whole mentions (for term and
+aspect statistics)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,10 +24,25 @@ def recent_texts(
     every mention of the range (a month of a mid-sized topic at 1,000,000 mentions:
     250-390 ms, now 45-150 ms).
     """
+    rows = _newest(conn, workspace_id, flt, limit, mentions.c.search_text, mentions.c.text)
+    return [(row.search_text, row.text) for row in rows]
+
+
+def recent_aspects(
+    conn: Connection, workspace_id: int, flt: MentionFilter | None, limit: int
+) -> list[Any]:
+    """``enrichments["aspects"]`` of the newest ``limit`` mentions in the filter (None
+    where a mention has none), read the same way as ``recent_texts``."""
+    column = mentions.c.enrichments["aspects"].label("aspects")
+    return [row.aspects for row in _newest(conn, workspace_id, flt, limit, column)]
+
+
+def _newest(
+    conn: Connection, workspace_id: int, flt: MentionFilter | None, limit: int, *columns: Any
+) -> Any:
     where = _where(conn, workspace_id, flt)
     if conn.dialect.name == "postgresql":
         newest = _ordered(sa.select(mentions.c.id).where(*where), newest_first=True).limit(limit)
         where = [mentions.c.id.in_(newest.scalar_subquery())]
-    stmt = sa.select(mentions.c.search_text, mentions.c.text).where(*where)
-    rows = conn.execute(_ordered(stmt, newest_first=True).limit(limit))
-    return [(row.search_text, row.text) for row in rows]
+    stmt = sa.select(*columns).where(*where)
+    return conn.execute(_ordered(stmt, newest_first=True).limit(limit))

@@ -124,3 +124,44 @@ def test_cli_sets_shows_and_clears_the_categories(cli: CliRunner, tmp_path: Path
     assert "had no categories" in run(cli, "aspects", "clear")
     with open_store(f"sqlite:///{tmp_path / 'cli.db'}") as store:
         assert store.aspects.get(store.get_workspace("bahn").id) is None
+
+
+def test_aspect_summary_counts_each_category_once_per_mention_by_polarity(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    from resonanz.analytics.aspects import aspect_summary, summarise
+
+    cafe = store.create_workspace("cafe", "Café")
+    save_categories(store, cafe.id, CAFE, "toml", "cafe.toml")
+    rows = [
+        {"id": "1", "text": "Der Cappuccino war kalt, aber die Barista sehr freundlich."},
+        {"id": "2", "text": "Espresso kalt. Kaffee kalt."},
+        {"id": "3", "text": "Guter Kaffee"},
+        {"id": "4", "text": "Heute nur Regen in der Stadt."},
+    ]
+    _collect_rows(store, tmp_path, "cafe", rows)
+    summary = aspect_summary(store, cafe.id)
+    assert (summary.read, summary.with_aspects, summary.sampled) == (4, 3, False)
+    assert summary.rows == [
+        ("Kaffee", {"negative": 2, "neutral": 1, "positive": 0}),
+        ("Personal", {"negative": 0, "neutral": 0, "positive": 1}),
+    ]
+    newest_two = aspect_summary(store, cafe.id, limit=2)
+    assert newest_two.read == 2 and newest_two.sampled
+    # What is not an aspect list is skipped, an unknown polarity counts as neutral.
+    odd = summarise([None, "x", [{"category": "A", "polarity": "?"}, 3, {"polarity": "negative"}]])
+    assert (odd.read, odd.with_aspects) == (3, 1)
+    assert odd.rows == [("A", {"negative": 0, "neutral": 1, "positive": 0})]
+
+
+def test_stats_lists_the_aspects(cli: CliRunner, tmp_path: Path) -> None:
+    run(cli, "init")
+    (tmp_path / "cafe.toml").write_text(CAFE, encoding="utf-8")
+    run(cli, "aspects", "set", "cafe.toml")
+    with open_store(f"sqlite:///{tmp_path / 'cli.db'}") as store:
+        _collect_rows(store, tmp_path, "bahn", [{"id": "1", "text": "Kaffee kalt"}])
+    stats = json.loads(run(cli, "stats", "--json"))
+    assert stats["by_aspect"] == [
+        {"category": "Kaffee", "negative": 1, "neutral": 0, "positive": 0}
+    ]
+    assert "Aspects (newest 1 mentions)" in run(cli, "stats")

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import World
+from tests.web.conftest import World, csrf_of
 
 Login = Callable[[str], TestClient]
 
@@ -126,3 +126,57 @@ def test_german_labels(login: Login) -> None:
 def test_access(anon: TestClient, login: Login) -> None:
     assert anon.get("/w/acme", follow_redirects=False).status_code in (302, 303)
     assert login("stranger").get("/w/acme").status_code == 404
+
+
+def _aspect_mentions(world: World, aspects: list[list[tuple[str, str]]]) -> None:
+    from resonanz.models import Mention
+
+    now = datetime.now(UTC)
+    world.store.save_batch(
+        world.ids["acme.workspace"],
+        [
+            Mention(
+                platform="web",
+                native_id=f"aspects-{i}",
+                text="Kaffee und Personal",
+                collected_at=now,
+                created_at=now - timedelta(minutes=i),
+                enrichments={
+                    "aspects": [{"category": c, "polarity": p, "terms": []} for c, p in found]
+                },
+            )
+            for i, found in enumerate(aspects)
+        ],
+    )
+
+
+def test_aspects_chart_only_where_the_workspace_finds_aspects(login: Login, world: World) -> None:
+    _aspect_mentions(
+        world,
+        [
+            [("Kaffee", "negative"), ("Personal", "positive")],
+            [("Kaffee", "negative"), ("Kaffee", "positive")],  # counted once: the first
+            [("Kaffee", "positive")],
+            [],
+        ],
+    )
+    viewer = login("viewer")
+    # aspect_analysis is off for the app and the workspace has no categories: no chart.
+    assert "chart-aspects" not in specs(viewer.get("/w/acme").text)
+    world.store.aspects.put(
+        world.ids["acme.workspace"],
+        '[[category]]\nname = "Kaffee"\nterms = ["kaffee"]\n',
+        "toml",
+        datetime.now(UTC),
+    )
+    page = viewer.get("/w/acme")
+    chart = specs(page.text)["chart-aspects"]
+    counts = {(v["topic"], v["sentiment"].lower()): v["n"] for v in values(chart)}
+    assert counts[("Kaffee", "negative")] == 2 and counts[("Kaffee", "positive")] == 1
+    assert counts[("Personal", "positive")] == 1 and counts[("Personal", "negative")] == 0
+    assert "3 of the period&#39;s" in page.text or "3 of the period's" in page.text
+    viewer.post(
+        "/w/acme/settings/locale",
+        data={"csrf_token": csrf_of(viewer), "locale": "de"},
+    )
+    assert "Aspekte und ihre Polarität" in viewer.get("/w/acme").text

@@ -1,5 +1,5 @@
 """The workspace's overview page: volume, sentiment, share of voice, platforms, languages,
-authors, terms.
+authors, terms, aspects.
 
 ``GET /w/{slug}`` takes ``from``/``to`` (YYYY-MM-DD), ``days`` (a preset) and ``topic`` (a
 topic id). An HTMX request (``HX-Request``) gets only the filters and charts section.
@@ -15,11 +15,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from resonanz.analytics.aspects import aspect_summary
 from resonanz.analytics.terms import top_terms
+from resonanz.config import Settings
 from resonanz.models import Topic
 from resonanz.store import MentionFilter, Store
 from resonanz.web import charts
-from resonanz.web.deps import StoreDep, Viewer
+from resonanz.web.deps import SettingsDep, StoreDep, Viewer
 from resonanz.web.enrichments import sentiment_names
 from resonanz.web.i18n import gettext as _
 from resonanz.web.period import PRESETS, Period, parse_period
@@ -28,6 +30,8 @@ from resonanz.web.templating import render
 router = APIRouter()
 
 TERMS_SAMPLE = 1_000  # newest mentions read for trending terms; keeps the page fast
+ASPECTS_SAMPLE = 2_000  # newest mentions read for the aspects chart
+ASPECTS_SHOWN = 15
 TOP = 10
 
 
@@ -124,8 +128,28 @@ def _charts(store: Store, workspace_id: int, flt: MentionFilter, period: Period)
     }
 
 
+def _aspects(
+    store: Store, settings: Settings, workspace_id: int, flt: MentionFilter
+) -> dict[str, Any] | None:
+    """Each aspect category of the newest mentions split by polarity; None where the
+    workspace finds no aspects (the process's ``aspect_analysis`` is off and it has no
+    categories of its own), or none of those mentions has one."""
+    if not settings.aspect_analysis and store.aspects.get(workspace_id) is None:
+        return None
+    summary = aspect_summary(store, workspace_id, flt, limit=ASPECTS_SAMPLE)
+    if not summary.with_aspects:
+        return None
+    rows = [
+        (category, polarity, n)
+        for category, counts in summary.rows[:ASPECTS_SHOWN]
+        for polarity, n in counts.items()
+    ]
+    labels = dict(sentiment_labels(), topic=_("Aspect"))
+    return {"summary": summary, "chart": charts.sentiment_by_topic(rows, labels=labels)}
+
+
 @router.get("/w/{slug}")
-def overview(request: Request, access: Viewer, store: StoreDep) -> Response:
+def overview(request: Request, access: Viewer, store: StoreDep, settings: SettingsDep) -> Response:
     """The overview for a period and optionally one topic."""
     ws = access.workspace
     params = request.query_params
@@ -149,6 +173,7 @@ def overview(request: Request, access: Viewer, store: StoreDep) -> Response:
         "total": store.count_mentions(ws.id, flt),
         "charts": _charts(store, ws.id, flt, period),
         "sentiment": _sentiment(store, ws.id, flt, period),
+        "aspects": _aspects(store, settings, ws.id, flt),
     }
     status = 422 if errors else 200
     if request.headers.get("hx-request") == "true":
