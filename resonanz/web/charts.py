@@ -228,14 +228,22 @@ def sentiment_over_time(
     return Chart(spec, _sentiment_table(rows, labels["time"], labels))
 
 
-def sentiment_by_topic(rows: Sequence[tuple[str, str, int]], *, labels: Mapping[str, str]) -> Chart:
+def sentiment_by_topic(
+    rows: Sequence[tuple[str, str, int]],
+    *,
+    labels: Mapping[str, str],
+    order: Sequence[str] | None = None,
+) -> Chart:
     """Each topic's labelled mentions as one bar split by share (negative to positive).
 
     labels: topic, sentiment, share, mentions, net and the three sentiment labels.
+    ``order``: the bars top to bottom (default: by name).
     """
     values = _sentiment_values(rows, "topic", labels)
     spec = _base(values, height=max(80, 28 * len({name for name, _, _ in rows})))
-    topic = {"field": "topic", "type": "nominal", "title": labels["topic"]}
+    topic: dict[str, Any] = {"field": "topic", "type": "nominal", "title": labels["topic"]}
+    if order is not None:
+        topic["sort"] = list(order)
     spec["mark"] = {"type": "bar"}
     spec["encoding"] = {
         "y": topic,

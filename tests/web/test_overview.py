@@ -174,6 +174,7 @@ def test_aspects_chart_only_where_the_workspace_finds_aspects(login: Login, worl
     counts = {(v["topic"], v["sentiment"].lower()): v["n"] for v in values(chart)}
     assert counts[("Kaffee", "negative")] == 2 and counts[("Kaffee", "positive")] == 1
     assert counts[("Personal", "positive")] == 1 and counts[("Personal", "negative")] == 0
+    assert chart["encoding"]["y"]["sort"] == ["Kaffee", "Personal"]  # most named first
     assert "3 of the period&#39;s" in page.text or "3 of the period's" in page.text
     viewer.post(
         "/w/acme/settings/locale",

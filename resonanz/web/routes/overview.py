@@ -145,7 +145,9 @@ def _aspects(
         for polarity, n in counts.items()
     ]
     labels = dict(sentiment_labels(), topic=_("Aspect"))
-    return {"summary": summary, "chart": charts.sentiment_by_topic(rows, labels=labels)}
+    order = [category for category, _counts in summary.rows[:ASPECTS_SHOWN]]
+    chart = charts.sentiment_by_topic(rows, labels=labels, order=order)  # most named first
+    return {"summary": summary, "chart": chart}
 
 
 @router.get("/w/{slug}")
