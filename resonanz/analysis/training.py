@@ -13,6 +13,10 @@ are those of the default models (``textfeatures``, with character n-grams) plus:
   FULL_TEXT_CHARS, not only of its first ``MAX_CHARS``: a long article may name the brand
   late (counts damped by 1 + ln(n), the block L2-normalised). Model files say so in
   ``meta["full_text"]``; files from before it lack the key and are read as trained.
+- for relevance, also the word trigrams (``t:``) of the same span, @handles and #hashtags
+  counted as words: the words around a name ("@db_bahn der zug", "die bahn frei") tell
+  which sense of it a post means, which single words and pairs miss. Model files say so
+  in ``meta["trigrams"]`` (absent: False).
 
 The regularisation ``c`` and the class ``balance`` are picked by a small cross-validated
 grid on the training data; ``quality`` is then a k-fold cross-validated report of that
@@ -71,6 +75,7 @@ _SOLVER = "newton-cg"
 # How much of a text the full-text word features read (bounds one post's cost).
 FULL_TEXT_CHARS = 5_000
 _FULL_WORD_RE = re.compile(r"\w\w+")
+_TRIGRAM_TOKEN_RE = re.compile(r"[@#]?\w\w+")
 _HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,40})")
 _DOMAIN_RE = re.compile(r"(?:https?://|www\.)(?:www\.)?([\w.-]+\.[a-z]{2,})", re.IGNORECASE)
 
@@ -110,11 +115,28 @@ def _full_text(text: str) -> dict[str, float]:
     return {name: w / norm for name, w in weights.items()}
 
 
+def _trigrams(text: str) -> dict[str, float]:
+    """Word trigrams (``t:``) of the text's first FULL_TEXT_CHARS, @handles and #hashtags
+    kept as words, each weighted 1 + ln(count), the block L2-normalised."""
+    words = [fold_word(w) for w in _TRIGRAM_TOKEN_RE.findall(text[:FULL_TEXT_CHARS])]
+    counts = Counter(f"t:{a}|{b}|{c}" for a, b, c in zip(words, words[1:], words[2:], strict=False))
+    if not counts:
+        return {}
+    weights = {name: 1.0 + math.log(n) for name, n in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {name: w / norm for name, w in weights.items()}
+
+
 def _documents(
-    texts: Sequence[str], langs: Sequence[str | None], stacked: bool, full_text: bool = False
+    texts: Sequence[str],
+    langs: Sequence[str | None],
+    stacked: bool,
+    full_text: bool = False,
+    trigrams: bool = False,
 ) -> list[dict[str, float]]:
     """The feature dict of every text (with the default model's probabilities if
-    ``stacked``, with the whole text's words if ``full_text``)."""
+    ``stacked``, with the whole text's words if ``full_text``, its word trigrams if
+    ``trigrams``)."""
     from resonanz.analysis.sentiment import guess_language
 
     chosen = [lang or guess_language(text) for text, lang in zip(texts, langs, strict=True)]
@@ -124,6 +146,8 @@ def _documents(
         doc.update(_extra(text, lang))
         if full_text:
             doc.update(_full_text(text))
+        if trigrams:
+            doc.update(_trigrams(text))
         docs.append(doc)
     if stacked:
         from resonanz.analysis.sentiment import default_sentiment
@@ -139,6 +163,10 @@ def _stacks(task: str) -> bool:
 
 
 def _reads_full_text(task: str) -> bool:
+    return task == "relevance"
+
+
+def _reads_trigrams(task: str) -> bool:
     return task == "relevance"
 
 
@@ -165,6 +193,7 @@ class TrainedClassifier:
         self.params: dict[str, Any] = dict(meta.get("params") or {})
         self.stacked = bool(meta.get("stacked", False))
         self.full_text = bool(meta.get("full_text", False))
+        self.trigrams = bool(meta.get("trigrams", False))
 
     def __repr__(self) -> str:
         return f"TrainedClassifier({self.task!r}, {self.name!r})"
@@ -182,7 +211,9 @@ class TrainedClassifier:
 
         if not texts:
             return []
-        docs = _documents(texts, _resolve_langs(texts, langs), self.stacked, self.full_text)
+        docs = _documents(
+            texts, _resolve_langs(texts, langs), self.stacked, self.full_text, self.trigrams
+        )
         probs = self.model.predict_proba(docs)
         # A label nobody gave in training is never predicted (probability 0).
         columns = [
@@ -365,7 +396,8 @@ def train_classifier(
     report("features")
     stacked = _stacks(task)
     full_text = _reads_full_text(task)
-    docs = _documents(texts, resolved, stacked, full_text)
+    trigrams = _reads_trigrams(task)
+    docs = _documents(texts, resolved, stacked, full_text, trigrams)
     gold = list(labels)
     c, balance = _choose_params(docs, gold, report)
     report("cross-validating")
@@ -386,6 +418,7 @@ def train_classifier(
         "stacked": stacked,
         "stacked_on": _default_name() if stacked else None,
         "full_text": full_text,
+        "trigrams": trigrams,
         "quality": quality,
     }
     model = fit_linear(

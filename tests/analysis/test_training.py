@@ -133,6 +133,60 @@ def test_relevance_model() -> None:
     assert [p.probs for p in loaded.predict(late)] == [p.probs for p in relevance.predict(late)]
     assert late[0][:MAX_CHARS] == late[1][:MAX_CHARS]  # only the full-text words tell them apart
     assert relevance.predict(late)[0].probs != relevance.predict(late)[1].probs
+    # ... and its word trigrams, @handles and #hashtags kept as words.
+    assert relevance.trigrams and loaded.trigrams and relevance.meta["trigrams"] is True
+
+
+@pytest.mark.usefixtures("one_config")
+def test_relevance_learns_from_trigrams() -> None:
+    texts, labels, _ = _rows("relevance.csv")
+    extra = {
+        "@DB_Bahn der Zug kommt wieder nicht": "true",
+        "@DB_Bahn der Zug fällt aus": "true",
+        "Bahn frei für den Sieger im Rennen": "false",
+        "Bahn frei für die Jugend im Verein": "false",
+    }
+    relevance = train_classifier(
+        "relevance", texts + list(extra), labels + list(extra.values()), folds=2
+    )
+    vocab = relevance.model.vocab
+    assert {"t:@db_bahn|der|zug", "t:bahn|frei|fuer"} <= set(vocab)
+    j = relevance.model.labels.index("true")
+    assert relevance.model.coef[vocab["t:@db_bahn|der|zug"], j] > 0
+    assert relevance.model.coef[vocab["t:bahn|frei|fuer"], j] < 0
+
+
+def test_trigrams_keep_handles_and_hashtags_and_count_repeats() -> None:
+    got = training._trigrams("@DB_Bahn der Zug kommt #Bahnchaos der Zug kommt")
+    assert set(got) == {
+        "t:@db_bahn|der|zug",
+        "t:der|zug|kommt",
+        "t:zug|kommt|#bahnchaos",
+        "t:kommt|#bahnchaos|der",
+        "t:#bahnchaos|der|zug",
+    }
+    assert got["t:der|zug|kommt"] > got["t:@db_bahn|der|zug"]  # twice: 1 + ln 2
+    assert sum(w * w for w in got.values()) == pytest.approx(1.0)
+    assert training._trigrams("zu kurz") == {}
+    filler = "wort " * (training.FULL_TEXT_CHARS // 5)
+    assert not any("spät" in name for name in training._trigrams(filler + "ganz zu spät"))
+
+
+def test_a_relevance_file_from_before_trigrams_reads_as_it_was_trained() -> None:
+    texts, labels, _ = _rows("relevance.csv")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "GRID", ((1.0, 0.0),))
+        patch.setattr(training, "_reads_trigrams", lambda task: False)
+        before = train_classifier("relevance", texts, labels, folds=2)
+    assert not before.trigrams
+    model = before.model
+    meta = {k: v for k, v in before.meta.items() if k != "trigrams"}
+    older = TrainedClassifier.from_bytes(
+        LinearModel(model.labels, model.vocab, model.coef, model.intercept, meta).to_bytes()
+    )
+    assert not older.trigrams and not any(name.startswith("t:") for name in model.vocab)
+    probe = ["Die Deutsche Bahn streicht Verbindungen nach Sylt.", "Sylt im Sommer."]
+    assert [p.probs for p in older.predict(probe)] == [p.probs for p in before.predict(probe)]
 
 
 def test_a_model_file_from_before_full_text_reads_as_it_was_trained(
