@@ -264,8 +264,10 @@ def features(
     stems: bool = False,
     symbols: bool = False,
     lexicons: bool = False,
+    max_chars: int = MAX_CHARS,
 ) -> dict[str, float]:
-    """The feature vector of one text (German rules for ``de``, English otherwise).
+    """The feature vector of one text's first ``max_chars`` characters (German rules for
+    ``de``, English otherwise).
 
     ``char_ngrams`` adds character 3-5-grams of each word (slower; helps small data sets
     with many spellings). ``stems`` names German word features by ``light_stem`` (hashtags,
@@ -280,7 +282,7 @@ def features(
     priors = lexicons and lang == "en"  # the entries come with the cached tokens
     prior_names: list[str] = []
     a_pos = a_neg = p_pos = p_neg = subjective = 0.0
-    text = text[:MAX_CHARS]
+    text = text[:max_chars]
 
     words: list[str] = []
     grams: list[str] = []

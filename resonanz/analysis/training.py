@@ -17,6 +17,8 @@ are those of the default models (``textfeatures``, with character n-grams) plus:
   counted as words: the words around a name ("@db_bahn der zug", "die bahn frei") tell
   which sense of it a post means, which single words and pairs miss. Model files say so
   in ``meta["trigrams"]`` (absent: False).
+- for relevance, the default features themselves (words, pairs, character n-grams) read
+  the first FULL_TEXT_CHARS too (``meta["head_chars"]``; absent: ``MAX_CHARS``).
 
 The regularisation ``c`` and the class ``balance`` are picked by a small cross-validated
 grid on the training data; ``quality`` is then a k-fold cross-validated report of that
@@ -133,16 +135,17 @@ def _documents(
     stacked: bool,
     full_text: bool = False,
     trigrams: bool = False,
+    head_chars: int = MAX_CHARS,
 ) -> list[dict[str, float]]:
     """The feature dict of every text (with the default model's probabilities if
     ``stacked``, with the whole text's words if ``full_text``, its word trigrams if
-    ``trigrams``)."""
+    ``trigrams``; the default features of the first ``head_chars`` characters)."""
     from resonanz.analysis.sentiment import guess_language
 
     chosen = [lang or guess_language(text) for text, lang in zip(texts, langs, strict=True)]
     docs = []
     for text, lang in zip(texts, chosen, strict=True):
-        doc = features(text, lang, char_ngrams=True)
+        doc = features(text, lang, char_ngrams=True, max_chars=head_chars)
         doc.update(_extra(text, lang))
         if full_text:
             doc.update(_full_text(text))
@@ -170,6 +173,10 @@ def _reads_trigrams(task: str) -> bool:
     return task == "relevance"
 
 
+def _head_chars(task: str) -> int:
+    return FULL_TEXT_CHARS if task == "relevance" else MAX_CHARS
+
+
 def _default_name() -> str:
     from resonanz.analysis.sentiment import default_sentiment
 
@@ -194,6 +201,7 @@ class TrainedClassifier:
         self.stacked = bool(meta.get("stacked", False))
         self.full_text = bool(meta.get("full_text", False))
         self.trigrams = bool(meta.get("trigrams", False))
+        self.head_chars = int(meta.get("head_chars", MAX_CHARS))
 
     def __repr__(self) -> str:
         return f"TrainedClassifier({self.task!r}, {self.name!r})"
@@ -212,7 +220,12 @@ class TrainedClassifier:
         if not texts:
             return []
         docs = _documents(
-            texts, _resolve_langs(texts, langs), self.stacked, self.full_text, self.trigrams
+            texts,
+            _resolve_langs(texts, langs),
+            self.stacked,
+            self.full_text,
+            self.trigrams,
+            self.head_chars,
         )
         probs = self.model.predict_proba(docs)
         # A label nobody gave in training is never predicted (probability 0).
@@ -397,7 +410,8 @@ def train_classifier(
     stacked = _stacks(task)
     full_text = _reads_full_text(task)
     trigrams = _reads_trigrams(task)
-    docs = _documents(texts, resolved, stacked, full_text, trigrams)
+    head_chars = _head_chars(task)
+    docs = _documents(texts, resolved, stacked, full_text, trigrams, head_chars)
     gold = list(labels)
     c, balance = _choose_params(docs, gold, report)
     report("cross-validating")
@@ -419,6 +433,7 @@ def train_classifier(
         "stacked_on": _default_name() if stacked else None,
         "full_text": full_text,
         "trigrams": trigrams,
+        "head_chars": head_chars,
         "quality": quality,
     }
     model = fit_linear(

@@ -11,7 +11,7 @@ import pytest
 from resonanz.analysis import training
 from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS, TextClassifier
 from resonanz.analysis.linear import LinearModel
-from resonanz.analysis.textfeatures import MAX_CHARS
+from resonanz.analysis.textfeatures import MAX_CHARS, features
 from resonanz.analysis.training import (
     MIN_EXAMPLES,
     TrainedClassifier,
@@ -135,6 +135,17 @@ def test_relevance_model() -> None:
     assert relevance.predict(late)[0].probs != relevance.predict(late)[1].probs
     # ... and its word trigrams, @handles and #hashtags kept as words.
     assert relevance.trigrams and loaded.trigrams and relevance.meta["trigrams"] is True
+    # ... and the default features (words, character n-grams) of as much of it.
+    assert relevance.head_chars == loaded.head_chars == training.FULL_TEXT_CHARS
+    assert relevance.meta["head_chars"] == training.FULL_TEXT_CHARS
+
+
+def test_default_features_read_max_chars() -> None:
+    late = "Lorem ipsum dolor sit amet. " * (MAX_CHARS // 20) + "Zugausfall in Köln."
+    head = features(late, "de", char_ngrams=True)
+    assert head == features(late[:MAX_CHARS], "de", char_ngrams=True)  # the default
+    whole = features(late, "de", char_ngrams=True, max_chars=training.FULL_TEXT_CHARS)
+    assert "c:koel" in whole and "c:koel" not in head
 
 
 @pytest.mark.usefixtures("one_config")
@@ -172,20 +183,23 @@ def test_trigrams_keep_handles_and_hashtags_and_count_repeats() -> None:
     assert not any("spät" in name for name in training._trigrams(filler + "ganz zu spät"))
 
 
-def test_a_relevance_file_from_before_trigrams_reads_as_it_was_trained() -> None:
+def test_a_relevance_file_from_before_trigrams_and_head_chars_reads_as_it_was_trained() -> None:
     texts, labels, _ = _rows("relevance.csv")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(training, "GRID", ((1.0, 0.0),))
         patch.setattr(training, "_reads_trigrams", lambda task: False)
+        patch.setattr(training, "_head_chars", lambda task: MAX_CHARS)
         before = train_classifier("relevance", texts, labels, folds=2)
     assert not before.trigrams
     model = before.model
-    meta = {k: v for k, v in before.meta.items() if k != "trigrams"}
+    meta = {k: v for k, v in before.meta.items() if k not in ("trigrams", "head_chars")}
     older = TrainedClassifier.from_bytes(
         LinearModel(model.labels, model.vocab, model.coef, model.intercept, meta).to_bytes()
     )
     assert not older.trigrams and not any(name.startswith("t:") for name in model.vocab)
-    probe = ["Die Deutsche Bahn streicht Verbindungen nach Sylt.", "Sylt im Sommer."]
+    assert older.head_chars == MAX_CHARS
+    filler = "Lorem ipsum dolor sit amet. " * (MAX_CHARS // 20)
+    probe = ["Die Deutsche Bahn streicht Verbindungen.", filler + "Die Bahn streicht Sylt."]
     assert [p.probs for p in older.predict(probe)] == [p.probs for p in before.predict(probe)]
 
 
