@@ -52,6 +52,7 @@ class MentionFilter:
     author: str | None = None  # an author handle, case-insensitive, without "@"
     sentiment: str | None = None  # negative | neutral | positive (mentions.sentiment)
     emotion: str | None = None  # one of analysis.emotion_labels.EMOTIONS (mentions.emotion)
+    aspect: str | None = None  # an aspect category named in enrichments["aspects"] (exact)
     # Only mentions whose title or text holds one of these characters (the search sets
     # it for queries that need a hashtag or handle; see query.fts.required_marker).
     contains_any: tuple[str, ...] = ()

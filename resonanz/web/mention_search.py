@@ -37,6 +37,7 @@ class SearchForm:
     until: str = ""
     sentiment: str = ""
     emotion: str = ""
+    aspect: str = ""
 
     def as_query(self) -> dict[str, str]:
         """The non-empty fields under the page's parameter names, for links and exports.
@@ -85,6 +86,7 @@ def build_search(store: Store, workspace_id: int, form: SearchForm) -> Search:
         until=_when(form.until, "until", end_of_day=True),
         sentiment=parse_sentiment(form.sentiment),
         emotion=parse_emotion(form.emotion),
+        aspect=form.aspect.strip() or None,
     )
     return Search(node, flt)
 

@@ -165,3 +165,25 @@ def test_stats_lists_the_aspects(cli: CliRunner, tmp_path: Path) -> None:
         {"category": "Kaffee", "negative": 1, "neutral": 0, "positive": 0}
     ]
     assert "Aspects (newest 1 mentions)" in run(cli, "stats")
+
+
+def test_mentions_filter_by_an_aspect_category(store: SqlStore, tmp_path: Path) -> None:
+    from resonanz.store import MentionFilter
+
+    cafe = store.create_workspace("cafe", "Café")
+    save_categories(store, cafe.id, CAFE, "toml", "cafe.toml")
+    rows = [
+        {"id": "1", "text": "Der Cappuccino war kalt, aber die Barista sehr freundlich."},
+        {"id": "2", "text": "Espresso kalt."},
+        {"id": "3", "text": "Heute nur Regen in der Stadt."},
+    ]
+    _collect_rows(store, tmp_path, "cafe", rows)
+
+    def found(aspect: str) -> list[str]:
+        flt = MentionFilter(aspect=aspect)
+        return sorted(m.native_id for m in store.iter_mentions(cafe.id, flt))
+
+    assert found("Kaffee") == ["1", "2"]
+    assert found("Personal") == ["1"]
+    assert found("Kaff") == [] and found("kaffee") == []  # the exact name
+    assert store.count_mentions(cafe.id, MentionFilter(aspect="Kaffee")) == 2

@@ -176,6 +176,14 @@ def test_aspects_chart_only_where_the_workspace_finds_aspects(login: Login, worl
     assert counts[("Personal", "positive")] == 1 and counts[("Personal", "negative")] == 0
     assert chart["encoding"]["y"]["sort"] == ["Kaffee", "Personal"]  # most named first
     assert "3 of the period&#39;s" in page.text or "3 of the period's" in page.text
+    # Each category links to its mentions in the explorer, for the same period.
+    link = re.search(r'href="(/w/acme/mentions\?[^"]*aspect=Personal)"', page.text)
+    assert link is not None
+    explorer = viewer.get(link.group(1).replace("&amp;", "&"))
+    assert explorer.status_code == 200 and 'value="Personal"' in explorer.text
+    assert explorer.text.count("<article") == 1  # only the mention that names Personal
+    api = viewer.get("/api/v1/workspaces/acme/mentions", params={"aspect": "Kaffee"})
+    assert api.status_code == 200 and len(api.json()["items"]) == 3
     viewer.post(
         "/w/acme/settings/locale",
         data={"csrf_token": csrf_of(viewer), "locale": "de"},

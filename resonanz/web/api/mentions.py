@@ -47,9 +47,12 @@ def api_search(
             "anger or anticipation"
         ),
     ] = "",
+    aspect: Annotated[
+        str, Query(description="An aspect category the mention names (exact name)")
+    ] = "",
 ) -> SearchForm:
     """The search filters of the query string."""
-    return SearchForm(q, topic, platform, lang, author, since, until, sentiment, emotion)
+    return SearchForm(q, topic, platform, lang, author, since, until, sentiment, emotion, aspect)
 
 
 SearchDep = Annotated[SearchForm, Depends(api_search)]

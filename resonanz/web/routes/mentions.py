@@ -41,9 +41,12 @@ def search_form(
     until: str = "",
     sentiment: str = "",
     emotion: str = "",
+    aspect: str = "",
 ) -> SearchForm:
     """The explorer's filters from the query string, as typed (``?lang=`` is the UI's)."""
-    return SearchForm(q, topic, platform, language, author, since, until, sentiment, emotion)
+    return SearchForm(
+        q, topic, platform, language, author, since, until, sentiment, emotion, aspect
+    )
 
 
 FormDep = Annotated[SearchForm, Depends(search_form)]

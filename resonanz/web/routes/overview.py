@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -18,7 +19,7 @@ from fastapi.responses import Response
 from resonanz.analytics.aspects import aspect_summary
 from resonanz.analytics.terms import top_terms
 from resonanz.config import Settings
-from resonanz.models import Topic
+from resonanz.models import Topic, Workspace
 from resonanz.store import MentionFilter, Store
 from resonanz.web import charts
 from resonanz.web.deps import SettingsDep, StoreDep, Viewer
@@ -129,11 +130,17 @@ def _charts(store: Store, workspace_id: int, flt: MentionFilter, period: Period)
 
 
 def _aspects(
-    store: Store, settings: Settings, workspace_id: int, flt: MentionFilter
+    store: Store,
+    settings: Settings,
+    workspace: Workspace,
+    flt: MentionFilter,
+    explorer: dict[str, str],
 ) -> dict[str, Any] | None:
-    """Each aspect category of the newest mentions split by polarity; None where the
-    workspace finds no aspects (the process's ``aspect_analysis`` is off and it has no
-    categories of its own), or none of those mentions has one."""
+    """Each aspect category of the newest mentions split by polarity, with a link to its
+    mentions in the explorer (``explorer``: the period's and topic's parameters); None
+    where the workspace finds no aspects (the process's ``aspect_analysis`` is off and it
+    has no categories of its own), or none of those mentions has one."""
+    workspace_id = workspace.id
     if not settings.aspect_analysis and store.aspects.get(workspace_id) is None:
         return None
     summary = aspect_summary(store, workspace_id, flt, limit=ASPECTS_SAMPLE)
@@ -147,7 +154,9 @@ def _aspects(
     labels = dict(sentiment_labels(), topic=_("Aspect"))
     order = [category for category, _counts in summary.rows[:ASPECTS_SHOWN]]
     chart = charts.sentiment_by_topic(rows, labels=labels, order=order)  # most named first
-    return {"summary": summary, "chart": chart}
+    base = f"/w/{workspace.slug}/mentions?"
+    links = [(c, base + urlencode({**explorer, "aspect": c})) for c in order]
+    return {"summary": summary, "chart": chart, "links": links}
 
 
 @router.get("/w/{slug}")
@@ -175,7 +184,17 @@ def overview(request: Request, access: Viewer, store: StoreDep, settings: Settin
         "total": store.count_mentions(ws.id, flt),
         "charts": _charts(store, ws.id, flt, period),
         "sentiment": _sentiment(store, ws.id, flt, period),
-        "aspects": _aspects(store, settings, ws.id, flt),
+        "aspects": _aspects(
+            store,
+            settings,
+            ws,
+            flt,
+            {
+                "since": period.start.isoformat(),
+                "until": period.end.isoformat(),
+                **({"topic": topic.name} if topic else {}),
+            },
+        ),
     }
     status = 422 if errors else 200
     if request.headers.get("hx-request") == "true":
