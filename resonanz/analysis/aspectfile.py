@@ -27,6 +27,7 @@ __all__ = [
     "default_categories",
     "load_categories",
     "parse_categories",
+    "read_category_file",
     "template_text",
 ]
 
@@ -174,21 +175,28 @@ def parse_categories(text: str, where: str, *, fmt: str) -> tuple[AspectCategory
     return tuple(_category(raw, i, locator, seen) for i, raw in enumerate(data))
 
 
-def load_categories(path: Path | str) -> tuple[AspectCategory, ...]:
-    """Read a category file (``.json`` is JSON, anything else TOML); ConfigError with the
-    file and line of what is wrong."""
+def read_category_file(path: Path | str) -> str:
+    """The text of a category file; ConfigError when it is missing, too large, not UTF-8
+    or unreadable."""
     path = Path(path).expanduser()
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ConfigError(f"{path}: {size} bytes; a category file may have {MAX_FILE_BYTES}")
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"aspect category file {path} does not exist") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"cannot read aspect category file {path}: {exc.strerror}") from None
+
+
+def load_categories(path: Path | str) -> tuple[AspectCategory, ...]:
+    """Read a category file (``.json`` is JSON, anything else TOML); ConfigError with the
+    file and line of what is wrong."""
+    path = Path(path).expanduser()
+    text = read_category_file(path)
     return parse_categories(text, str(path), fmt="json" if path.suffix == ".json" else "toml")
 
 

@@ -8,27 +8,6 @@ from pathlib import Path
 import typer
 
 from resonanz.cli.context import obj, workspace_option
-from resonanz.errors import ValidationError
-
-
-def _read(file: Path) -> str:
-    from resonanz.analysis.aspectfile import MAX_FILE_BYTES
-
-    try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ValidationError(
-                f"{file}: {size} bytes; a category file may have {MAX_FILE_BYTES}"
-            )
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"category file {file} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
-    except OSError as exc:
-        raise ValidationError(f"cannot read category file {file}: {exc.strerror}") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -78,11 +57,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Check a category file and make it the workspace's categories (nothing is stored
         when the file is wrong; the message names the line)."""
+        from resonanz.analysis.aspectfile import read_category_file
         from resonanz.workspace_aspects import format_of, save_categories
 
         app_ctx = obj(ctx)
         ws = app_ctx.workspace(workspace)
-        text = _read(file)
+        text = read_category_file(file)
         _, categories = save_categories(app_ctx.store, ws.id, text, format_of(file.name), str(file))
         app_ctx.console.print(
             f"{len(categories)} aspect categories from {file.name} are now those of workspace "

@@ -30,14 +30,13 @@ def _page(
     status: int = 200,
     errors: dict[str, str] | None = None,
     aspects_template: bool = False,
+    aspects: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Response:
+    """The settings page; ``aspects``: the aspect section as the caller left it (else read)."""
     admin = access.can("admin")
-    aspects = (
-        aspects_form.section(store, access.workspace.id, template=aspects_template)
-        if access.can("editor")
-        else None
-    )
+    if aspects is None and access.can("editor"):
+        aspects = aspects_form.section(store, access.workspace.id, template=aspects_template)
     context: dict[str, Any] = {
         "nav": "settings",
         "roles": ROLES,
