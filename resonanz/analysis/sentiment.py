@@ -31,6 +31,8 @@ MODEL_LANGUAGES: tuple[str, ...] = ("de", "en")
 # neutral score (chosen on GermEval 2017 dev as a single prior, see MODEL_CARD.md).
 TWEET_LENGTH = 140
 LONG_TEXT_PRIOR = 1.0
+# The boolean options of textfeatures.features a model's meta may switch on.
+FEATURE_OPTIONS: tuple[str, ...] = ("char_ngrams", "stems", "symbols", "lexicons")
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _DE_HINTS = frozenset(
@@ -167,12 +169,8 @@ class LanguageModels:
             rows = [i for i, c in enumerate(chosen) if c == lang]
             if not rows:
                 continue
-            options = {
-                "char_ngrams": bool(model.meta.get("char_ngrams", False)),
-                "stems": bool(model.meta.get("stems", False)),
-                "symbols": bool(model.meta.get("symbols", False)),
-                "lexicons": bool(model.meta.get("lexicons", False)),
-            }
+            # The feature options the model was trained with (absent: off).
+            options = {name: bool(model.meta.get(name, False)) for name in FEATURE_OPTIONS}
             probs = model.predict_proba(
                 [features(texts[i], lang, **options) for i in rows],
                 bias=self._long_text_prior(model, [len(texts[i]) for i in rows]),

@@ -104,17 +104,22 @@ def _extra(text: str, lang: str) -> dict[str, float]:
     return out
 
 
+def _damped_unit(counts: Counter[str]) -> dict[str, float]:
+    """Each feature weighted 1 + ln(count), the block L2-normalised (empty: no features)."""
+    if not counts:
+        return {}
+    weights = {name: 1.0 + math.log(n) for name, n in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {name: w / norm for name, w in weights.items()}
+
+
 def _full_text(text: str) -> dict[str, float]:
     """Words (``f:``) and word pairs (``g:``) of the text's first FULL_TEXT_CHARS,
     each weighted 1 + ln(count), the block L2-normalised."""
     words = [fold_word(w) for w in _FULL_WORD_RE.findall(text[:FULL_TEXT_CHARS])]
     counts = Counter("f:" + w for w in words)
     counts.update(f"g:{a}|{b}" for a, b in itertools.pairwise(words))
-    if not counts:
-        return {}
-    weights = {name: 1.0 + math.log(n) for name, n in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    return {name: w / norm for name, w in weights.items()}
+    return _damped_unit(counts)
 
 
 def _trigrams(text: str) -> dict[str, float]:
@@ -122,11 +127,7 @@ def _trigrams(text: str) -> dict[str, float]:
     kept as words, each weighted 1 + ln(count), the block L2-normalised."""
     words = [fold_word(w) for w in _TRIGRAM_TOKEN_RE.findall(text[:FULL_TEXT_CHARS])]
     counts = Counter(f"t:{a}|{b}|{c}" for a, b, c in zip(words, words[1:], words[2:], strict=False))
-    if not counts:
-        return {}
-    weights = {name: 1.0 + math.log(n) for name, n in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    return {name: w / norm for name, w in weights.items()}
+    return _damped_unit(counts)
 
 
 def _documents(
