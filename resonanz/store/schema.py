@@ -322,7 +322,7 @@ training_examples = sa.Table(
     sa.Column("task", sa.String(20), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("lang", sa.String(20)),
-    sa.Column("label", sa.String(20), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
     sa.Column("mention_id", sa.ForeignKey("mentions.id", ondelete="SET NULL")),
     sa.Column("source", sa.String(10), nullable=False),
     sa.Column("created_by", sa.ForeignKey("users.id", ondelete="SET NULL")),

@@ -10,15 +10,15 @@ its quality; saving one makes it the workspace's active model for its task.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS
 from resonanz.analysis.labelfiles import NewExample
+from resonanz.analysis.tasklabels import LABEL_TASKS, canonical_label
 from resonanz.errors import NotFoundError, ValidationError
 from resonanz.models import titled_text
 from resonanz.store.bulk import chunks
@@ -37,10 +37,6 @@ __all__ = [
 ]
 
 SOURCES: tuple[str, ...] = ("csv", "ui", "api")
-TASK_LABELS: Mapping[str, tuple[str, ...]] = {
-    "sentiment": SENTIMENT_LABELS,
-    "relevance": RELEVANCE_LABELS,
-}
 _ex, _mo = training_examples.c, workspace_models.c
 
 
@@ -121,24 +117,30 @@ def _info(row: Row[Any]) -> ModelInfo:
     )
 
 
-def _check_labels(task: str, examples: Sequence[NewExample]) -> None:
-    """ValidationError for an unknown task, unknown labels or examples without text."""
-    allowed = TASK_LABELS.get(task)
-    if allowed is None:
-        raise ValidationError(f"unknown task {task!r}; known: {', '.join(TASK_LABELS)}")
+def _check_labels(task: str, examples: Sequence[NewExample]) -> list[NewExample]:
+    """The examples with their labels in canonical form (``tasklabels``).
+
+    ValidationError for an unknown task, bad labels or examples without text (each named
+    by its ``where``, file:line)."""
+    if task not in LABEL_TASKS:
+        raise ValidationError(f"unknown task {task!r}; known: {', '.join(LABEL_TASKS)}")
     problems = []
+    checked: list[NewExample] = []
     for ex in examples:
         where = f"{ex.where}: " if ex.where else ""
-        if ex.label not in allowed:
-            problems.append(f"{where}unknown {task} label {ex.label[:40]!r}")
-        elif ex.mention_id is None and not (ex.text or "").strip():
+        try:
+            label = canonical_label(task, ex.label)
+        except ValueError as exc:
+            problems.append(f"{where}{exc}")
+            continue
+        if ex.mention_id is None and not (ex.text or "").strip():
             problems.append(f"{where}no text and no mention id")
+        else:
+            checked.append(ex if label == ex.label else replace(ex, label=label))
     if problems:
         more = f"; … and {len(problems) - 5} more" if len(problems) > 5 else ""
-        raise ValidationError(
-            f"{len(problems)} bad example(s): {'; '.join(problems[:5])}{more} "
-            f"({task} labels: {', '.join(allowed)})"
-        )
+        raise ValidationError(f"{len(problems)} bad example(s): {'; '.join(problems[:5])}{more}")
+    return checked
 
 
 def _clean(text: str) -> str:
@@ -169,7 +171,7 @@ class TrainingStore(TxStore):
         stored (without a mention) likewise. NotFoundError names the examples whose
         mention does not exist in the workspace.
         """
-        _check_labels(task, examples)
+        examples = _check_labels(task, examples)
         if source not in SOURCES:
             raise ValidationError(f"unknown example source {source!r}; known: {', '.join(SOURCES)}")
         at = at or datetime.now(UTC)

@@ -42,7 +42,7 @@ TABLES = {
 def test_migrates_an_empty_database_to_head(store_url: str) -> None:
     store = open_store(store_url)
     try:
-        assert current_revision(store.engine) == head_revision() == "0020"
+        assert current_revision(store.engine) == head_revision() == "0021"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names >= TABLES
     finally:

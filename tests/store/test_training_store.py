@@ -254,3 +254,87 @@ def test_models_one_active_per_task(store: SqlStore, ws: Workspace) -> None:
         conn.execute(
             sa.update(sa.table("workspace_models", sa.column("active"))).values(active=True)
         )
+
+
+def test_labels_are_checked_and_stored_canonical(
+    store: SqlStore, ws: Workspace, make_mention: Any
+) -> None:
+    store.save_batch(ws.id, [make_mention("1", text="Zug zu spät, aber billig")])
+    mention_id = next(store.iter_mentions(ws.id)).id
+    assert mention_id is not None
+    label = "Zugfahrt#Haupt:negative Preis:Positive"
+    result = store.training.add_examples(
+        ws.id,
+        "aspects",
+        [
+            NewExample(label=label, mention_id=mention_id, where="a.csv:2"),
+            NewExample(label="", text="Schönes Wetter heute", where="a.csv:3"),
+            NewExample(label="Pünktlichkeit und Zugfahrt:neutral;", text="Naja", where="a.csv:4"),
+        ],
+        source="csv",
+    )
+    assert result.added == 3
+    stored = {e.text: e.label for e in store.training.list_examples(ws.id, "aspects")}
+    assert stored == {
+        "Zug zu spät, aber billig": "Preis:positive;Zugfahrt:negative",
+        "Schönes Wetter heute": "none",
+        "Naja": "Pünktlichkeit und Zugfahrt:neutral",
+    }
+    assert store.training.labels_of(ws.id, [mention_id]) == {
+        mention_id: {"aspects": "Preis:positive;Zugfahrt:negative"}
+    }
+    # The same label written another way changes nothing.
+    again = store.training.add_examples(
+        ws.id,
+        "aspects",
+        [NewExample(label="Preis:positive; Zugfahrt:negative", mention_id=mention_id)],
+        source="ui",
+    )
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+    # A long label fits the column on both databases.
+    long = ";".join(f"Kategorie {i:02d}:neutral" for i in range(40))
+    store.training.add_examples(
+        ws.id, "aspects", [NewExample(label=long, mention_id=mention_id)], source="api"
+    )
+    assert store.training.labels_of(ws.id, [mention_id])[mention_id]["aspects"] == long
+    # Sentiment and relevance words in any case are stored in their one form.
+    store.training.add_examples(
+        ws.id,
+        "relevance",
+        [NewExample(label="Yes", text="a"), NewExample(label="0", text="b")],
+        source="csv",
+    )
+    store.training.add_examples(
+        ws.id, "sentiment", [NewExample(label=" NEUTRAL", text="c")], source="csv"
+    )
+    counts = store.training.count_examples(ws.id)
+    assert counts["relevance"] == {"false": 1, "true": 1}
+    assert counts["sentiment"] == {"neutral": 1}
+
+
+def test_bad_aspect_labels_store_nothing(store: SqlStore, ws: Workspace) -> None:
+    with pytest.raises(ValidationError) as info:
+        store.training.add_examples(
+            ws.id,
+            "aspects",
+            [
+                NewExample(label="Preis:positive", text="ok", where="a.csv:2"),
+                NewExample(label="Preis:great", text="x", where="a.csv:3"),
+                NewExample(label="Zugfahrt", text="y", where="a.csv:4"),
+                NewExample(
+                    label=";".join(f"{'K' * 90}{i}:neutral" for i in range(12)),
+                    text="z",
+                    where="a.csv:5",
+                ),
+            ],
+            source="csv",
+        )
+    message = str(info.value)
+    assert message.startswith("3 bad example(s): a.csv:3: bad aspects label 'Preis:great'")
+    assert "a.csv:4: bad aspects label 'Zugfahrt': cannot read 'Zugfahrt'" in message
+    assert "a.csv:5: aspects label" in message and "at most 1000" in message
+    with pytest.raises(ValidationError, match=r"a.csv:7: unknown sentiment label 'great'"):
+        store.training.add_examples(
+            ws.id, "sentiment", [NewExample(label="great", text="x", where="a.csv:7")], source="csv"
+        )
+    assert store.training.count_examples(ws.id) == {}
