@@ -8,7 +8,11 @@ The header names the columns, in any order (comma, semicolon or tab separated):
   without one label their text.
 
 For relevance the label column may be called ``relevant``; its values are true/false
-(also 1/0, yes/no). Every problem (a broken row, an unknown label, an empty text, a
+(also 1/0, yes/no). For aspects it may be called ``aspects``; its values are aspect labels
+(``Category:polarity`` items separated by blanks or ``;``, see ``aspectlabels``), and an
+empty cell there labels a text that names no category (``none``); for the other tasks an
+empty label is an error. Labels are checked and stored in the form ``tasklabels`` gives
+them. Every problem (a broken row, an unknown label, an empty text, a
 mention id that is not a number) is collected and reported at once with file:line, and
 then nothing is imported.
 """
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS
+from resonanz.analysis.tasklabels import canonical_label
 from resonanz.errors import ParseError, ValidationError
 from resonanz.sources.filerows import csv_records, read_lines
 
@@ -30,17 +34,10 @@ __all__ = ["LABEL_COLUMNS", "NewExample", "read_labels"]
 LABEL_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "sentiment": ("label",),
     "relevance": ("label", "relevant"),
-}
-_RELEVANCE = {
-    "true": "true",
-    "1": "true",
-    "yes": "true",
-    "false": "false",
-    "0": "false",
-    "no": "false",
+    "aspects": ("aspects", "label"),
 }
 _SHOWN = 5
-_KNOWN = frozenset({"text", "label", "relevant", "lang", "mention_id"})
+_KNOWN = frozenset({"text", "label", "relevant", "aspects", "lang", "mention_id"})
 _MAX_COLUMNS = 1 << 10
 
 
@@ -54,14 +51,6 @@ class NewExample:
     mention_id: int | None = None
     lang: str | None = None
     where: str = ""
-
-
-def _label(task: str, value: str) -> str | None:
-    """The canonical label of a cell, or None when it is not one of the task's labels."""
-    cell = value.strip().lower()
-    if task == "relevance":
-        return _RELEVANCE.get(cell)
-    return cell if cell in SENTIMENT_LABELS else None
 
 
 def _header(handle: BinaryIO, path: Path, task: str) -> tuple[str, dict[str, int], int]:
@@ -116,10 +105,10 @@ def _example(
     def cell(name: str) -> str:
         return cells[columns[name]].strip() if name in columns else ""
 
-    label = _label(task, cell("label"))
-    if label is None:
-        allowed = ", ".join(SENTIMENT_LABELS if task == "sentiment" else RELEVANCE_LABELS)
-        return f"unknown {task} label {cell('label')[:40]!r} (allowed: {allowed})"
+    try:
+        label = canonical_label(task, cell("label"))
+    except ValueError as exc:
+        return str(exc)
     lang = cell("lang").lower() or None
     mention = cell("mention_id")
     if mention:
@@ -133,7 +122,7 @@ def _example(
 
 
 def read_labels(path: Path | str, task: str) -> list[NewExample]:
-    """Every labelled row of a CSV file for ``task`` (sentiment or relevance).
+    """Every labelled row of a CSV file for ``task`` (sentiment, relevance or aspects).
 
     ParseError lists the bad rows (file:line and what is wrong, the first few of them);
     ValidationError for an unknown task or a file that cannot be read.

@@ -60,7 +60,8 @@ def test_every_bad_row_is_named(tmp_path: Path) -> None:
         ("text,label\n", "sentiment", ParseError, "no labelled rows"),
         ("text,relevant\nx,true\n", "sentiment", ParseError, "a 'label' column"),
         ("label,lang\npositive,de\n", "sentiment", ParseError, "'text' or 'mention_id'"),
-        ("mention_id,label\n1,true\n", "aspects", ValidationError, "unknown task 'aspects'"),
+        ("mention_id,label\n1,true\n", "emotion", ValidationError, "unknown task 'emotion'"),
+        ("text,sentiment\nx,none\n", "aspects", ParseError, "'aspects' or 'label' column"),
         ("mention_id,label\n-3,true\n", "relevance", ParseError, "'-3' is not a number"),
         ("text,mention_id,label\n,,true\n", "relevance", ParseError, "no text and no mention_id"),
     ],
@@ -75,3 +76,51 @@ def test_unusable_files(
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="no such file"):
         read_labels(tmp_path / "nope.csv", "sentiment")
+
+
+def test_aspect_labels_any_syntax_and_empty_cells(tmp_path: Path) -> None:
+    path = _file(
+        tmp_path,
+        "text\taspects\tlang\n"
+        "Zug zu spät, Ticket teuer\tZugfahrt#Haupt:negative Preis#Haupt:Negative\tde\n"
+        "Schönes Wetter\t\t\n"
+        "Kein Thema\tnone\t\n"
+        'Naja\t"Pünktlichkeit und Zugfahrt:neutral; Allgemein:positive"\t\n',
+    )
+    assert read_labels(path, "aspects") == [
+        NewExample(
+            label="Preis:negative;Zugfahrt:negative",
+            text="Zug zu spät, Ticket teuer",
+            lang="de",
+            where="labels.csv:2",
+        ),
+        NewExample(label="none", text="Schönes Wetter", where="labels.csv:3"),
+        NewExample(label="none", text="Kein Thema", where="labels.csv:4"),
+        NewExample(
+            label="Allgemein:positive;Pünktlichkeit und Zugfahrt:neutral",
+            text="Naja",
+            where="labels.csv:5",
+        ),
+    ]
+    # A 'label' column serves as well; mention ids as for the other tasks.
+    plain = _file(tmp_path, "mention_id;label\n12;Preis:positive\n", name="plain.csv")
+    assert read_labels(plain, "aspects") == [
+        NewExample(label="Preis:positive", mention_id=12, where="plain.csv:2")
+    ]
+
+
+def test_bad_aspect_labels_are_named(tmp_path: Path) -> None:
+    path = _file(
+        tmp_path,
+        "text,aspects\nGut,Preis:positive\nSchlecht,Preis:furchtbar\nLeer,\nOhne,Zugfahrt\n",
+    )
+    with pytest.raises(ParseError) as info:
+        read_labels(path, "aspects")
+    message = str(info.value)
+    assert "2 bad row(s), nothing imported" in message
+    assert "labels.csv:3: bad aspects label 'Preis:furchtbar': cannot read" in message
+    assert "labels.csv:5: bad aspects label 'Zugfahrt'" in message
+    # An empty label cell is a 'none' label only for aspects.
+    sentiment = _file(tmp_path, "text,label\nGut,\n", name="s.csv")
+    with pytest.raises(ParseError, match=r"s.csv:2: unknown sentiment label ''"):
+        read_labels(sentiment, "sentiment")
