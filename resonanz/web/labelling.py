@@ -1,8 +1,9 @@
 """Labelling mentions for the workspace's own classifiers (page and REST API alike).
 
-An editor sets a mention's sentiment label and whether it is relevant; each is stored as
-a training example of its task (``store.training``: one label per mention and task, the
-mention's text copied). An empty value removes the mention's label of that task.
+An editor sets a mention's sentiment label, whether it is relevant and its aspect label
+(``Category:polarity`` items or ``none``, see ``analysis.aspectlabels``); each is stored
+as a training example of its task (``store.training``: one label per mention and task,
+the mention's text copied). An empty value removes the mention's label of that task.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from resonanz.analysis.tasklabels import canonical_label
 from resonanz.errors import ValidationError
 from resonanz.store import Store
 from resonanz.store.training import NewExample
@@ -20,10 +22,12 @@ RELEVANT = {"true": True, "false": False}
 
 @dataclass(frozen=True)
 class Labels:
-    """A mention's labels: sentiment (None: none) and relevance (None: not labelled)."""
+    """A mention's labels: sentiment (None: none), relevance (None: not labelled) and
+    aspects (the canonical aspect label; None: not labelled, ``none``: no category)."""
 
     sentiment: str | None = None
     relevant: bool | None = None
+    aspects: str | None = None
 
 
 def parse_relevant(value: str) -> bool | None:
@@ -36,15 +40,27 @@ def parse_relevant(value: str) -> bool | None:
     return RELEVANT[value]
 
 
+def parse_aspects(value: str) -> str | None:
+    """An aspect label as typed in its canonical form, '' as None; ValidationError says
+    what is wrong with a bad one."""
+    if not value.strip():
+        return None
+    try:
+        return canonical_label("aspects", value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 def save_labels(
     store: Store, access: Access, mention_id: int, labels: Labels, *, source: str
 ) -> None:
-    """Store (or remove) the mention's two labels; NotFoundError for another's mention."""
+    """Store (or remove) the mention's three labels; NotFoundError for another's mention."""
     ws = access.workspace
     store.get_mention(ws.id, mention_id)  # 404 before anything is written
     values = {
         "sentiment": labels.sentiment,
         "relevance": None if labels.relevant is None else str(labels.relevant).lower(),
+        "aspects": labels.aspects,
     }
     for task, label in values.items():
         if label is None:
@@ -69,6 +85,7 @@ def labels_of(store: Store, workspace_id: int, mention_ids: Sequence[int]) -> di
         mention_id: Labels(
             sentiment=tasks.get("sentiment"),
             relevant=RELEVANT.get(tasks.get("relevance", "")),
+            aspects=tasks.get("aspects"),
         )
         for mention_id, tasks in found.items()
     }

@@ -96,7 +96,12 @@ def test_api_labels(login: Login, world: World) -> None:
         f"{API}/{mention}/labels", json={"sentiment": "neutral", "relevant": False}, headers=headers
     )
     assert answer.status_code == 200
-    assert answer.json() == {"mention_id": mention, "sentiment": "neutral", "relevant": False}
+    assert answer.json() == {
+        "mention_id": mention,
+        "sentiment": "neutral",
+        "relevant": False,
+        "aspects": None,
+    }
     assert _examples(world, "sentiment") == {mention: "neutral"}
     assert _examples(world, "relevance") == {mention: "false"}
     (example,) = world.store.training.list_examples(world.ids["acme.workspace"], "relevance")
@@ -124,3 +129,115 @@ def test_label_form_in_german(login: Login) -> None:
     page = login("editor").get(BASE, params={"lang": "de"}).text
     assert "Stimmung: kein Label" in page and "Labels speichern" in page
     assert "Nicht relevant" in page
+
+
+def test_editor_sets_an_aspect_label_in_the_explorer(login: Login, world: World) -> None:
+    mention = world.ids["acme.mention"]
+    editor = login("editor")
+    page = editor.get(BASE, params={"q": "bahn"}).text
+    assert 'name="aspects" value=""' in page
+    assert 'placeholder="e.g. Punctuality:negative; Price:positive"' in page
+    assert "'none' for a text that names no category" in page
+    url = f"{BASE}/{mention}/labels"
+    htmx = {"HX-Request": "true"}
+    saved = editor.post(
+        url,
+        data={"aspects": "Zugfahrt#Haupt:negative Preis:Positive", "csrf_token": csrf_of(editor)},
+        headers=htmx,
+    )
+    assert saved.status_code == 200 and 'role="status"' in saved.text
+    assert 'value="Preis:positive;Zugfahrt:negative"' in saved.text
+    assert _examples(world, "aspects") == {mention: "Preis:positive;Zugfahrt:negative"}
+    (example,) = world.store.training.list_examples(world.ids["acme.workspace"], "aspects")
+    assert example.source == "ui" and example.created_by == world.users["editor"].id
+    shown = editor.get(BASE, params={"q": "bahn"}).text
+    assert 'name="aspects" value="Preis:positive;Zugfahrt:negative"' in shown
+    # Changed to 'none' (the text names no category), without HTMX back to the explorer.
+    changed = editor.post(
+        url,
+        data={"aspects": "None", "back": "q=bahn", "csrf_token": csrf_of(editor)},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303 and changed.headers["location"] == f"{BASE}?q=bahn"
+    assert _examples(world, "aspects") == {mention: "none"}
+    # An empty field removes the label.
+    cleared = editor.post(url, data={"aspects": " ", "csrf_token": csrf_of(editor)}, headers=htmx)
+    assert cleared.status_code == 200 and 'name="aspects" value=""' in cleared.text
+    assert _examples(world, "aspects") == {}
+
+
+def test_a_bad_aspect_label_shows_the_form_again(login: Login, world: World) -> None:
+    mention = world.ids["acme.mention"]
+    editor = login("editor")
+    url = f"{BASE}/{mention}/labels"
+    editor.post(url, data={"aspects": "Preis:neutral", "csrf_token": csrf_of(editor)})
+    bad = {
+        "sentiment": "positive",
+        "relevant": "true",
+        "aspects": "Preis:super",
+        "back": "q=bahn",
+        "csrf_token": csrf_of(editor),
+    }
+    htmx = editor.post(url, data=bad, headers={"HX-Request": "true"})
+    assert htmx.status_code == 422
+    assert htmx.text.lstrip().startswith("<form") and "<html" not in htmx.text
+    assert "bad aspects label &#39;Preis:super&#39;: cannot read" in htmx.text
+    assert 'role="alert"' in htmx.text and 'aria-invalid="true"' in htmx.text
+    # What was typed is shown again; nothing of it is stored.
+    assert 'value="Preis:super"' in htmx.text
+    assert '<option value="positive" selected>' in htmx.text
+    assert '<option value="true" selected>' in htmx.text
+    assert _examples(world, "aspects") == {mention: "Preis:neutral"}
+    assert _examples(world, "sentiment") == {} and _examples(world, "relevance") == {}
+    # Without HTMX: the form on a page of its own, with a way back to the search.
+    page = editor.post(url, data=bad, follow_redirects=False)
+    assert page.status_code == 422 and "<html" in page.text
+    assert f'action="{url}"' in page.text and 'value="Preis:super"' in page.text
+    assert "bad aspects label" in page.text and f'href="{BASE}?q=bahn"' in page.text
+    assert _examples(world, "aspects") == {mention: "Preis:neutral"}
+    # Another workspace's mention is not found, whatever the value.
+    foreign = editor.post(
+        f"{BASE}/{world.ids['other.mention']}/labels",
+        data={"aspects": "Preis:super", "csrf_token": csrf_of(editor)},
+    )
+    assert foreign.status_code == 404
+
+
+def test_api_aspect_labels(login: Login, world: World) -> None:
+    mention = world.ids["acme.mention"]
+    editor = login("editor")
+    headers = {"X-CSRF-Token": csrf_of(editor)}
+    url = f"{API}/{mention}/labels"
+    answer = editor.put(
+        url, json={"aspects": "Pünktlichkeit:negative; Preis:positive"}, headers=headers
+    )
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "mention_id": mention,
+        "sentiment": None,
+        "relevant": None,
+        "aspects": "Preis:positive;Pünktlichkeit:negative",
+    }
+    assert _examples(world, "aspects") == {mention: "Preis:positive;Pünktlichkeit:negative"}
+    (example,) = world.store.training.list_examples(world.ids["acme.workspace"], "aspects")
+    assert example.source == "api"
+    changed = editor.put(url, json={"sentiment": "negative", "aspects": "-"}, headers=headers)
+    assert changed.json()["aspects"] == "none" and _examples(world, "aspects") == {mention: "none"}
+    bad = editor.put(url, json={"sentiment": "positive", "aspects": "Preis"}, headers=headers)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["message"].startswith("bad aspects label 'Preis': cannot read")
+    too_long = editor.put(url, json={"aspects": "A:neutral;" * 300}, headers=headers)
+    assert too_long.status_code == 422
+    assert _examples(world, "aspects") == {mention: "none"}
+    assert _examples(world, "sentiment") == {mention: "negative"}
+    for empty in ("", None):
+        editor.put(url, json={"aspects": "Preis:neutral"}, headers=headers)
+        cleared = editor.put(url, json={"aspects": empty}, headers=headers)
+        assert cleared.status_code == 200 and cleared.json()["aspects"] is None
+        assert _examples(world, "aspects") == {}
+
+
+def test_aspect_label_field_in_german(login: Login) -> None:
+    page = login("editor").get(BASE, params={"lang": "de"}).text
+    assert 'placeholder="z. B. Pünktlichkeit:negative; Preis:positive"' in page
+    assert "Aspekt-Label" in page and "keine Kategorie" in page

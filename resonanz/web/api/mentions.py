@@ -25,7 +25,7 @@ from resonanz.web.api.models import (
 from resonanz.web.deps import Analyst, Editor, StoreDep, Viewer
 from resonanz.web.enrichments import emotion_of, sentiment_of
 from resonanz.web.exports import export_response
-from resonanz.web.labelling import Labels, save_labels
+from resonanz.web.labelling import Labels, parse_aspects, save_labels
 from resonanz.web.mention_search import SearchForm, build_search, hits, page
 
 router = APIRouter(tags=["mentions"], responses=ERRORS)
@@ -153,9 +153,17 @@ def label_mention(
     mention_id: int, body: MentionLabelsIn, access: Editor, store: StoreDep
 ) -> MentionLabelsOut:
     """Set the mention's training labels for the workspace's own classifiers (editor and
-    above); both are replaced, a null removes one."""
-    labels = Labels(sentiment=body.sentiment, relevant=body.relevant)
+    above); all three are replaced, a null removes one. A bad aspect label stores nothing
+    (422 saying what is wrong)."""
+    labels = Labels(
+        sentiment=body.sentiment,
+        relevant=body.relevant,
+        aspects=parse_aspects(body.aspects or ""),
+    )
     save_labels(store, access, mention_id, labels, source="api")
     return MentionLabelsOut(
-        mention_id=mention_id, sentiment=labels.sentiment, relevant=labels.relevant
+        mention_id=mention_id,
+        sentiment=labels.sentiment,
+        relevant=labels.relevant,
+        aspects=labels.aspects,
     )

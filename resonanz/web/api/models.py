@@ -96,12 +96,23 @@ class MentionLabelsIn(BaseModel):
     relevant: bool | None = Field(
         default=None, description="Whether it is about the workspace's brand; null: no label"
     )
+    aspects: str | None = Field(
+        default=None,
+        max_length=2000,
+        description=(
+            "The mention's aspect label: Category:polarity items (polarity negative, neutral"
+            " or positive) separated by ';' or blanks, e.g. 'Pünktlichkeit:negative;"
+            " Preis:positive', or 'none' for a text that names no category; null or empty:"
+            " no label (removes one)"
+        ),
+    )
 
 
 class MentionLabelsOut(BaseModel):
     mention_id: int
     sentiment: str | None
     relevant: bool | None
+    aspects: str | None = Field(description="The stored (canonical) aspect label, or null")
 
 
 class MentionPageOut(BaseModel):

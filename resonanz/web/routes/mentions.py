@@ -23,7 +23,13 @@ from resonanz.web.enrichments import (
 )
 from resonanz.web.exports import export_response
 from resonanz.web.highlight import highlight, safe_url
-from resonanz.web.labelling import Labels, labels_of, parse_relevant, save_labels
+from resonanz.web.labelling import (
+    Labels,
+    labels_of,
+    parse_aspects,
+    parse_relevant,
+    save_labels,
+)
 from resonanz.web.mention_search import SearchForm, build_search, hits, page
 from resonanz.web.templating import render
 
@@ -153,32 +159,65 @@ def _back(access: Access, back: object) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
+_LABEL_FIELDS = ("sentiment", "relevant", "aspects")
+
+
 @router.post("/w/{slug}/mentions/{mention_id}/labels", dependencies=[Depends(check_csrf)])
 async def label_mention(
     request: Request, mention_id: int, access: Editor, store: StoreDep
 ) -> Response:
-    """Set the mention's training labels (sentiment, relevance); an empty choice removes one.
+    """Set the mention's training labels (sentiment, relevance, aspects); an empty value
+    removes one.
 
-    HTMX requests get the mention's label form back; others go back to the explorer.
+    HTMX requests get the mention's label form back; others go back to the explorer. A bad
+    value stores nothing: the form comes back (alone for HTMX, on a page of its own
+    otherwise) with what was typed and what is wrong (422).
     """
     form = await request.form()
-    sentiment, relevant, back = (form.get(name) for name in ("sentiment", "relevant", "back"))
-    labels = Labels(
-        sentiment=parse_sentiment(sentiment if isinstance(sentiment, str) else ""),
-        relevant=parse_relevant(relevant if isinstance(relevant, str) else ""),
-    )
+    back = form.get("back")
+    typed = {name: form.get(name) for name in _LABEL_FIELDS}
+    values = {name: value if isinstance(value, str) else "" for name, value in typed.items()}
+    try:
+        labels = Labels(
+            sentiment=parse_sentiment(values["sentiment"]),
+            relevant=parse_relevant(values["relevant"]),
+            aspects=parse_aspects(values["aspects"]),
+        )
+    except ValidationError as exc:
+        store.get_mention(access.workspace.id, mention_id)  # 404 for another's mention
+        return _label_form(request, access, mention_id, back, typed=values, error=str(exc))
     save_labels(store, access, mention_id, labels, source="ui")
     if request.headers.get("hx-request") != "true":
         return _back(access, back)
-    context = {
+    return _label_form(request, access, mention_id, back, labels=labels)
+
+
+def _label_form(
+    request: Request,
+    access: Access,
+    mention_id: int,
+    back: object,
+    *,
+    labels: Labels | None = None,
+    typed: dict[str, str] | None = None,
+    error: str = "",
+) -> Response:
+    """The label form of one mention: saved labels, or what was typed with its error."""
+    context: dict[str, Any] = {
         "mention_id": mention_id,
-        "labels": labels,
-        "saved": True,
+        "labels": labels or Labels(),
+        "saved": labels is not None,
+        "error": error,
         "base": f"/w/{access.workspace.slug}/mentions",
         "query_string": back if isinstance(back, str) else "",
         "sentiments": sentiment_names(),
+        "nav": "mentions",
     }
-    return render(request, "_mention_labels.html", context)
+    if typed is not None:
+        context["typed"] = typed
+    htmx = request.headers.get("hx-request") == "true"
+    template = "_mention_labels.html" if htmx else "mention_labels.html"
+    return render(request, template, context, status=422 if error else 200)
 
 
 def _export(access: Analyst, store: Store, form: SearchForm, fmt: str) -> Response:
