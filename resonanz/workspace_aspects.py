@@ -65,3 +65,17 @@ def workspace_analyzer(store: Store, workspace_id: int) -> AspectAnalyzer | None
         log.error("%s; collecting with the process-wide aspect categories", exc)
         return None
     return AspectAnalyzer(categories)
+
+
+def category_source(store: Store, workspace_id: int, setting: str) -> tuple[str, str]:
+    """The text and format of the category file the workspace collects with: its own,
+    else the file of the setting ``aspect_categories`` (``setting``), else the shipped
+    template (what a trained aspect classifier keeps to read the term lists as trained)."""
+    from resonanz.analysis.aspectfile import read_category_file, template_text
+
+    stored = store.aspects.get(workspace_id)
+    if stored is not None:
+        return stored.source, stored.fmt
+    if setting.strip():
+        return read_category_file(setting.strip()), format_of(setting.strip())
+    return template_text(), "toml"

@@ -13,6 +13,7 @@ from resonanz.errors import ConfigError, ValidationError
 from resonanz.pipeline import Enricher
 
 if TYPE_CHECKING:
+    from resonanz.analysis.aspect_model import AspectModel
     from resonanz.analysis.training import TrainedClassifier
     from resonanz.store import Store
     from resonanz.store.training import ModelInfo
@@ -20,7 +21,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
-TASKS: tuple[str, ...] = ("sentiment", "relevance")
+TASKS: tuple[str, ...] = ("sentiment", "relevance", "aspects")
+# The key of a trained aspect classifier among a workspace's models (``bind_enrichers``):
+# "aspects" is its category analyser.
+ASPECT_MODEL = "aspect_model"
 
 
 def train_workspace_model(
@@ -30,28 +34,43 @@ def train_workspace_model(
     *,
     folds: int = 5,
     progress: Progress | None = None,
-) -> tuple[TrainedClassifier, ModelInfo]:
+    categories_setting: str = "",
+) -> tuple[TrainedClassifier | AspectModel, ModelInfo]:
     """Train ``task`` on the workspace's labelled examples, store the model as the active
     one and return it with what was stored. ValidationError when the labels cannot train
-    a model (too few, a single label), naming how to add more."""
+    a model (too few, a single label), naming how to add more. An aspect classifier
+    reads the term lists of the workspace's category file (``category_source``; the
+    setting ``aspect_categories`` is ``categories_setting``)."""
     from resonanz.analysis.training import train_classifier
 
     if task not in TASKS:
         raise ValidationError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
     examples = store.training.list_examples(workspace_id, task)
     if not examples:
+        columns = "text,aspects" if task == "aspects" else "text,label"
         raise ValidationError(
             f"this workspace has no {task} labels yet: import some with "
-            f"`resonanz labels import FILE --task {task}` (a CSV with text,label columns)"
+            f"`resonanz labels import FILE --task {task}` (a CSV with {columns} columns)"
         )
-    classifier = train_classifier(
-        task,
-        [e.text for e in examples],
-        [e.label for e in examples],
-        [e.lang for e in examples],
-        folds=folds,
-        progress=progress,
-    )
+    texts, langs = [e.text for e in examples], [e.lang for e in examples]
+    classifier: TrainedClassifier | AspectModel
+    if task == "aspects":
+        from resonanz.analysis.aspect_training import train_aspect_classifier
+        from resonanz.analysis.aspectlabels import parse_aspect_label
+        from resonanz.workspace_aspects import category_source
+
+        classifier = train_aspect_classifier(
+            texts,
+            [parse_aspect_label(e.label) for e in examples],
+            langs,
+            term_source=category_source(store, workspace_id, categories_setting),
+            folds=folds,
+            progress=progress,
+        )
+    else:
+        classifier = train_classifier(
+            task, texts, [e.label for e in examples], langs, folds=folds, progress=progress
+        )
     info = store.training.save_model(
         workspace_id,
         task,
@@ -63,20 +82,26 @@ def train_workspace_model(
     return classifier, info
 
 
-def load_workspace_models(store: Store, workspace_id: int) -> dict[str, TextClassifier]:
-    """{task: classifier} of the workspace's active models. A model that no longer loads
-    (written by another version) is logged and left out: collecting goes on with the
-    default."""
+def load_workspace_models(
+    store: Store, workspace_id: int
+) -> dict[str, TextClassifier | AspectModel]:
+    """{task: classifier} of the workspace's active models (the aspect classifier under
+    ASPECT_MODEL). A model that no longer loads (written by another version) is logged
+    and left out: collecting goes on with the default."""
     stored = store.training.active_models(workspace_id)
     if not stored:
         return {}
+    from resonanz.analysis.aspect_model import AspectModel
     from resonanz.analysis.training import TrainedClassifier
 
-    models: dict[str, TextClassifier] = {}
+    models: dict[str, TextClassifier | AspectModel] = {}
     for task, model in stored.items():
         where = f"workspace model {model.info.name!r} ({task})"
         try:
-            models[task] = TrainedClassifier.from_bytes(model.blob, where)
+            if task == "aspects":
+                models[ASPECT_MODEL] = AspectModel.from_bytes(model.blob, where)
+            else:
+                models[task] = TrainedClassifier.from_bytes(model.blob, where)
         except ConfigError as exc:
             log.error("%s; collecting without it (train it again)", exc)
     return models
@@ -88,7 +113,7 @@ def bind_enrichers(
     """The enrichers with the workspace's models: each that has ``for_workspace(models)``
     is replaced by what that returns (a bound copy); the others are kept as they are.
     ``models`` maps a task to what serves it: a TextClassifier for sentiment and
-    relevance, an AspectAnalyzer for aspects."""
+    relevance, an AspectAnalyzer for aspects, an AspectModel for ASPECT_MODEL."""
     bound: list[Enricher] = []
     for enricher in enrichers:
         for_workspace = getattr(enricher, "for_workspace", None)

@@ -17,6 +17,7 @@ from resonanz.analysis.base import SENTIMENT_LABELS
 
 __all__ = [
     "NO_ASPECTS",
+    "aspect_items",
     "canonical_aspect_label",
     "format_aspect_label",
     "parse_aspect_label",
@@ -31,15 +32,12 @@ _ITEM = re.compile(r"\s*([^:;]+?)\s*:\s*(negative|neutral|positive)\s*(?:;|\s+|$
 Item = tuple[str, str]
 
 
-def parse_aspect_label(value: str) -> tuple[Item, ...]:
-    """The (category, polarity) items of a label, in order, a category once.
-
-    ValueError says what is wrong (an item without a known polarity, a category name
-    that is empty or too long, too many items)."""
+def _matches(value: str) -> list[Item]:
+    """The (category as written, with a ``#Sub`` part, polarity) items of a label."""
     text = value.strip()
     if text.lower() in _EMPTY:
-        return ()
-    items: dict[str, str] = {}
+        return []
+    found: list[Item] = []
     at = 0
     while at < len(text):
         match = _ITEM.match(text, at)
@@ -49,16 +47,35 @@ def parse_aspect_label(value: str) -> tuple[Item, ...]:
                 f"cannot read {rest[:40]!r}: write Category:polarity items (polarity "
                 f"{', '.join(SENTIMENT_LABELS)}) separated by blanks or ';', or 'none'"
             )
-        category = match.group(1).split("#", 1)[0].strip()
-        if not category:
+        category = match.group(1).strip()
+        if not category.split("#", 1)[0].strip():
             raise ValueError(f"an item has no category name: {match.group(0).strip()!r}")
         if len(category) > MAX_CATEGORY_CHARS:
             raise ValueError(f"category name longer than {MAX_CATEGORY_CHARS} characters")
-        items.setdefault(category, match.group(2).lower())
+        found.append((category, match.group(2).lower()))
         at = match.end()
-    if len(items) > MAX_ITEMS:
-        raise ValueError(f"{len(items)} categories in one label; at most {MAX_ITEMS}")
+    if len(found) > MAX_ITEMS:
+        raise ValueError(f"{len(found)} items in one label; at most {MAX_ITEMS}")
+    return found
+
+
+def parse_aspect_label(value: str) -> tuple[Item, ...]:
+    """The (category, polarity) items of a label, in order, a category once (its first
+    polarity; a ``#Sub`` part dropped).
+
+    ValueError says what is wrong (an item without a known polarity, a category name
+    that is empty or too long, too many items)."""
+    items: dict[str, str] = {}
+    for category, polarity in _matches(value):
+        items.setdefault(category.split("#", 1)[0].strip(), polarity)
     return tuple(items.items())
+
+
+def aspect_items(value: str) -> tuple[str, ...]:
+    """The items of a label as written (``Category#Sub:polarity``), each distinct one
+    once: GermEval names a category once per sub-category, maybe with two polarities.
+    ValueError as ``parse_aspect_label``."""
+    return tuple(dict.fromkeys(f"{c}:{p}" for c, p in _matches(value)))
 
 
 def format_aspect_label(items: tuple[Item, ...] | list[Item]) -> str:

@@ -12,6 +12,13 @@ shipped template fits a railway brand). A category is found when one of its term
 - ``polarity = "document"``: the tone of the whole post (the sentiment enricher's label
   when it has run, else the default sentiment model on the post), for categories such
   as "Allgemein" that speak of the brand as a whole.
+
+A workspace that trained its own aspect classifier (``resonanz train aspects``,
+``aspect_model``) gets the term lists *plus* the classifier: for every category the
+classifier learnt, it decides whether the post names it and in what tone (what the term
+lists found is among its features); the term lists alone decide the categories it did not
+learn. A learnt category is shown under the name of the file's category whose ``name`` or
+``germeval`` it is, else under its label's name.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resonanz.analysis.aspectfile import AspectCategory, default_categories, load_categories
 from resonanz.analysis.base import SENTIMENT_LABELS, TextClassifier
@@ -29,6 +36,9 @@ from resonanz.analysis.terms import TermMatcher
 from resonanz.config import Settings
 from resonanz.hookspecs import hookimpl
 from resonanz.models import Mention, titled_text
+
+if TYPE_CHECKING:
+    from resonanz.analysis.aspect_model import AspectModel
 
 __all__ = ["Aspect", "AspectAnalyzer", "AspectsEnricher", "register_enrichers"]
 
@@ -86,12 +96,30 @@ class AspectAnalyzer:
         categories: Sequence[AspectCategory] | None = None,
         *,
         sentiment: TextClassifier | None = None,
+        model: AspectModel | None = None,
     ) -> None:
         self.categories = tuple(categories) if categories is not None else default_categories()
         groups = [terms for c in self.categories for terms in (c.terms, c.negative, c.positive)]
         excludes = [c.exclude for c in self.categories for _ in _TONES]
         self.matcher = TermMatcher(groups, excludes)
         self._sentiment = sentiment
+        self.model = model
+
+    def with_model(self, model: AspectModel) -> AspectAnalyzer:
+        """A copy that adds a trained aspect classifier to these term lists."""
+        bound = copy.copy(self)
+        bound.model = model
+        return bound
+
+    def display_name(self, label: str) -> str:
+        """The name a learnt category is shown under (see the module docstring)."""
+        for category in self.categories:
+            if category.name == label:
+                return category.name
+        for category in self.categories:
+            if category.germeval == label:
+                return category.name
+        return label
 
     @property
     def sentiment(self) -> TextClassifier:
@@ -160,7 +188,7 @@ class AspectAnalyzer:
             )
             for row, prediction in zip(todo, predictions, strict=True):
                 known[row] = prediction.label
-        return [
+        listed = [
             [
                 Aspect(
                     category=self.categories[item.category].name,
@@ -175,6 +203,33 @@ class AspectAnalyzer:
             ]
             for row, items in enumerate(found)
         ]
+        if self.model is None:
+            return listed
+        return self._with_model(self.model, texts, langs, listed)
+
+    def _with_model(
+        self,
+        model: AspectModel,
+        texts: Sequence[str],
+        langs: Sequence[str | None],
+        listed: list[list[Aspect]],
+    ) -> list[list[Aspect]]:
+        """The classifier's categories (with the terms the lists found for them), then
+        the term lists' findings of the categories it did not learn."""
+        learnt = {label: self.display_name(label) for label in model.categories}
+        decided = set(learnt.values())
+        predicted = model.predict(texts, langs)
+        out: list[list[Aspect]] = []
+        for row, found in zip(listed, predicted, strict=True):
+            terms = {a.category: a.terms for a in row}
+            out.append(
+                [
+                    Aspect(learnt[f.category], f.polarity, terms.get(learnt[f.category], ()))
+                    for f in found
+                ]
+                + [a for a in row if a.category not in decided]
+            )
+        return out
 
 
 class AspectsEnricher:
@@ -194,11 +249,20 @@ class AspectsEnricher:
 
     def for_workspace(self, resources: Mapping[str, object]) -> AspectsEnricher:
         """A copy that uses the workspace's own categories (``resources["aspects"]``, an
-        AspectAnalyzer; see ``resonanz aspects set``), on even where ``aspect_analysis`` is
-        off for the process; this enricher itself where the workspace has none."""
+        AspectAnalyzer; see ``resonanz aspects set``) and its trained aspect classifier
+        (``resources["aspect_model"]``; see ``resonanz train aspects``), on even where
+        ``aspect_analysis`` is off for the process; this enricher itself where the
+        workspace has neither."""
+        from resonanz.analysis.aspect_model import AspectModel
+
         analyzer = resources.get("aspects")
+        model = resources.get("aspect_model")
         if not isinstance(analyzer, AspectAnalyzer):
-            return self
+            if not isinstance(model, AspectModel):
+                return self
+            analyzer = self.analyzer or AspectAnalyzer()
+        if isinstance(model, AspectModel):
+            analyzer = analyzer.with_model(model)
         bound = copy.copy(self)
         bound.enabled = True
         bound.analyzer = analyzer

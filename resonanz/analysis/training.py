@@ -57,6 +57,8 @@ __all__ = [
     "MIN_EXAMPLES",
     "TASK_LABELS",
     "TrainedClassifier",
+    "document_features",
+    "stratified_folds",
     "train_classifier",
 ]
 
@@ -130,7 +132,7 @@ def _trigrams(text: str) -> dict[str, float]:
     return _damped_unit(counts)
 
 
-def _documents(
+def document_features(
     texts: Sequence[str],
     langs: Sequence[str | None],
     stacked: bool,
@@ -220,7 +222,7 @@ class TrainedClassifier:
 
         if not texts:
             return []
-        docs = _documents(
+        docs = document_features(
             texts,
             _resolve_langs(texts, langs),
             self.stacked,
@@ -412,7 +414,7 @@ def train_classifier(
     full_text = _reads_full_text(task)
     trigrams = _reads_trigrams(task)
     head_chars = _head_chars(task)
-    docs = _documents(texts, resolved, stacked, full_text, trigrams, head_chars)
+    docs = document_features(texts, resolved, stacked, full_text, trigrams, head_chars)
     gold = list(labels)
     c, balance = _choose_params(docs, gold, report)
     report("cross-validating")

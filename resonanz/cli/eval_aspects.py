@@ -17,7 +17,8 @@ _HELP = (
     "Aspect categories (GermEval 2017 subtask C: category only, and category + polarity) "
     "of the workspace's category file (setting aspect_categories; default: the shipped "
     "railway template) against a labelled dataset: micro precision/recall/F1 over "
-    "document x category pairs, per category, against the majority-category baseline."
+    "document x category pairs, per category, against the majority-category baseline. "
+    "With --train: the term lists plus an aspect classifier trained on that file."
 )
 _ROWS = (
     "dataset",
@@ -56,7 +57,18 @@ def print_aspect_report(console: Console, report: Mapping[str, Any]) -> None:
     summary.add_row("majority baseline", _figures(report["majority_baseline"]))
     if report.get("relevant_only"):
         summary.add_row("relevant posts only", _figures(report["relevant_only"]))
+    training = report.get("train")
+    if training:
+        summary.add_row("trained on", f"{training['path']} ({training['n']} examples)")
+        summary.add_row("cross-validated", _figures(training["quality"]))
+        if training.get("too_few"):
+            summary.add_row("too few labels to learn", ", ".join(training["too_few"]))
     console.print(summary)
+    if training and training.get("overlap"):
+        console.print(
+            f"[yellow]warning: {training['overlap']} of the {report['n']} test texts also "
+            "occur in the training data: for them these figures are not held out.[/yellow]"
+        )
     table = Table(
         "category",
         "precision",
@@ -89,6 +101,15 @@ def aspects(
     limit: int | None = typer.Option(
         None, "--limit", help="Evaluate only the first N labelled examples."
     ),
+    train: Path | None = typer.Option(
+        None,
+        "--train",
+        help="Train an aspect classifier on this labelled file and evaluate the term lists "
+        "plus it.",
+    ),
+    train_format: str | None = typer.Option(
+        None, "--train-format", help="Format of --train (default: that of --dataset)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     from resonanz.evaluation.aspects import run_aspect_eval
@@ -96,7 +117,15 @@ def aspects(
     app_ctx = obj(ctx)
     path = categories or (app_ctx.settings.aspect_categories.strip() or None)
     with progress_reporter(app_ctx, "eval aspects") as progress:
-        report = run_aspect_eval(dataset, fmt, categories_path=path, limit=limit, progress=progress)
+        report = run_aspect_eval(
+            dataset,
+            fmt,
+            categories_path=path,
+            limit=limit,
+            progress=progress,
+            train_path=train,
+            train_fmt=train_format,
+        )
     if as_json:
         emit(app_ctx, "eval aspects", report, True)
     else:

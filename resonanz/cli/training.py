@@ -1,10 +1,11 @@
-"""`resonanz labels import|list` and `resonanz train sentiment|relevance`: the workspace's
-own classifiers, trained on its labels (see docs/analysis.md)."""
+"""`resonanz labels import|list` and `resonanz train sentiment|relevance|aspects`: the
+workspace's own classifiers, trained on its labels (see docs/analysis.md)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -14,6 +15,7 @@ from resonanz.errors import ValidationError
 from resonanz.workspace_models import TASKS
 
 _SUMMARY = ("accuracy", "micro_f1", "macro_f1", "macro_recall", "n")
+_ASPECT_SUMMARY = ("micro_f1", "precision", "recall", "polarity_micro_f1", "n", "threshold")
 
 
 def _task(value: str) -> str:
@@ -45,6 +47,57 @@ def _print_counts(app_ctx: AppContext, workspace_id: int) -> None:
         app_ctx.console.print(models)
 
 
+def _print_aspects(
+    app_ctx: AppContext, meta: dict[str, Any], name: str, slug: str, as_json: bool
+) -> None:
+    """What `train aspects` prints: the cross-validated figures, per category."""
+    quality = meta["quality"]
+    if as_json:
+        summary = {key: quality[key] for key in _ASPECT_SUMMARY}
+        typer.echo(
+            json.dumps(
+                {
+                    **summary,
+                    "task": "aspects",
+                    "model": name,
+                    "folds": quality.get("folds"),
+                    "params": meta.get("params"),
+                    "too_few": meta.get("too_few"),
+                    "per_category": quality.get("per_category"),
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    app_ctx.console.print(
+        f"{name}: {quality.get('folds')}-fold cross-validated on {meta['n']} labelled texts "
+        f"(category found where its probability is at least {quality['threshold']})",
+        highlight=False,
+    )
+    table = Table("category", "precision", "recall", "f1", "support", "polarity f1")
+    for category, row in quality.get("per_category", {}).items():
+        table.add_row(
+            category,
+            *(f"{float(row[k]):.4f}" for k in ("precision", "recall", "f1")),
+            str(row["support"]),
+            f"{float(row['polarity_f1']):.4f}",
+        )
+    table.add_row(
+        "[bold]all (micro)[/bold]",
+        *(f"{float(quality[k]):.4f}" for k in ("precision", "recall", "micro_f1")),
+        str(quality["support"]),
+        f"{float(quality['polarity_micro_f1']):.4f}",
+    )
+    app_ctx.console.print(table)
+    if meta.get("too_few"):
+        app_ctx.console.print(
+            "Too few labels to learn (the term lists alone find them): "
+            + ", ".join(meta["too_few"]),
+            highlight=False,
+        )
+    app_ctx.console.print(f"Model '{name}' is now the active aspects model of workspace '{slug}'.")
+
+
 def register(app: typer.Typer) -> None:
     """Add the commands of this module."""
     labels = typer.Typer(help="Labelled examples the workspace's classifiers learn from.")
@@ -56,9 +109,10 @@ def register(app: typer.Typer) -> None:
         file: Path = typer.Argument(
             ...,
             help="CSV with a header: text,label[,lang] and/or mention_id,label "
-            "(relevance labels: true/false; the column may be called 'relevant').",
+            "(relevance labels: true/false; the column may be called 'relevant'; aspect "
+            "labels: Category:polarity items, the column may be called 'aspects').",
         ),
-        task: str = typer.Option(..., "--task", help="sentiment or relevance."),
+        task: str = typer.Option(..., "--task", help="sentiment, relevance or aspects."),
         workspace: str | None = workspace_option(),
     ) -> None:
         """Import labels from a CSV file: all rows or, if one is bad, none (the message
@@ -84,13 +138,14 @@ def register(app: typer.Typer) -> None:
     @app.command("train")
     def train(
         ctx: typer.Context,
-        task: str = typer.Argument(..., help="sentiment or relevance."),
+        task: str = typer.Argument(..., help="sentiment, relevance or aspects."),
         workspace: str | None = workspace_option(),
         folds: int = typer.Option(5, "--folds", help="Cross-validation folds for the quality."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
-        """Train the workspace's sentiment or relevance classifier on its labels, print its
-        cross-validated quality and use it from the next collection on."""
+        """Train the workspace's sentiment, relevance or aspect classifier on its labels,
+        print its cross-validated quality and use it from the next collection on."""
+        from resonanz.analysis.training import TrainedClassifier
         from resonanz.cli.evaluate import print_report, progress_reporter
         from resonanz.workspace_models import train_workspace_model
 
@@ -99,9 +154,18 @@ def register(app: typer.Typer) -> None:
         ws = app_ctx.workspace(workspace)
         with progress_reporter(app_ctx, f"train {task}") as progress:
             classifier, info = train_workspace_model(
-                app_ctx.store, ws.id, task, folds=folds, progress=progress
+                app_ctx.store,
+                ws.id,
+                task,
+                folds=folds,
+                progress=progress,
+                categories_setting=app_ctx.settings.aspect_categories,
             )
         quality = classifier.quality
+        if task == "aspects":
+            _print_aspects(app_ctx, classifier.meta, info.name, ws.slug, as_json)
+            return
+        assert isinstance(classifier, TrainedClassifier)
         if as_json:
             summary = {key: quality[key] for key in _SUMMARY}
             typer.echo(

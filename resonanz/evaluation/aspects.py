@@ -13,6 +13,11 @@ false negatives over all documents and categories. Documents without gold aspect
 Because "Allgemein" is by far the most frequent GermEval category, the report also
 gives the figures without the most frequent gold category and those of a baseline that
 predicts only that category (with its most frequent polarity) for every document.
+
+With ``train_path`` a workspace aspect classifier (``aspect_training``) is trained on
+that labelled file, with the term lists of the same category file, and evaluated on top
+of them; the report's ``train`` block gives its cross-validated quality and how many test
+texts also occur in the training data.
 """
 
 from __future__ import annotations
@@ -23,12 +28,18 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from resonanz.analysis.aspectfile import AspectCategory, default_categories, load_categories
+from resonanz.analysis.aspectfile import (
+    AspectCategory,
+    parse_categories,
+    read_category_file,
+    template_text,
+)
 from resonanz.analysis.aspects import AspectAnalyzer
 from resonanz.errors import ValidationError
 from resonanz.evaluation.datasets import Example, load_dataset
+from resonanz.workspace_aspects import format_of
 
-__all__ = ["gold_pairs", "pair_figures", "run_aspect_eval"]
+__all__ = ["aspect_figures", "gold_pairs", "pair_figures", "rounded_figures", "run_aspect_eval"]
 
 Progress = Callable[[str, int, int], None]
 Pair = tuple[str, str]  # (category, polarity)
@@ -97,7 +108,8 @@ def _eval_name(category: AspectCategory) -> str:
 def _predict(
     analyzer: AspectAnalyzer, examples: Sequence[Example], progress: Progress | None
 ) -> tuple[list[set[Pair]], float]:
-    """Predicted (category, polarity) pairs per example, and the seconds spent analysing."""
+    """Predicted (category, polarity) pairs per example, and the seconds spent analysing
+    (a learnt category that is in no category file keeps its label's name)."""
     names = {c.name: _eval_name(c) for c in analyzer.categories}
     predicted: list[set[Pair]] = []
     elapsed = 0.0
@@ -106,7 +118,9 @@ def _predict(
         began = time.perf_counter()
         found = analyzer.analyze([e.text for e in batch], [e.lang for e in batch])
         elapsed += time.perf_counter() - began
-        predicted.extend({(names[a.category], a.polarity) for a in aspects} for aspects in found)
+        predicted.extend(
+            {(names.get(a.category, a.category), a.polarity) for a in aspects} for aspects in found
+        )
         if progress is not None:
             progress("analyse", len(predicted), len(examples))
     return predicted, elapsed
@@ -116,7 +130,8 @@ def _without(pairs: Sequence[set[Pair]], category: str) -> list[set[Pair]]:
     return [{p for p in items if p[0] != category} for items in pairs]
 
 
-def _figures(gold: list[set[Pair]], predicted: list[set[Pair]]) -> dict[str, Any]:
+def aspect_figures(gold: Sequence[set[Pair]], predicted: Sequence[set[Pair]]) -> dict[str, Any]:
+    """Category and category + polarity figures (micro and per category) of pair sets."""
     categories = pair_figures(
         [{c for c, _ in g} for g in gold], [{c for c, _ in p} for p in predicted], str
     )
@@ -146,12 +161,67 @@ def _majority(gold: Sequence[set[Pair]]) -> tuple[str, Pair]:
     return majority, (majority, polarity.most_common(1)[0][0])
 
 
-def _rounded(value: Any) -> Any:
+def rounded_figures(value: Any) -> Any:
+    """Floats (also inside dicts) rounded to 4 digits, for reports."""
     if isinstance(value, float):
         return round(value, _DIGITS)
     if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
+        return {k: rounded_figures(v) for k, v in value.items()}
     return value
+
+
+def _require_aspects(examples: Sequence[Example], path: Path) -> None:
+    if not any(e.aspects for e in examples):
+        raise ValidationError(
+            f"{path}: no example has aspect labels (the germeval format's fifth "
+            "column, or an 'aspects' column in a CSV file: Category#Sub:polarity ...)"
+        )
+
+
+def _trained(
+    analyzer: AspectAnalyzer,
+    source: tuple[str, str],
+    path: Path | str,
+    fmt: str,
+    progress: Progress | None,
+) -> tuple[AspectAnalyzer, dict[str, Any]]:
+    """The analyser with a classifier trained on the labelled file, and the report's
+    ``train`` block (with the training texts under ``texts``, for the overlap)."""
+    from resonanz.analysis.aspect_training import train_aspect_classifier
+    from resonanz.analysis.aspectlabels import parse_aspect_label
+
+    began = time.perf_counter()
+    data = load_dataset(path, fmt)
+    examples = list(data.examples)
+    _require_aspects(examples, data.path)
+    try:
+        items = [parse_aspect_label(" ".join(e.aspects)) for e in examples]
+    except ValueError as exc:
+        raise ValidationError(f"{data.path}: {exc}") from None
+    model = train_aspect_classifier(
+        [e.text for e in examples],
+        items,
+        [e.lang for e in examples],
+        term_source=source,
+        progress=progress,
+    )
+    return analyzer.with_model(model), {
+        "path": str(data.path),
+        "format": data.format,
+        "n": len(examples),
+        "dropped": dict(data.dropped),
+        "seconds": round(time.perf_counter() - began, 3),
+        "model": model.name,
+        "quality": {k: v for k, v in model.quality.items() if k != "per_category"},
+        "too_few": model.meta.get("too_few", []),
+        "texts": [e.text for e in examples],
+    }
+
+
+def _overlap(test: Sequence[Example], train: Sequence[str]) -> int:
+    """How many test texts also occur (whitespace-trimmed) in the training texts."""
+    seen = {t.strip() for t in train}
+    return sum(1 for e in test if e.text.strip() in seen)
 
 
 def run_aspect_eval(
@@ -161,6 +231,8 @@ def run_aspect_eval(
     categories_path: Path | str | None = None,
     limit: int | None = None,
     progress: Progress | None = None,
+    train_path: Path | str | None = None,
+    train_fmt: str | None = None,
 ) -> dict[str, Any]:
     """Load the dataset and the categories (the shipped template by default), find the
     aspects of every text and return one JSON-ready report."""
@@ -168,25 +240,32 @@ def run_aspect_eval(
         raise ValidationError("--limit must be at least 1")
     dataset = load_dataset(dataset_path, fmt)
     examples = list(dataset.examples[:limit])
-    if not any(e.aspects for e in examples):
-        raise ValidationError(
-            f"{dataset.path}: no example has aspect labels (the germeval format's fifth "
-            "column, or an 'aspects' column in a CSV file: Category#Sub:polarity ...)"
-        )
-    began = time.perf_counter()
-    categories = load_categories(categories_path) if categories_path else default_categories()
+    _require_aspects(examples, dataset.path)
+    source = (
+        (read_category_file(categories_path), format_of(str(categories_path)))
+        if categories_path
+        else (template_text(), "toml")
+    )
+    categories = parse_categories(
+        source[0], str(categories_path or "the shipped template"), fmt=source[1]
+    )
+    training: dict[str, Any] | None = None
     analyzer = AspectAnalyzer(categories)
+    if train_path is not None:
+        analyzer, training = _trained(analyzer, source, train_path, train_fmt or fmt, progress)
+        training["overlap"] = _overlap(examples, training.pop("texts"))
+    began = time.perf_counter()
     analyzer.analyze(["Der Zug ist pünktlich."], ["de"])  # loads the model: load time
     load_s = time.perf_counter() - began
     predicted, elapsed = _predict(analyzer, examples, progress)
     gold = [gold_pairs(e) for e in examples]
-    figures = _figures(gold, predicted)
+    figures = aspect_figures(gold, predicted)
     majority, baseline_pair = _majority(gold)
-    rest = _figures(_without(gold, majority), _without(predicted, majority))
-    baseline = _figures(gold, [{baseline_pair} for _ in gold])
+    rest = aspect_figures(_without(gold, majority), _without(predicted, majority))
+    baseline = aspect_figures(gold, [{baseline_pair} for _ in gold])
     relevant = [i for i, e in enumerate(examples) if e.relevant]
-    on_relevant = _figures([gold[i] for i in relevant], [predicted[i] for i in relevant])
-    report: dict[str, Any] = _rounded(
+    on_relevant = aspect_figures([gold[i] for i in relevant], [predicted[i] for i in relevant])
+    report: dict[str, Any] = rounded_figures(
         {
             "task": "aspects",
             "dataset": str(dataset.path),
@@ -205,6 +284,7 @@ def run_aspect_eval(
                 **_summary(baseline),
             },
             "relevant_only": {**_summary(on_relevant), "n": len(relevant)} if relevant else None,
+            "train": training,
             "per_category": figures["per_category"],
             "never_in_gold": sorted(
                 {_eval_name(c) for c in categories} - set(figures["per_category"])

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from resonanz.analysis.aspectlabels import aspect_items
 from resonanz.analysis.base import SENTIMENT_LABELS
 from resonanz.errors import ParseError, ValidationError
 from resonanz.sources.filerows import MAX_LINE_BYTES, Record, csv_records, read_lines
@@ -29,7 +30,6 @@ CSV_COLUMNS: tuple[str, ...] = ("text", "label", "lang", "relevant", "aspects")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 _TWEETEVAL_LABELS = {"0": "negative", "1": "neutral", "2": "positive"}
-_ASPECT_RE = re.compile(r"[^#\s]+#[^\s]+:([a-z]+)")
 _LANG_RE = re.compile(r"[a-z]{2,3}")
 _SHOWN_PROBLEMS = 5
 
@@ -140,18 +140,14 @@ def _relevance(value: str, rows: _Rows, line: int) -> bool | None:
 
 
 def _aspects(value: str, rows: _Rows, line: int) -> tuple[str, ...] | None:
-    """The "Category#Sub:polarity" items of a cell; None after recording a problem."""
-    items = tuple(value.split())
-    for item in items:
-        match = _ASPECT_RE.fullmatch(item)
-        if match is None or match.group(1) not in SENTIMENT_LABELS:
-            rows.problem(
-                line,
-                f"aspect {item[:60]!r} is not Category#Sub:polarity with polarity one of "
-                f"{_allowed(SENTIMENT_LABELS)}",
-            )
-            return None
-    return items
+    """The "Category#Sub:polarity" items of a cell (``aspectlabels``: GermEval's
+    "Category#Sub:polarity" items separated by blanks, or items separated by ";"; empty
+    or "none": no aspects); None after recording a problem."""
+    try:
+        return aspect_items(value)
+    except ValueError as exc:
+        rows.problem(line, f"aspects: {exc}")
+        return None
 
 
 def _open(path: Path) -> BinaryIO:
@@ -318,10 +314,10 @@ def _csv_header(handle: BinaryIO, path: Path) -> tuple[str, list[str], int]:
         reason = header.problem if header is not None else "no header row"
         raise ParseError(f"cannot read the header row: {reason}", where=f"{path}:1")
     names = [str(name).strip().lower() for name in header.value]
-    if "text" not in names or not {"label", "relevant"} & set(names):
+    if "text" not in names or not {"label", "relevant", "aspects"} & set(names):
         raise ParseError(
-            "the header must name a 'text' column and a 'label' or 'relevant' column "
-            f"(optional: lang, aspects); found: {', '.join(names)[:200]}",
+            "the header must name a 'text' column and a 'label', 'relevant' or 'aspects' "
+            f"column (optional: lang); found: {', '.join(names)[:200]}",
             where=f"{path}:1",
         )
     return delimiter, names, header.end

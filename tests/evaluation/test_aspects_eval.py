@@ -172,3 +172,50 @@ def test_eval_aspects_cli_reads_the_setting(
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["categories"] == str(categories)
+
+
+ASPECT_LABELS = Path(__file__).resolve().parent.parent / "payloads" / "labels" / "aspects.csv"
+
+
+def test_csv_aspect_labels_with_semicolons_and_none() -> None:
+    examples = load_dataset(ASPECT_LABELS, "csv").examples
+    assert len(examples) == 46
+    assert examples[28].aspects == ("Zugfahrt:negative", "Connectivity:negative")
+    assert examples[31].aspects == ()
+
+
+def test_eval_with_a_trained_classifier(files: tuple[Path, Path]) -> None:
+    dataset, categories = files
+    report = run_aspect_eval(
+        dataset,
+        "germeval",
+        categories_path=categories,
+        train_path=ASPECT_LABELS,
+        train_fmt="csv",
+    )
+    training = report["train"]
+    assert training["n"] == 46 and training["format"] == "csv"
+    assert training["model"].startswith("trained-aspects-")
+    assert training["quality"]["folds"] == 5 and training["overlap"] == 0
+    assert "texts" not in training and training["too_few"] == []
+    # The learnt categories (Zugfahrt, Connectivity, Ticketkauf) are decided by the model;
+    # the file's "Allgemein" (not learnt) by its term list.
+    assert report["n"] == 5 and 0.0 <= report["micro_f1"] <= 1.0
+    assert set(report["per_category"]) <= {"Allgemein", "Zugfahrt", "Connectivity", "Ticketkauf"}
+    same = run_aspect_eval(ASPECT_LABELS, "csv", train_path=ASPECT_LABELS)
+    assert same["train"]["overlap"] == 46
+
+
+def test_eval_aspects_cli_with_train(cli: CliRunner, files: tuple[Path, Path]) -> None:
+    dataset, categories = files
+    args = ["eval", "aspects", "--dataset", str(dataset), "--format", "germeval"]
+    train = ["--train", str(ASPECT_LABELS), "--train-format", "csv"]
+    result = cli.invoke(app, [*args, "--categories", str(categories), *train, "--json"])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert report.keys() >= REQUIRED and report["train"]["n"] == 46
+    tables = cli.invoke(app, [*args, *train])
+    assert tables.exit_code == 0, tables.output
+    assert "trained on" in tables.stdout and "cross-validated" in tables.stdout
+    bad = cli.invoke(app, [*args, "--train", str(dataset.parent / "missing.csv")])
+    assert bad.exit_code == 1 and "no such file" in bad.output

@@ -73,7 +73,7 @@ def test_germeval_unknown_labels_and_broken_rows_are_listed(tmp_path: Path) -> N
     )
     assert "dev.tsv:6: row has 2 fields, expected 4 to 5" in message
     assert "dev.tsv:7: unknown relevance label 'maybe' (allowed: true, false)" in message
-    assert "dev.tsv:8: aspect 'Allgemein#Haupt:sehr_gut'" in message
+    assert "dev.tsv:8: aspects: cannot read 'Allgemein#Haupt:sehr_gut'" in message
     assert info.value.where == str(tmp_path / "dev.tsv")
 
 
