@@ -23,7 +23,7 @@ def labels_cli(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     """The CLI of tests/test_cli.py, with the labels files beside it and a fast training."""
     # One (c, balance) candidate keeps training fast; the grid is tested in tests/analysis.
     monkeypatch.setattr(training, "GRID", ((1.0, 0.0),))
-    for name in ("sentiment.csv", "relevance.csv"):
+    for name in ("sentiment.csv", "relevance.csv", "aspects.csv"):
         shutil.copy(LABELS / name, tmp_path / name)
     return cli
 
@@ -134,3 +134,40 @@ def test_train_and_collect_with_the_workspace_models(labels_cli: CliRunner, tmp_
             ids[0]: {"sentiment": "negative"},
             ids[1]: {"sentiment": "neutral"},
         }
+
+
+def test_train_aspects_and_collect_with_the_term_lists_plus_the_classifier(
+    labels_cli: CliRunner, tmp_path: Path
+) -> None:
+    run(labels_cli, "init")
+    out = run(labels_cli, "train", "aspects", code=1)
+    assert "no aspects labels yet" in out and "text,aspects" in out
+    out = run(labels_cli, "labels", "import", "aspects.csv", "--task", "aspects")
+    assert "46 aspects label(s) read from aspects.csv: 46 new" in out
+    summary = json.loads(run(labels_cli, "train", "aspects", "--json"))
+    assert summary["n"] == 46 and summary["folds"] == 5 and summary["task"] == "aspects"
+    assert summary["model"].startswith("trained-aspects-")
+    assert set(summary["per_category"]) == {"Connectivity", "Ticketkauf", "Zugfahrt"}
+    for key in ("micro_f1", "precision", "recall", "polarity_micro_f1"):
+        assert 0.0 <= summary[key] <= 1.0
+    out = run(labels_cli, "train", "aspects", "--folds", "3")
+    assert "3-fold cross-validated on 46 labelled texts" in out
+    assert "all (micro)" in out and "is now the active aspects model" in out
+
+    posts = tmp_path / "posts.jsonl"
+    texts = ["Das WLAN im ICE geht schon wieder nicht.", "Die Rodelbahn öffnet am Wochenende."]
+    posts.write_text(
+        "".join(json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts)),
+        encoding="utf-8",
+    )
+    run(labels_cli, "import", "posts.jsonl")
+    with _store(tmp_path) as store:
+        ws = store.get_workspace("bahn")
+        by_text = {m.text: m.enrichments["aspects"] for m in store.iter_mentions(ws.id)}
+    # The learnt "Connectivity" shows under the shipped template's category for it, with
+    # the term its list found; "Allgemein" is not learnt: the template's term list ("ICE").
+    found = {a["category"]: a for a in by_text[texts[0]]}
+    assert set(found) == {"Connectivity (WLAN)", "Allgemein"}
+    assert found["Connectivity (WLAN)"]["polarity"] == "negative"
+    assert found["Connectivity (WLAN)"]["terms"] == ["WLAN"]
+    assert by_text[texts[1]] == []
