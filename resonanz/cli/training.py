@@ -4,6 +4,7 @@ workspace's own classifiers, trained on its labels (see docs/analysis.md)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,12 @@ def _task(value: str) -> str:
     return task
 
 
+def _figure(quality: Mapping[str, Any], key: str) -> str:
+    """A stored quality figure, "–" where the task has none (aspects: no macro-F1)."""
+    value = quality.get(key)
+    return f"{float(value):.4f}" if isinstance(value, int | float) else "–"
+
+
 def _print_counts(app_ctx: AppContext, workspace_id: int) -> None:
     counts = app_ctx.store.training.count_examples(workspace_id)
     table = Table("task", "label", "examples", title="labels")
@@ -41,7 +48,7 @@ def _print_counts(app_ctx: AppContext, workspace_id: int) -> None:
                 model.name,
                 model.created_at.strftime("%Y-%m-%d %H:%M UTC"),
                 str(model.n_examples),
-                *(f"{float(model.quality.get(k, 0.0)):.4f}" for k in ("micro_f1", "macro_f1")),
+                *(_figure(model.quality, k) for k in ("micro_f1", "macro_f1")),
             )
     if models.row_count:
         app_ctx.console.print(models)
