@@ -1,5 +1,5 @@
 """Workspace settings: name, members, invitations, API tokens, UI language, audit log,
-aspect categories."""
+aspect categories, trained classifiers."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from resonanz.accounts import ROLES
 from resonanz.errors import ValidationError
 from resonanz.store import Store
-from resonanz.web import aspects_form, members_admin
+from resonanz.web import aspects_form, classifiers_section, members_admin
 from resonanz.web.deps import Access, Admin, Editor, SettingsDep, StoreDep, Viewer
 from resonanz.web.i18n import LOCALES
 from resonanz.web.i18n import gettext as _
 from resonanz.web.templating import render
+from resonanz.web.training_jobs import AlreadyRunning, jobs_of
+from resonanz.workspace_models import TASKS
 
 router = APIRouter()
 
@@ -48,6 +50,9 @@ def _page(
         "form": {},
         "notice": "",
         "aspects": aspects,
+        "classifiers": classifiers_section.section(
+            store, jobs_of(request.app), access.workspace.id
+        ),
     }
     context.update(extra)
     return render(request, "settings.html", context, status=status)
@@ -188,6 +193,40 @@ def aspects_clear(access: Editor, store: StoreDep) -> Response:
     if store.aspects.clear(access.workspace.id):
         store.accounts.audit(access.workspace.id, access.user.id, "aspects.clear", "")
     return _back(access, "aspects")
+
+
+# A training that fails at once (too few labels) is shown by the page the click leads to.
+QUICK_FAILURE_S = 0.5
+
+
+@router.post("/w/{slug}/settings/classifiers/train")
+def classifier_train(
+    request: Request,
+    access: Editor,
+    store: StoreDep,
+    settings: SettingsDep,
+    task: FormStr = "",
+) -> Response:
+    """Start training the workspace's ``task`` classifier in the background."""
+    if task not in TASKS:
+        errors = {"classifiers": _("Please choose sentiment, relevance or aspects.")}
+        return _page(request, access, store, errors=errors, status=422)
+    jobs = jobs_of(request.app)
+    try:
+        jobs.start(
+            store,
+            access.workspace.id,
+            task,
+            user_id=access.user.id,
+            categories_setting=settings.aspect_categories,
+        )
+    except AlreadyRunning:
+        running = jobs.state(access.workspace.id, task)
+        since = running.started_at.strftime("%H:%M") if running else ""
+        message = _("This classifier is already being trained (since %(at)s UTC).") % {"at": since}
+        return _page(request, access, store, errors={"classifiers": message}, status=409)
+    jobs.wait(access.workspace.id, task, QUICK_FAILURE_S)
+    return _back(access, "classifiers")
 
 
 @router.get("/w/{slug}/settings/audit")
