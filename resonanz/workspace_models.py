@@ -104,7 +104,34 @@ def load_workspace_models(
                 models[task] = TrainedClassifier.from_bytes(model.blob, where)
         except ConfigError as exc:
             log.error("%s; collecting without it (train it again)", exc)
+    _warn_if_stacked_on_another_default(models)
     return models
+
+
+def _warn_if_stacked_on_another_default(models: Mapping[str, object]) -> None:
+    """Log a warning for a trained model whose features include the probabilities of a
+    default sentiment model other than the shipped one (trained before an upgrade): it
+    still works, but reads probabilities it did not learn from."""
+    stacked = {
+        task: str(meta["stacked_on"])
+        for task, model in models.items()
+        if isinstance(meta := getattr(model, "meta", None), Mapping) and meta.get("stacked_on")
+    }
+    if not stacked:
+        return
+    from resonanz.analysis.sentiment import default_sentiment
+
+    current = default_sentiment().name
+    for task, name in sorted(stacked.items()):
+        if name != current:
+            log.warning(
+                "the workspace's %s model was trained on the default model %s; the default "
+                "is now %s: train it again (`resonanz train %s`) to learn from it",
+                task,
+                name,
+                current,
+                "aspects" if task == ASPECT_MODEL else task,
+            )
 
 
 def bind_enrichers(

@@ -46,6 +46,12 @@ THRESHOLDS: tuple[float, ...] = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 _MIN_COUNT = 2
 
 
+def _default_name() -> str:
+    from resonanz.analysis.sentiment import default_sentiment
+
+    return default_sentiment().name
+
+
 def _vocabulary(docs: Sequence[FeatureDict]) -> dict[str, int]:
     """Features in at least ``_MIN_COUNT`` texts (``x:`` features always)."""
     counts: Counter[str] = Counter()
@@ -199,6 +205,7 @@ def train_aspect_classifier(
         "category_counts": dict(sorted(counts.items())),
         "too_few": sorted(c for c, n in counts.items() if n < MIN_CATEGORY_EXAMPLES),
         "langs": dict(Counter(lang or "?" for lang in resolved)),
+        "stacked_on": _default_name(),
         "params": {
             "presence_c": PRESENCE_C,
             "polarity_c": POLARITY_C,

@@ -14,7 +14,7 @@ import pytest
 from resonanz.analysis import training
 from resonanz.analysis.base import Prediction
 from resonanz.analysis.relevance import RelevanceEnricher
-from resonanz.analysis.sentiment import SentimentEnricher
+from resonanz.analysis.sentiment import SentimentEnricher, default_sentiment
 from resonanz.analysis.training import TrainedClassifier, train_classifier
 from resonanz.collect import collect
 from resonanz.config import Settings
@@ -115,3 +115,25 @@ def test_collect_binds_the_active_models(
     (mention,) = store.iter_mentions(ws.id)
     assert mention.enrichments["sentiment"]["model"] == model.name
     assert "relevance" not in mention.enrichments
+
+
+def test_a_model_stacked_on_another_default_is_used_with_a_warning(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws = store.create_workspace("acme", "ACME")
+    model = _train("sentiment", monkeypatch)
+    assert model.meta["stacked_on"] == default_sentiment().name
+    with caplog.at_level(logging.WARNING):
+        store.training.save_model(
+            ws.id, "sentiment", model.name, model.to_bytes(), n_examples=36, quality={}
+        )
+        assert set(load_workspace_models(store, ws.id)) == {"sentiment"}
+    assert "trained on the default model" not in caplog.text
+    model.model.meta["stacked_on"] = "resonanz-sentiment-1"
+    store.training.save_model(
+        ws.id, "sentiment", "older", model.to_bytes(), n_examples=36, quality={}
+    )
+    with caplog.at_level(logging.WARNING):
+        assert set(load_workspace_models(store, ws.id)) == {"sentiment"}
+    assert "trained on the default model resonanz-sentiment-1" in caplog.text
+    assert "`resonanz train sentiment`" in caplog.text
