@@ -8,7 +8,9 @@ twice in a document counts once):
 - "aspect + sentiment": pairs are (document, category, polarity).
 
 ``precision``, ``recall`` and ``micro_f1`` sum true positives, false positives and
-false negatives over all documents and categories. Documents without gold aspects
+false negatives over all documents and categories; ``macro_f1`` and ``macro_recall``
+average the categories' figures; ``accuracy`` is the share of documents whose category set
+is exactly right. Documents without gold aspects
 (GermEval's irrelevant posts) stay in: a category predicted there is a false positive.
 Because "Allgemein" is by far the most frequent GermEval category, the report also
 gives the figures without the most frequent gold category and those of a baseline that
@@ -90,15 +92,23 @@ def pair_figures(
             counts.setdefault(key(item), Counter())[outcome] += 1
     total: Counter[str] = sum(counts.values(), Counter())
     micro = _scores(total["tp"], total["fp"], total["fn"])
+    per_category = {name: _scores(c["tp"], c["fp"], c["fn"]) for name, c in sorted(counts.items())}
+    exact = sum(1 for g, p in zip(gold, predicted, strict=True) if set(g) == set(p))
     return {
         "micro_f1": micro["f1"],
         "precision": micro["precision"],
         "recall": micro["recall"],
         "support": micro["support"],
-        "per_category": {
-            name: _scores(c["tp"], c["fp"], c["fn"]) for name, c in sorted(counts.items())
-        },
+        "accuracy": _ratio(exact, len(gold)),
+        "macro_f1": _mean(row["f1"] for row in per_category.values()),
+        "macro_recall": _mean(row["recall"] for row in per_category.values()),
+        "per_category": per_category,
     }
+
+
+def _mean(values: Iterable[float | int]) -> float:
+    items = list(values)
+    return sum(items) / len(items) if items else 0.0
 
 
 def _eval_name(category: AspectCategory) -> str:
@@ -137,7 +147,11 @@ def aspect_figures(gold: Sequence[set[Pair]], predicted: Sequence[set[Pair]]) ->
     )
     polarity = pair_figures(gold, predicted, lambda pair: str(pair[0]))
     return {
-        **{k: categories[k] for k in ("micro_f1", "precision", "recall", "support")},
+        **{
+            k: categories[k]
+            for k in ("micro_f1", "precision", "recall", "support", "accuracy", "macro_f1")
+        },
+        "macro_recall": categories["macro_recall"],
         **{f"polarity_{k}": polarity[k] for k in ("micro_f1", "precision", "recall")},
         "per_category": {
             name: {

@@ -42,7 +42,17 @@ positive = ["pünktlich*"]
 name = "Connectivity"
 terms = ["wlan"]
 """
-REQUIRED = {"micro_f1", "precision", "recall", "n", "posts_per_s", "polarity_micro_f1"}
+REQUIRED = {
+    "accuracy",
+    "micro_f1",
+    "macro_f1",
+    "macro_recall",
+    "precision",
+    "recall",
+    "n",
+    "posts_per_s",
+    "polarity_micro_f1",
+}
 
 
 @pytest.fixture
@@ -80,6 +90,12 @@ def test_pair_figures_are_micro_averages_over_documents() -> None:
         "predicted": 2,
     }
     assert figures["per_category"]["b"]["f1"] == 0.0
+    # Macro: a (f1 1, recall 1), b (0, 0), c (predicted, never labelled: 0, 0).
+    assert figures["macro_f1"] == pytest.approx(1 / 3)
+    assert figures["macro_recall"] == pytest.approx(1 / 3)
+    # No document's set is exactly right.
+    assert figures["accuracy"] == 0.0
+    assert pair_figures([{"a"}, set()], [{"a"}, set()], str)["accuracy"] == 1.0
     with pytest.raises(ValidationError, match="2 gold documents but 1"):
         pair_figures([set(), set()], [set()], str)
 
