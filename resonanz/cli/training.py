@@ -27,7 +27,7 @@ def _task(value: str) -> str:
 
 
 def _figure(quality: Mapping[str, Any], key: str) -> str:
-    """A stored quality figure, "–" where the task has none (aspects: no macro-F1)."""
+    """A stored quality figure, "–" where the stored quality has none."""
     value = quality.get(key)
     return f"{float(value):.4f}" if isinstance(value, int | float) else "–"
 
