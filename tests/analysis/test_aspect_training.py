@@ -211,3 +211,13 @@ def test_progress_is_reported() -> None:
     train_aspect_classifier(texts, items, langs, folds=2, progress=lambda *step: seen.append(step))
     assert seen[0] == ("features", 0, 4) and seen[-1] == ("done", 4, 4)
     assert [s[0] for s in seen].count("cross-validating") == 2
+
+
+def test_bad_input_texts_are_read_like_any_text(model: AspectModel) -> None:
+    texts = ["", "Verspätung " * 20_000, "\ud800\x00\x01junk ÿþ", "中文 WLAN العربية"]
+    found = model.predict(texts, [None, "de", None, None])
+    assert found[0] == [] and found[2] == []
+    assert [f.category for f in found[1]][:1] == ["Zugfahrt"]  # read to 5,000 characters
+    assert len(found) == 4
+    listed = AspectAnalyzer(_categories()).with_model(model).analyze(texts, [None] * 4)
+    assert listed[0] == [] and len(listed) == 4
