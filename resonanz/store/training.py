@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 SOURCES: tuple[str, ...] = ("csv", "ui", "api")
+# Models kept per workspace and task (the active one always among them).
+KEEP_MODELS = 10
 _ex, _mo = training_examples.c, workspace_models.c
 
 
@@ -352,8 +354,9 @@ class TrainingStore(TxStore):
         quality: Mapping[str, Any],
         at: datetime | None = None,
     ) -> ModelInfo:
-        """Store a trained model as the active one for its task (the previous one stays,
-        inactive)."""
+        """Store a trained model as the active one for its task (the previous ones stay,
+        inactive: the newest KEEP_MODELS of the task in all, older inactive ones are
+        deleted, as every "train" adds a model file of up to a few MB)."""
         at = at or datetime.now(UTC)
         with self._write(f"saving the {task} model") as conn:
             conn.execute(
@@ -376,6 +379,20 @@ class TrainingStore(TxStore):
                 .returning(_mo.id)
             ).scalar_one()
             row = conn.execute(sa.select(*_INFO_COLUMNS).where(_mo.id == model_id)).one()
+            kept = (
+                sa.select(_mo.id)
+                .where(_mo.workspace_id == workspace_id, _mo.task == task)
+                .order_by(_mo.created_at.desc(), _mo.id.desc())
+                .limit(KEEP_MODELS)
+            )
+            conn.execute(
+                sa.delete(workspace_models).where(
+                    _mo.workspace_id == workspace_id,
+                    _mo.task == task,
+                    sa.not_(_mo.active),
+                    _mo.id.not_in(kept),
+                )
+            )
         return _info(row)
 
     def active_model(self, workspace_id: int, task: str) -> StoredModel | None:

@@ -14,7 +14,7 @@ from resonanz.models import Workspace
 from resonanz.store import SqlStore, open_store
 from resonanz.store.engine import WRITE, create_engine, normalise_url
 from resonanz.store.migrate import alembic_config
-from resonanz.store.training import NewExample
+from resonanz.store.training import KEEP_MODELS, NewExample
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -338,3 +338,25 @@ def test_bad_aspect_labels_store_nothing(store: SqlStore, ws: Workspace) -> None
             ws.id, "sentiment", [NewExample(label="great", text="x", where="a.csv:7")], source="csv"
         )
     assert store.training.count_examples(ws.id) == {}
+
+
+def test_old_inactive_models_are_deleted(store: SqlStore, ws: Workspace) -> None:
+    training = store.training
+    first = training.save_model(ws.id, "sentiment", "m0", b"0", n_examples=20, quality={}, at=T0)
+    training.save_model(ws.id, "relevance", "r0", b"r", n_examples=20, quality={}, at=T0)
+    for i in range(1, KEEP_MODELS + 2):
+        training.save_model(
+            ws.id, "sentiment", f"m{i}", b"x", n_examples=20, quality={}, at=T0 + timedelta(i)
+        )
+    names = [m.name for m in training.list_models(ws.id, "sentiment")]
+    assert names == [f"m{i}" for i in range(KEEP_MODELS + 1, 1, -1)]
+    # Another task keeps its models; going back to an older model and training again
+    # keeps the newest KEEP_MODELS, the new one active.
+    assert [m.name for m in training.list_models(ws.id, "relevance")] == ["r0"]
+    oldest = training.list_models(ws.id, "sentiment")[-1]
+    training.activate_model(ws.id, oldest.id)
+    training.save_model(
+        ws.id, "sentiment", "latest", b"y", n_examples=20, quality={}, at=T0 + timedelta(99)
+    )
+    after = [m.name for m in training.list_models(ws.id, "sentiment")]
+    assert len(after) == KEEP_MODELS and after[0] == "latest" and first.name not in after
