@@ -29,7 +29,12 @@ from resonanz.analysis.aspectfile import parse_categories
 from resonanz.analysis.base import SENTIMENT_LABELS
 from resonanz.analysis.linear import FeatureDict, LinearModel, fit_linear
 from resonanz.analysis.logcountratio import log_count_ratios
-from resonanz.analysis.training import FULL_TEXT_CHARS, document_features, stratified_folds
+from resonanz.analysis.training import (
+    FULL_TEXT_CHARS,
+    Steps,
+    document_features,
+    stratified_folds,
+)
 from resonanz.errors import ValidationError
 
 __all__ = ["MIN_CATEGORY_EXAMPLES", "THRESHOLDS", "train_aspect_classifier"]
@@ -177,14 +182,7 @@ def train_aspect_classifier(
     resolved = list(langs) if langs is not None else [None] * len(texts)
     categories = sorted(c for c, n in counts.items() if n >= MIN_CATEGORY_EXAMPLES)
     k = min(folds, min(counts[c] for c in categories))
-    steps, done = k + 2, 0
-
-    def report(stage: str) -> None:
-        nonlocal done
-        if progress is not None:
-            progress(stage, done, steps)
-        done += 1
-
+    report = Steps(progress, k + 2)
     report("features")
     docs = document_features(
         texts, resolved, stacked=True, full_text=True, head_chars=FULL_TEXT_CHARS
@@ -252,6 +250,5 @@ def train_aspect_classifier(
     report("training")
     presence = _fit_presence(docs, rows, categories)
     model = _model(presence, _fit_polarity(docs, rows), meta, threshold)
-    if progress is not None:
-        progress("done", steps, steps)
+    report.finish()
     return model

@@ -56,6 +56,7 @@ __all__ = [
     "GRID",
     "MIN_EXAMPLES",
     "TASK_LABELS",
+    "Steps",
     "TrainedClassifier",
     "document_features",
     "stratified_folds",
@@ -84,6 +85,25 @@ _HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,40})")
 _DOMAIN_RE = re.compile(r"(?:https?://|www\.)(?:www\.)?([\w.-]+\.[a-z]{2,})", re.IGNORECASE)
 
 Progress = Callable[[str, int, int], None]
+
+
+class Steps:
+    """Reports a training's stages to a progress callback: ``steps("stage")`` reports the
+    stage with the number of stages done before it, ``finish()`` reports "done"."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+
+    def __call__(self, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(stage, self.done, self.total)
+        self.done += 1
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress("done", self.total, self.total)
 
 
 def _resolve_langs(texts: Sequence[str], langs: Sequence[str | None] | None) -> list[str | None]:
@@ -400,15 +420,7 @@ def train_classifier(
     counts = _check(task, texts, labels, resolved)
     if folds < 2:
         raise ValidationError("cross-validation needs at least 2 folds")
-    steps = len(GRID) + 2
-    done = 0
-
-    def report(stage: str) -> None:
-        nonlocal done
-        if progress is not None:
-            progress(stage, done, steps)
-        done += 1
-
+    report = Steps(progress, len(GRID) + 2)
     report("features")
     stacked = _stacks(task)
     full_text = _reads_full_text(task)
@@ -448,6 +460,5 @@ def train_classifier(
         solver=_SOLVER,
         column_weights=log_count_ratios,
     )
-    if progress is not None:
-        progress("done", steps, steps)
+    report.finish()
     return TrainedClassifier(model)
