@@ -172,4 +172,6 @@ def test_train_aspects_and_collect_with_the_term_lists_plus_the_classifier(
     assert set(found) == {"Connectivity (WLAN)", "Allgemein"}
     assert found["Connectivity (WLAN)"]["polarity"] == "negative"
     assert found["Connectivity (WLAN)"]["terms"] == ["WLAN"]
+    assert found["Connectivity (WLAN)"]["model"].startswith("trained-aspects-")
+    assert 0.0 < found["Connectivity (WLAN)"]["p"] <= 1.0 and "model" not in found["Allgemein"]
     assert by_text[texts[1]] == []

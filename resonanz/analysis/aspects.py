@@ -55,15 +55,27 @@ _TONES = (0.0, -1.0, 1.0)
 
 @dataclass(frozen=True)
 class Aspect:
-    """A category found in a post, its polarity and the words that named it."""
+    """A category found in a post, its polarity and the words that named it; for a
+    category a trained classifier decided, the model's name and its probability."""
 
     category: str
     polarity: str
     terms: tuple[str, ...]
+    model: str | None = None
+    probability: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON form stored in ``enrichments["aspects"]``."""
-        return {"category": self.category, "polarity": self.polarity, "terms": list(self.terms)}
+        """The JSON form stored in ``enrichments["aspects"]`` (``model`` and ``p`` only
+        where a trained classifier decided)."""
+        out: dict[str, Any] = {
+            "category": self.category,
+            "polarity": self.polarity,
+            "terms": list(self.terms),
+        }
+        if self.model is not None:
+            out["model"] = self.model
+            out["p"] = self.probability
+        return out
 
 
 @dataclass
@@ -224,7 +236,13 @@ class AspectAnalyzer:
             terms = {a.category: a.terms for a in row}
             out.append(
                 [
-                    Aspect(learnt[f.category], f.polarity, terms.get(learnt[f.category], ()))
+                    Aspect(
+                        learnt[f.category],
+                        f.polarity,
+                        terms.get(learnt[f.category], ()),
+                        model.name,
+                        f.probability,
+                    )
                     for f in found
                 ]
                 + [a for a in row if a.category not in decided]

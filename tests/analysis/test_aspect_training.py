@@ -139,6 +139,13 @@ def test_the_term_lists_plus_the_classifier(model: AspectModel) -> None:
     assert by_category[0]["Pünktlichkeit"].terms == ("Verspätung",)
     assert by_category[0]["Pünktlichkeit"].polarity == "negative"
     assert "Toiletten" in by_category[0]
+    # What the classifier decided names it, with its probability; term-list finds do not.
+    learnt = by_category[0]["Pünktlichkeit"]
+    assert learnt.model == model.name and learnt.probability is not None
+    assert learnt.probability >= model.threshold
+    assert learnt.as_dict()["model"] == model.name and "p" in learnt.as_dict()
+    assert by_category[0]["Toiletten"].model is None
+    assert "model" not in by_category[0]["Toiletten"].as_dict()
     # A learnt category in no file keeps its label's name; terms: none listed.
     assert by_category[1]["Connectivity"].terms == ()
     assert found[2] == []
