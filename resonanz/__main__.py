@@ -2,4 +2,7 @@
 
 from resonanz.cli import main
 
-main()
+# Guarded: a child process spawned by multiprocessing (web training jobs) imports the
+# parent's __main__ module under another name and must not run the CLI again.
+if __name__ == "__main__":
+    main()

@@ -1,10 +1,12 @@
-"""Training a workspace's classifier from the settings page, in a background thread.
+"""Training a workspace's classifier from the settings page, in the background.
 
 At most one job runs per (workspace, task): starting another while it runs is refused
-(``AlreadyRunning``). The thread uses the app's Store (its SQLAlchemy engine is
-thread-safe; the SQLite engine is opened with ``check_same_thread=False``, as the request
-threads use it too). Jobs live in memory (``app.state.training_jobs``): after a restart
-the page shows the active models only. A ValidationError of the training (too few labels)
+(``AlreadyRunning``). A background thread runs the job: it spawns a child process that
+opens the same database and trains (``train_in_subprocess``), then reads the new model
+from the app's Store (its SQLAlchemy engine is thread-safe; the SQLite engine is opened
+with ``check_same_thread=False``, as the request threads use it too). Jobs live in
+memory (``app.state.training_jobs``): after a restart the page shows the active models
+only. A ValidationError of the training (too few labels)
 is kept as its message; any other exception is logged with its traceback and kept as
 ``failed``. Start, success and failure go into the workspace's audit log.
 """
@@ -37,13 +39,67 @@ class AlreadyRunning(ResonanzError):
 
 
 def train_model(store: Store, workspace_id: int, task: str, categories_setting: str) -> ModelInfo:
-    """Train and store the workspace's ``task`` model (``train_workspace_model``)."""
+    """Train and store the workspace's ``task`` model (``train_workspace_model``) in this
+    process."""
     from resonanz.workspace_models import train_workspace_model
 
     _classifier, info = train_workspace_model(
         store, workspace_id, task, categories_setting=categories_setting
     )
     return info
+
+
+def _train_in_child(url: str, workspace_id: int, task: str, categories_setting: str) -> int:
+    """What the child process runs: open the database, train, return the model's id.
+    A ValidationError is sent back as its message (``_ChildRefused``)."""
+    from resonanz.store import open_store
+
+    store = open_store(url)
+    try:
+        return train_model(store, workspace_id, task, categories_setting).id
+    except ValidationError as exc:
+        raise _ChildRefused(str(exc)) from None
+    finally:
+        store.close()
+
+
+class _ChildRefused(Exception):
+    """A ValidationError of the child, as a plain exception that pickles."""
+
+
+def train_in_subprocess(
+    store: Store, workspace_id: int, task: str, categories_setting: str
+) -> ModelInfo:
+    """``train_model`` in a fresh child process (spawned, one per job): training is
+    seconds to minutes of CPU-bound Python, which in the web process would hold the
+    interpreter lock and slow every page. The child opens the same database; an SQLite
+    database in memory cannot be shared, so it trains in this process."""
+    engine = getattr(store, "engine", None)  # a SqlStore's; another Store trains here
+    url = getattr(engine, "url", None)
+    if url is None or (
+        url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    ):
+        return train_model(store, workspace_id, task, categories_setting)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        future = pool.submit(
+            _train_in_child,
+            url.render_as_string(hide_password=False),
+            workspace_id,
+            task,
+            categories_setting,
+        )
+        try:
+            model_id = future.result()
+        except _ChildRefused as exc:
+            raise ValidationError(str(exc)) from None
+    for info in store.training.list_models(workspace_id, task):
+        if info.id == model_id:
+            return info
+    raise ValidationError(f"the trained {task} model {model_id} is not in the database")
 
 
 @dataclass(frozen=True)
@@ -66,9 +122,10 @@ class JobState:
 
 
 class TrainingJobs:
-    """The training jobs of one app, with the trainer they call (``train_model``)."""
+    """The training jobs of one app, with the trainer they call (``train_in_subprocess``;
+    tests may pass ``train_model`` or a double)."""
 
-    def __init__(self, trainer: Trainer = train_model) -> None:
+    def __init__(self, trainer: Trainer = train_in_subprocess) -> None:
         self.trainer = trainer
         self._lock = threading.Lock()
         self._states: dict[tuple[int, str], JobState] = {}

@@ -13,11 +13,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from resonanz.analysis import training
 from resonanz.analysis.labelfiles import NewExample, read_labels
+from resonanz.errors import ValidationError
 from resonanz.store import Store
 from resonanz.store.training import ModelInfo
-from resonanz.web.training_jobs import JobState, TrainingJobs, jobs_of, train_model
+from resonanz.web.training_jobs import (
+    JobState,
+    TrainingJobs,
+    jobs_of,
+    train_in_subprocess,
+    train_model,
+)
 from tests.web.conftest import World, csrf_of
 
 Login = Callable[[str], TestClient]
@@ -111,10 +117,11 @@ def test_too_few_labels_show_the_message(login: Login, world: World, jobs: Train
 
 
 def test_train_click_trains_and_shows_the_active_model(
-    login: Login, world: World, jobs: TrainingJobs, monkeypatch: pytest.MonkeyPatch
+    login: Login, world: World, jobs: TrainingJobs
 ) -> None:
-    # One (c, balance) candidate keeps training fast; the grid is tested in tests/analysis.
-    monkeypatch.setattr(training, "GRID", ((1.0, 0.0),))
+    # The app trains in a spawned child process (``train_in_subprocess``), which a
+    # monkeypatch would not reach: the full grid on 36 examples, a few seconds.
+    assert jobs.trainer is train_in_subprocess
     examples = read_labels(LABELS / "sentiment.csv", "sentiment")
     world.store.training.add_examples(_ws(world), "sentiment", examples, source="csv")
     editor = login("editor")
@@ -200,3 +207,10 @@ def test_classifiers_section_speaks_german(login: Login) -> None:
     page = editor.get("/w/acme/settings").text
     assert "Eigene Klassifikatoren" in page and "Jetzt trainieren" in page
     assert "noch kein Modell – das Standardmodell wird verwendet" in page
+
+
+def test_the_child_process_refusal_comes_back_as_its_message(world: World) -> None:
+    examples = [NewExample(text=f"Zug {i}", label="negative") for i in range(3)]
+    world.store.training.add_examples(_ws(world), "sentiment", examples, source="csv")
+    with pytest.raises(ValidationError, match="at least 20 labelled examples"):
+        train_in_subprocess(world.store, _ws(world), "sentiment", "")
