@@ -37,8 +37,8 @@ __all__ = [
     "FORMAT",
     "AspectModel",
     "FoundAspect",
+    "add_term_features",
     "category_feature",
-    "term_features",
 ]
 
 FORMAT = "resonanz-trained-aspects"
@@ -58,13 +58,6 @@ class FoundAspect:
 def category_feature(category: str) -> str:
     """The feature that names the category in the polarity model."""
     return CATEGORY_PREFIX + category
-
-
-def term_features(doc: dict[str, float], found: Sequence[Any]) -> None:
-    """Add what the term lists found (``Aspect`` items of ``AspectAnalyzer.analyze``)."""
-    for aspect in found:
-        doc["x:a:" + aspect.category] = 1.0
-        doc[f"x:ap:{aspect.category}:{aspect.polarity}"] = 1.0
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
@@ -199,12 +192,15 @@ class AspectModel:
 def add_term_features(
     analyzer: Any, docs: Sequence[dict[str, float]], texts: Sequence[str], langs: Sequence[Any]
 ) -> None:
-    """Add the term lists' findings to every doc; the polarity of "document" categories
-    is the default model's (its probabilities are in the docs as ``d:<label>``)."""
+    """Add what the term lists found to every doc (``x:a:<category>``,
+    ``x:ap:<category>:<polarity>``); the polarity of "document" categories is the default
+    model's (its probabilities are in the docs as ``d:<label>``)."""
     labels = [_stacked_label(doc) for doc in docs]
     found = analyzer.analyze(list(texts), list(langs), document_labels=labels)
     for doc, aspects in zip(docs, found, strict=True):
-        term_features(doc, aspects)
+        for aspect in aspects:
+            doc["x:a:" + aspect.category] = 1.0
+            doc[f"x:ap:{aspect.category}:{aspect.polarity}"] = 1.0
 
 
 def _stacked_label(doc: FeatureDict) -> str | None:

@@ -11,7 +11,6 @@ threshold was picked on the same predictions, so the figures lean a little optim
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -27,12 +26,14 @@ from resonanz.analysis.aspect_model import (
 )
 from resonanz.analysis.aspectfile import parse_categories
 from resonanz.analysis.base import SENTIMENT_LABELS
-from resonanz.analysis.linear import FeatureDict, LinearModel, fit_linear
+from resonanz.analysis.linear import FeatureDict, LinearModel, feature_vocabulary, fit_linear
 from resonanz.analysis.logcountratio import log_count_ratios
 from resonanz.analysis.training import (
     FULL_TEXT_CHARS,
     Steps,
+    default_model_name,
     document_features,
+    model_name,
     stratified_folds,
 )
 from resonanz.errors import ValidationError
@@ -51,21 +52,6 @@ THRESHOLDS: tuple[float, ...] = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 _MIN_COUNT = 2
 
 
-def _default_name() -> str:
-    from resonanz.analysis.sentiment import default_sentiment
-
-    return default_sentiment().name
-
-
-def _vocabulary(docs: Sequence[FeatureDict]) -> dict[str, int]:
-    """Features in at least ``_MIN_COUNT`` texts (``x:`` features always)."""
-    counts: Counter[str] = Counter()
-    for doc in docs:
-        counts.update(doc.keys())
-    kept = sorted(n for n, k in counts.items() if k >= _MIN_COUNT or n.startswith("x:"))
-    return {name: i for i, name in enumerate(kept)}
-
-
 def _fit_presence(
     docs: Sequence[FeatureDict], items: Sequence[Items], categories: Sequence[str]
 ) -> LinearModel:
@@ -73,7 +59,7 @@ def _fit_presence(
     (score = the category's log-odds)."""
     from sklearn.linear_model import LogisticRegression
 
-    vocab = _vocabulary(docs)
+    vocab = feature_vocabulary(docs, _MIN_COUNT, always=("x:",))
     empty = LinearModel(
         labels=tuple(categories),
         vocab=vocab,
@@ -90,9 +76,9 @@ def _fit_presence(
         fitted = LogisticRegression(C=PRESENCE_C, solver="liblinear", max_iter=2000).fit(
             matrix.multiply(scale.astype(np.float32)[None, :]).tocsr(), gold
         )
-        sign = 1.0 if list(fitted.classes_) == ["false", "true"] else -1.0
-        empty.coef[:, j] = sign * fitted.coef_[0] * scale
-        empty.intercept[j] = sign * fitted.intercept_[0]
+        # classes_ are sorted, ["false", "true"]: coef_ scores "true".
+        empty.coef[:, j] = fitted.coef_[0] * scale
+        empty.intercept[j] = fitted.intercept_[0]
     return empty
 
 
@@ -126,10 +112,6 @@ def _model(
     return AspectModel(presence, polarity, {**meta, "threshold": threshold})
 
 
-def _pairs(found: Sequence[Sequence[Any]]) -> list[set[tuple[str, str]]]:
-    return [{(a.category, a.polarity) for a in row} for row in found]
-
-
 def _check(texts: Sequence[str], items: Sequence[Items]) -> Counter[str]:
     if len(texts) != len(items):
         raise ValidationError(f"{len(texts)} texts but {len(items)} aspect labels")
@@ -152,13 +134,6 @@ def _check(texts: Sequence[str], items: Sequence[Items]) -> Counter[str]:
     return counts
 
 
-def _name(texts: Sequence[str], items: Sequence[Items]) -> str:
-    digest = hashlib.sha256(b"aspects")
-    for text, row in sorted(zip(texts, (repr(sorted(r)) for r in items), strict=True)):
-        digest.update(row.encode() + b"\0" + text.encode("utf-8", "replace") + b"\0")
-    return f"trained-aspects-{digest.hexdigest()[:8]}"
-
-
 def train_aspect_classifier(
     texts: Sequence[str],
     items: Sequence[Items],
@@ -174,7 +149,8 @@ def train_aspect_classifier(
     ``term_source`` is the category file (text, "toml" or "json") whose term lists add
     features (None: none). ValidationError when the labels cannot train a model.
     """
-    from resonanz.evaluation.aspects import aspect_figures, rounded_figures
+    from resonanz.evaluation.aspects import aspect_figures
+    from resonanz.evaluation.runner import rounded_report
 
     counts = _check(texts, items)
     if folds < 2:
@@ -197,13 +173,13 @@ def train_aspect_classifier(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "task": "aspects",
-        "name": name or _name(texts, rows),
+        "name": name or model_name("aspects", texts, [repr(sorted(row)) for row in rows]),
         "n": len(texts),
         "n_with_aspects": sum(1 for row in rows if row),
         "category_counts": dict(sorted(counts.items())),
         "too_few": sorted(c for c, n in counts.items() if n < MIN_CATEGORY_EXAMPLES),
         "langs": dict(Counter(lang or "?" for lang in resolved)),
-        "stacked_on": _default_name(),
+        "stacked_on": default_model_name(),
         "params": {
             "presence_c": PRESENCE_C,
             "polarity_c": POLARITY_C,
@@ -244,7 +220,7 @@ def train_aspect_classifier(
 
     scored = [(aspect_figures(gold, at(t)), t) for t in THRESHOLDS]
     figures, threshold = max(scored, key=lambda pair: (pair[0]["micro_f1"], -pair[1]))
-    meta["quality"] = rounded_figures(
+    meta["quality"] = rounded_report(
         {**figures, "n": len(texts), "folds": k, "threshold": threshold}
     )
     report("training")

@@ -149,6 +149,18 @@ class LinearModel:
         return cls.from_bytes(blob, str(path))
 
 
+def feature_vocabulary(
+    docs: Sequence[FeatureDict], min_count: int = 2, always: tuple[str, ...] = ("lex:", "x:")
+) -> dict[str, int]:
+    """{feature: column} of the features in at least ``min_count`` documents, sorted;
+    those starting with a prefix of ``always`` are kept however rare."""
+    counts: Counter[str] = Counter()
+    for doc in docs:
+        counts.update(doc.keys())
+    kept = sorted(name for name, n in counts.items() if n >= min_count or name.startswith(always))
+    return {name: i for i, name in enumerate(kept)}
+
+
 def fit_linear(
     docs: Sequence[FeatureDict],
     labels: Sequence[str],
@@ -178,13 +190,7 @@ def fit_linear(
     classes = tuple(sorted(set(labels)))
     if len(classes) < 2:
         raise ConfigError("training needs examples of at least two labels")
-    counts: Counter[str] = Counter()
-    for doc in docs:
-        counts.update(doc.keys())
-    kept = sorted(
-        name for name, n in counts.items() if n >= min_count or name.startswith(("lex:", "x:"))
-    )
-    vocab = {name: i for i, name in enumerate(kept)}
+    vocab = feature_vocabulary(docs, min_count)
     empty = LinearModel(
         labels=classes,
         vocab=vocab,

@@ -58,7 +58,9 @@ __all__ = [
     "TASK_LABELS",
     "Steps",
     "TrainedClassifier",
+    "default_model_name",
     "document_features",
+    "model_name",
     "stratified_folds",
     "train_classifier",
 ]
@@ -200,7 +202,8 @@ def _head_chars(task: str) -> int:
     return FULL_TEXT_CHARS if task == "relevance" else MAX_CHARS
 
 
-def _default_name() -> str:
+def default_model_name() -> str:
+    """The name of the shipped default sentiment model (what stacked models read)."""
     from resonanz.analysis.sentiment import default_sentiment
 
     return default_sentiment().name
@@ -390,7 +393,7 @@ def _choose_params(
     return best[1]
 
 
-def _model_name(task: str, texts: Sequence[str], labels: Sequence[str]) -> str:
+def model_name(task: str, texts: Sequence[str], labels: Sequence[str]) -> str:
     """``trained-<task>-<8 hex>``: the same examples give the same name."""
     digest = hashlib.sha256(task.encode())
     for text, label in sorted(zip(texts, labels, strict=True)):
@@ -439,13 +442,13 @@ def train_classifier(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "task": task,
-        "name": name or _model_name(task, texts, gold),
+        "name": name or model_name(task, texts, gold),
         "n": len(texts),
         "label_counts": dict(sorted(counts.items())),
         "langs": dict(Counter(lang or "?" for lang in resolved)),
         "params": {"c": c, "balance": balance, "column_weights": "log-count-ratio"},
         "stacked": stacked,
-        "stacked_on": _default_name() if stacked else None,
+        "stacked_on": default_model_name() if stacked else None,
         "full_text": full_text,
         "trigrams": trigrams,
         "head_chars": head_chars,

@@ -39,14 +39,14 @@ from resonanz.analysis.aspectfile import (
 from resonanz.analysis.aspects import AspectAnalyzer
 from resonanz.errors import ValidationError
 from resonanz.evaluation.datasets import Example, load_dataset
+from resonanz.evaluation.runner import rounded_report, text_overlap
 from resonanz.workspace_aspects import format_of
 
-__all__ = ["aspect_figures", "gold_pairs", "pair_figures", "rounded_figures", "run_aspect_eval"]
+__all__ = ["aspect_figures", "gold_pairs", "pair_figures", "run_aspect_eval"]
 
 Progress = Callable[[str, int, int], None]
 Pair = tuple[str, str]  # (category, polarity)
 BATCH_SIZE = 500
-_DIGITS = 4
 
 
 def gold_pairs(example: Example) -> set[Pair]:
@@ -175,15 +175,6 @@ def _majority(gold: Sequence[set[Pair]]) -> tuple[str, Pair]:
     return majority, (majority, polarity.most_common(1)[0][0])
 
 
-def rounded_figures(value: Any) -> Any:
-    """Floats (also inside dicts) rounded to 4 digits, for reports."""
-    if isinstance(value, float):
-        return round(value, _DIGITS)
-    if isinstance(value, dict):
-        return {k: rounded_figures(v) for k, v in value.items()}
-    return value
-
-
 def _require_aspects(examples: Sequence[Example], path: Path) -> None:
     if not any(e.aspects for e in examples):
         raise ValidationError(
@@ -232,12 +223,6 @@ def _trained(
     }
 
 
-def _overlap(test: Sequence[Example], train: Sequence[str]) -> int:
-    """How many test texts also occur (whitespace-trimmed) in the training texts."""
-    seen = {t.strip() for t in train}
-    return sum(1 for e in test if e.text.strip() in seen)
-
-
 def run_aspect_eval(
     dataset_path: Path | str,
     fmt: str,
@@ -267,7 +252,7 @@ def run_aspect_eval(
     analyzer = AspectAnalyzer(categories)
     if train_path is not None:
         analyzer, training = _trained(analyzer, source, train_path, train_fmt or fmt, progress)
-        training["overlap"] = _overlap(examples, training.pop("texts"))
+        training["overlap"] = text_overlap([e.text for e in examples], training.pop("texts"))
     began = time.perf_counter()
     analyzer.analyze(["Der Zug ist pünktlich."], ["de"])  # loads the model: load time
     load_s = time.perf_counter() - began
@@ -279,7 +264,7 @@ def run_aspect_eval(
     baseline = aspect_figures(gold, [{baseline_pair} for _ in gold])
     relevant = [i for i, e in enumerate(examples) if e.relevant]
     on_relevant = aspect_figures([gold[i] for i in relevant], [predicted[i] for i in relevant])
-    report: dict[str, Any] = rounded_figures(
+    report: dict[str, Any] = rounded_report(
         {
             "task": "aspects",
             "dataset": str(dataset.path),

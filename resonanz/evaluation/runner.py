@@ -29,7 +29,9 @@ __all__ = [
     "default_classifier",
     "evaluate",
     "gold_set",
+    "rounded_report",
     "run_eval",
+    "text_overlap",
     "train_on",
 ]
 
@@ -170,18 +172,18 @@ def evaluate(
     }
 
 
-def _rounded(value: Any) -> Any:
+def rounded_report(value: Any) -> Any:
     """Floats rounded to four places, all the way down (for reports people read)."""
     if isinstance(value, float):
         return round(value, _DIGITS)
     if isinstance(value, Mapping):
-        return {k: _rounded(v) for k, v in value.items()}
+        return {k: rounded_report(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_rounded(v) for v in value]
+        return [rounded_report(v) for v in value]
     return value
 
 
-def _overlap(test: Sequence[str], train: Sequence[str]) -> int:
+def text_overlap(test: Sequence[str], train: Sequence[str]) -> int:
     """How many test texts also occur (whitespace-trimmed) in the training texts."""
     seen = {t.strip() for t in train}
     return sum(1 for t in test if t.strip() in seen)
@@ -227,7 +229,7 @@ def run_eval(
             "format": train_data.format,
             "n": len(train_gold.texts),
             "dropped": dict(train_gold.dropped),
-            "overlap": _overlap(gold.texts, train_gold.texts),
+            "overlap": text_overlap(gold.texts, train_gold.texts),
             "seconds": round(time.perf_counter() - began, 3),
             "quality": dict(getattr(classifier, "quality", {}) or {}),
         }
@@ -236,7 +238,7 @@ def run_eval(
     classifier.predict(gold.texts[:1], gold.langs[:1])
     load_s = time.perf_counter() - began
     figures = evaluate(classifier, gold, task, progress=progress)
-    report: dict[str, Any] = _rounded(
+    report: dict[str, Any] = rounded_report(
         {
             "task": task,
             "dataset": str(dataset.path),
