@@ -119,9 +119,9 @@ def _warn_if_stacked_on_another_default(models: Mapping[str, object]) -> None:
     }
     if not stacked:
         return
-    from resonanz.analysis.sentiment import default_sentiment
+    from resonanz.analysis.training import default_model_name
 
-    current = default_sentiment().name
+    current = default_model_name()
     for task, name in sorted(stacked.items()):
         if name != current:
             log.warning(

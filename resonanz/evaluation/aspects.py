@@ -189,9 +189,10 @@ def _trained(
     path: Path | str,
     fmt: str,
     progress: Progress | None,
+    test_texts: Sequence[str],
 ) -> tuple[AspectAnalyzer, dict[str, Any]]:
     """The analyser with a classifier trained on the labelled file, and the report's
-    ``train`` block (with the training texts under ``texts``, for the overlap)."""
+    ``train`` block (``overlap``: how many of ``test_texts`` it trained on)."""
     from resonanz.analysis.aspect_training import train_aspect_classifier
     from resonanz.analysis.aspectlabels import parse_aspect_label
 
@@ -199,13 +200,11 @@ def _trained(
     data = load_dataset(path, fmt)
     examples = list(data.examples)
     _require_aspects(examples, data.path)
-    try:
-        items = [parse_aspect_label(" ".join(e.aspects)) for e in examples]
-    except ValueError as exc:
-        raise ValidationError(f"{data.path}: {exc}") from None
+    texts = [e.text for e in examples]
+    # The items were checked when the file was read (aspectlabels), so they parse.
     model = train_aspect_classifier(
-        [e.text for e in examples],
-        items,
+        texts,
+        [parse_aspect_label(" ".join(e.aspects)) for e in examples],
         [e.lang for e in examples],
         term_source=source,
         progress=progress,
@@ -219,7 +218,7 @@ def _trained(
         "model": model.name,
         "quality": {k: v for k, v in model.quality.items() if k != "per_category"},
         "too_few": model.meta.get("too_few", []),
-        "texts": [e.text for e in examples],
+        "overlap": text_overlap(test_texts, texts),
     }
 
 
@@ -251,8 +250,9 @@ def run_aspect_eval(
     training: dict[str, Any] | None = None
     analyzer = AspectAnalyzer(categories)
     if train_path is not None:
-        analyzer, training = _trained(analyzer, source, train_path, train_fmt or fmt, progress)
-        training["overlap"] = text_overlap([e.text for e in examples], training.pop("texts"))
+        analyzer, training = _trained(
+            analyzer, source, train_path, train_fmt or fmt, progress, [e.text for e in examples]
+        )
     began = time.perf_counter()
     analyzer.analyze(["Der Zug ist pünktlich."], ["de"])  # loads the model: load time
     load_s = time.perf_counter() - began
