@@ -69,6 +69,11 @@ def print_aspect_report(console: Console, report: Mapping[str, Any]) -> None:
             f"[yellow]warning: {training['overlap']} of the {report['n']} test texts also "
             "occur in the training data: for them these figures are not held out.[/yellow]"
         )
+    console.print(per_category_table(report["per_category"]))
+
+
+def per_category_table(per_category: Mapping[str, Mapping[str, Any]]) -> Table:
+    """The figures of every category (``aspect_figures``' ``per_category``)."""
     table = Table(
         "category",
         "precision",
@@ -79,13 +84,13 @@ def print_aspect_report(console: Console, report: Mapping[str, Any]) -> None:
         "polarity f1",
         title="per category",
     )
-    for name, row in report["per_category"].items():
+    for name, row in per_category.items():
         table.add_row(
             name,
             *(_number(row[k]) for k in ("precision", "recall", "f1", "support", "predicted")),
             _number(row["polarity_f1"]),
         )
-    console.print(table)
+    return table
 
 
 def aspects(

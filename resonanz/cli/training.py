@@ -81,18 +81,14 @@ def _print_aspects(
         f"(category found where its probability is at least {quality['threshold']})",
         highlight=False,
     )
-    table = Table("category", "precision", "recall", "f1", "support", "polarity f1")
-    for category, row in quality.get("per_category", {}).items():
-        table.add_row(
-            category,
-            *(f"{float(row[k]):.4f}" for k in ("precision", "recall", "f1")),
-            str(row["support"]),
-            f"{float(row['polarity_f1']):.4f}",
-        )
+    from resonanz.cli.eval_aspects import per_category_table
+
+    table = per_category_table(quality.get("per_category", {}))
     table.add_row(
         "[bold]all (micro)[/bold]",
         *(f"{float(quality[k]):.4f}" for k in ("precision", "recall", "micro_f1")),
         str(quality["support"]),
+        "",
         f"{float(quality['polarity_micro_f1']):.4f}",
     )
     app_ctx.console.print(table)
