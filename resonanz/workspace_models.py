@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from resonanz.analysis.base import TextClassifier
+from resonanz.analysis.tasklabels import LABEL_TASKS
 from resonanz.errors import ConfigError, ValidationError
 from resonanz.pipeline import Enricher
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
-TASKS: tuple[str, ...] = ("sentiment", "relevance", "aspects")
+# The tasks a workspace labels are the ones it trains.
+TASKS: tuple[str, ...] = LABEL_TASKS
 # The key of a trained aspect classifier among a workspace's models (``bind_enrichers``):
 # "aspects" is its category analyser.
 ASPECT_MODEL = "aspect_model"
