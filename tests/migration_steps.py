@@ -26,18 +26,23 @@ def run_alembic(store_url: str, action: str, revision: str) -> set[str]:
         engine.dispose()
 
 
+def add_workspace(conn: sa.Connection) -> int:
+    """A workspace 'acme' (raw SQL: any revision); its id."""
+    return int(
+        conn.execute(
+            sa.text(
+                "INSERT INTO workspaces (slug, name, created_at) "
+                "VALUES ('acme', 'ACME', CURRENT_TIMESTAMP) RETURNING id"
+            )
+        ).scalar_one()
+    )
+
+
 def add_draft_post(engine: sa.Engine) -> int:
     """A workspace 'acme' with one draft post 'Hallo' (raw SQL: any revision since 0010);
     the workspace id."""
     with engine.begin() as conn:
-        ws = int(
-            conn.execute(
-                sa.text(
-                    "INSERT INTO workspaces (slug, name, created_at) "
-                    "VALUES ('acme', 'ACME', CURRENT_TIMESTAMP) RETURNING id"
-                )
-            ).scalar_one()
-        )
+        ws = add_workspace(conn)
         conn.execute(
             sa.text(
                 "INSERT INTO posts (workspace_id, text, variants, status, timezone, version,"

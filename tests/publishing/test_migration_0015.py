@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from resonanz.store.engine import create_engine, normalise_url
-from tests.migration_steps import run_alembic
+from tests.migration_steps import add_workspace, run_alembic
 
 EVENT = (
     "INSERT INTO alert_deliveries (incident_id, channel_id, sequence, status, attempts,"
@@ -24,12 +24,7 @@ def test_migration_0015_up_down_up(store_url: str) -> None:
     engine = create_engine(normalise_url(store_url))
     try:
         with engine.begin() as conn:
-            ws = conn.execute(
-                sa.text(
-                    "INSERT INTO workspaces (slug, name, created_at) "
-                    "VALUES ('acme', 'ACME', CURRENT_TIMESTAMP) RETURNING id"
-                )
-            ).scalar_one()
+            ws = add_workspace(conn)
             channel = conn.execute(
                 sa.text(
                     "INSERT INTO alert_channels (workspace_id, name, kind, config, created_at)"

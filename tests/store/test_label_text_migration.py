@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from resonanz.store.engine import create_engine, normalise_url
-from tests.migration_steps import run_alembic
+from tests.migration_steps import add_workspace, run_alembic
 
 EXAMPLE = (
     "INSERT INTO training_examples (workspace_id, task, text, lang, label, mention_id, source,"
@@ -35,12 +35,7 @@ def test_migration_0021_keeps_labels(store_url: str) -> None:
     engine = create_engine(normalise_url(store_url))
     try:
         with engine.begin() as conn:
-            ws = conn.execute(
-                sa.text(
-                    "INSERT INTO workspaces (slug, name, created_at) "
-                    "VALUES ('acme', 'ACME', CURRENT_TIMESTAMP) RETURNING id"
-                )
-            ).scalar_one()
+            ws = add_workspace(conn)
             mention = conn.execute(
                 sa.text(
                     "INSERT INTO mentions (workspace_id, platform, native_id, text, "
