@@ -8,7 +8,7 @@ the mention's text copied). An empty value removes the mention's label of that t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from resonanz.analysis.tasklabels import canonical_label
@@ -18,6 +18,8 @@ from resonanz.store.training import NewExample
 from resonanz.web.deps import Access
 
 RELEVANT = {"true": True, "false": False}
+# Each field of Labels and the training task it is stored as.
+TASK_OF = {"sentiment": "sentiment", "relevant": "relevance", "aspects": "aspects"}
 
 
 @dataclass(frozen=True)
@@ -52,16 +54,26 @@ def parse_aspects(value: str) -> str | None:
 
 
 def save_labels(
-    store: Store, access: Access, mention_id: int, labels: Labels, *, source: str
+    store: Store,
+    access: Access,
+    mention_id: int,
+    labels: Labels,
+    *,
+    source: str,
+    fields: Collection[str] = tuple(TASK_OF),
 ) -> None:
-    """Store (or remove) the mention's three labels; NotFoundError for another's mention."""
+    """Store (or remove) the mention's labels of these fields of ``labels`` (all three by
+    default; the others keep what is stored); NotFoundError for another's mention."""
     ws = access.workspace
     store.get_mention(ws.id, mention_id)  # 404 before anything is written
-    values = {
+    given = {
         "sentiment": labels.sentiment,
-        "relevance": None if labels.relevant is None else str(labels.relevant).lower(),
+        "relevant": None if labels.relevant is None else str(labels.relevant).lower(),
         "aspects": labels.aspects,
     }
+    values = {task: given[field] for field, task in TASK_OF.items() if field in fields}
+    if not values:
+        return
     for task, label in values.items():
         if label is None:
             store.training.delete_examples(ws.id, task, mention_ids=[mention_id])

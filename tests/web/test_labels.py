@@ -241,3 +241,77 @@ def test_aspect_label_field_in_german(login: Login) -> None:
     page = login("editor").get(BASE, params={"lang": "de"}).text
     assert 'placeholder="z. B. Pünktlichkeit:negative; Preis:positive"' in page
     assert "Aspekt-Label" in page and "keine Kategorie" in page
+
+
+def test_api_patch_changes_only_the_labels_given(login: Login, world: World) -> None:
+    mention = world.ids["acme.mention"]
+    editor = login("editor")
+    headers = {"X-CSRF-Token": csrf_of(editor)}
+    url = f"{API}/{mention}/labels"
+    editor.put(url, json={"sentiment": "negative", "relevant": True}, headers=headers)
+    # Only the aspect label: sentiment and relevance stay as stored.
+    answer = editor.patch(
+        url, json={"aspects": "Preis:positive Zugfahrt:negative"}, headers=headers
+    )
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "mention_id": mention,
+        "sentiment": "negative",
+        "relevant": True,
+        "aspects": "Preis:positive;Zugfahrt:negative",
+    }
+    assert _examples(world, "sentiment") == {mention: "negative"}
+    assert _examples(world, "relevance") == {mention: "true"}
+    assert _examples(world, "aspects") == {mention: "Preis:positive;Zugfahrt:negative"}
+    (entry, *_) = world.store.accounts.audit_entries(world.ids["acme.workspace"])
+    assert entry.action == "mentions.label" and entry.target == str(mention)
+    assert entry.detail == {"aspects": "Preis:positive;Zugfahrt:negative", "source": "api"}
+    # A null removes that label alone.
+    removed = editor.patch(url, json={"sentiment": None}, headers=headers)
+    assert removed.json() == {
+        "mention_id": mention,
+        "sentiment": None,
+        "relevant": True,
+        "aspects": "Preis:positive;Zugfahrt:negative",
+    }
+    assert _examples(world, "sentiment") == {}
+    assert _examples(world, "relevance") == {mention: "true"}
+    (entry, *_) = world.store.accounts.audit_entries(world.ids["acme.workspace"])
+    assert entry.detail == {"sentiment": None, "source": "api"}
+    # PUT still replaces all three.
+    replaced = editor.put(url, json={"sentiment": "neutral"}, headers=headers)
+    assert replaced.json()["relevant"] is None and _examples(world, "aspects") == {}
+
+
+def test_api_patch_refuses_bad_labels_roles_and_other_workspaces(
+    login: Login, world: World
+) -> None:
+    mention = world.ids["acme.mention"]
+    editor = login("editor")
+    headers = {"X-CSRF-Token": csrf_of(editor)}
+    url = f"{API}/{mention}/labels"
+    editor.put(url, json={"sentiment": "negative", "aspects": "Preis:neutral"}, headers=headers)
+    entries = len(world.store.accounts.audit_entries(world.ids["acme.workspace"]))
+    bad = editor.patch(url, json={"sentiment": "positive", "aspects": "Preis"}, headers=headers)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["message"].startswith("bad aspects label 'Preis': cannot read")
+    unknown = editor.patch(url, json={"sentiment": "furious"}, headers=headers)
+    assert unknown.status_code == 422
+    viewer = login("viewer")
+    refused = viewer.patch(
+        url, json={"sentiment": "positive"}, headers={"X-CSRF-Token": csrf_of(viewer)}
+    )
+    assert refused.status_code == 403
+    foreign = editor.patch(
+        f"{API}/{world.ids['other.mention']}/labels",
+        json={"sentiment": "positive", "relevant": True},
+        headers=headers,
+    )
+    assert foreign.status_code == 404
+    # Nothing of it is stored or logged, in either workspace.
+    assert _examples(world, "sentiment") == {mention: "negative"}
+    assert _examples(world, "aspects") == {mention: "Preis:neutral"}
+    assert _examples(world, "relevance") == {}
+    other = world.ids["other.workspace"]
+    assert world.store.training.list_examples(other, "sentiment") == []
+    assert len(world.store.accounts.audit_entries(world.ids["acme.workspace"])) == entries

@@ -25,7 +25,7 @@ from resonanz.web.api.models import (
 from resonanz.web.deps import Analyst, Editor, StoreDep, Viewer
 from resonanz.web.enrichments import emotion_of, sentiment_of
 from resonanz.web.exports import export_response
-from resonanz.web.labelling import Labels, parse_aspects, save_labels
+from resonanz.web.labelling import Labels, labels_of, parse_aspects, save_labels
 from resonanz.web.mention_search import SearchForm, build_search, hits, page
 
 router = APIRouter(tags=["mentions"], responses=ERRORS)
@@ -148,6 +148,24 @@ def get_mention(mention_id: int, access: Viewer, store: StoreDep) -> MentionOut:
     return _out(store, ws.id, [Hit(mention)])[0]
 
 
+def _labels_in(body: MentionLabelsIn) -> Labels:
+    """The body's labels, the aspect label in its canonical form (ValidationError: 422)."""
+    return Labels(
+        sentiment=body.sentiment,
+        relevant=body.relevant,
+        aspects=parse_aspects(body.aspects or ""),
+    )
+
+
+def _labels_out(mention_id: int, labels: Labels) -> MentionLabelsOut:
+    return MentionLabelsOut(
+        mention_id=mention_id,
+        sentiment=labels.sentiment,
+        relevant=labels.relevant,
+        aspects=labels.aspects,
+    )
+
+
 @router.put("/workspaces/{slug}/mentions/{mention_id}/labels", response_model=MentionLabelsOut)
 def label_mention(
     mention_id: int, body: MentionLabelsIn, access: Editor, store: StoreDep
@@ -155,15 +173,19 @@ def label_mention(
     """Set the mention's training labels for the workspace's own classifiers (editor and
     above); all three are replaced, a null removes one. A bad aspect label stores nothing
     (422 saying what is wrong)."""
-    labels = Labels(
-        sentiment=body.sentiment,
-        relevant=body.relevant,
-        aspects=parse_aspects(body.aspects or ""),
-    )
+    labels = _labels_in(body)
     save_labels(store, access, mention_id, labels, source="api")
-    return MentionLabelsOut(
-        mention_id=mention_id,
-        sentiment=labels.sentiment,
-        relevant=labels.relevant,
-        aspects=labels.aspects,
-    )
+    return _labels_out(mention_id, labels)
+
+
+@router.patch("/workspaces/{slug}/mentions/{mention_id}/labels", response_model=MentionLabelsOut)
+def change_mention_labels(
+    mention_id: int, body: MentionLabelsIn, access: Editor, store: StoreDep
+) -> MentionLabelsOut:
+    """Change only the labels named in the body (editor and above): a label left out keeps
+    what is stored, a null removes it. Answers all three labels as stored now. A bad aspect
+    label stores nothing (422 saying what is wrong)."""
+    labels = _labels_in(body)
+    save_labels(store, access, mention_id, labels, source="api", fields=body.model_fields_set)
+    stored = labels_of(store, access.workspace.id, [mention_id])
+    return _labels_out(mention_id, stored.get(mention_id, Labels()))

@@ -90,6 +90,9 @@ class MentionOut(BaseModel):
 
 
 class MentionLabelsIn(BaseModel):
+    """A mention's labels: PUT replaces all three (one left out counts as null), PATCH
+    changes only those in the body (one left out keeps its stored label)."""
+
     sentiment: Literal["negative", "neutral", "positive"] | None = Field(
         default=None, description="The mention's sentiment label; null: none (removes one)"
     )
