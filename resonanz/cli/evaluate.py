@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -51,10 +51,13 @@ def cell(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def print_report(console: Console, title: str, report: Mapping[str, Any]) -> None:
-    """The figures of an eval report as tables: summary, per class, confusion matrix."""
+def print_report(
+    console: Console, title: str, report: Mapping[str, Any], extra: Sequence[str] = ()
+) -> None:
+    """The figures of an eval report as tables: summary (with the ``extra`` keys),
+    per class, confusion matrix."""
     summary = Table("figure", "value", title=title)
-    for key in ("dataset", "format", *_SUMMARY_KEYS, "model", "load_s", "dropped"):
+    for key in ("dataset", "format", *_SUMMARY_KEYS, *extra, "model", "load_s", "dropped"):
         if key in report:
             summary.add_row(key, cell(report[key]))
     training = report.get("train")
@@ -141,7 +144,8 @@ def register(app: typer.Typer) -> None:
     for task in ("sentiment", "relevance"):
         evaluation.command(task, help=_COMMAND_HELP[task])(_classifier_command(task))
     # These import this module's helpers: load them after.
-    from resonanz.cli import eval_aspects, eval_topics
+    from resonanz.cli import eval_aspects, eval_emotion, eval_topics
 
     eval_aspects.register(evaluation)
+    eval_emotion.register(evaluation)
     eval_topics.register(evaluation)

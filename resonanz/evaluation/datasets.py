@@ -1,4 +1,6 @@
-"""Labelled evaluation data: GermEval 2017, SB10k/PotTS, TweetEval and plain CSV files.
+"""Labelled evaluation data: GermEval 2017, SB10k/PotTS, TweetEval, plain CSV files, and
+CSV files labelled with emotions (``emotions``: columns ``text``, ``emotions``, optional
+``lang``; emotions are names of the eight separated by ``;``, or ``none``).
 
 Every loader returns a ``Dataset`` of ``Example`` rows. Rows whose label is outside the
 three sentiment classes but known to the format ("mixed", "unknown") and rows without
@@ -18,12 +20,13 @@ from typing import BinaryIO
 
 from resonanz.analysis.aspectlabels import aspect_items
 from resonanz.analysis.base import SENTIMENT_LABELS
+from resonanz.analysis.emotion_labels import EMOTIONS
 from resonanz.errors import ParseError, ValidationError
 from resonanz.sources.filerows import MAX_LINE_BYTES, Record, csv_records, read_lines
 
 __all__ = ["DROPPED_LABELS", "FORMATS", "Dataset", "Example", "load_dataset"]
 
-FORMATS: tuple[str, ...] = ("germeval", "sb10k", "tweeteval", "csv")
+FORMATS: tuple[str, ...] = ("germeval", "sb10k", "tweeteval", "csv", "emotions")
 # Labels the corpora use for posts outside the three classes: not an error, left out.
 DROPPED_LABELS: tuple[str, ...] = ("mixed", "unknown")
 CSV_COLUMNS: tuple[str, ...] = ("text", "label", "lang", "relevant", "aspects")
@@ -38,7 +41,8 @@ _SHOWN_PROBLEMS = 5
 class Example:
     """One labelled text. ``label`` is the sentiment (None: not labelled for sentiment);
     ``relevant`` whether it is about the brand (None: not labelled); ``aspects`` are
-    "Category#Sub:polarity" strings; ``where`` is "file:line"."""
+    "Category#Sub:polarity" strings; ``where`` is "file:line"; ``emotions`` the gold
+    emotions of the ``emotions`` format (None: not labelled, empty: none)."""
 
     text: str
     label: str | None
@@ -46,6 +50,7 @@ class Example:
     relevant: bool | None
     aspects: tuple[str, ...]
     where: str
+    emotions: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class _Rows:
         lang: str | None,
         relevant: bool | None = None,
         aspects: tuple[str, ...] = (),
+        emotions: tuple[str, ...] | None = None,
     ) -> None:
         """Keep the row, or count it as dropped when it has no text or a dropped label."""
         if not text.strip():
@@ -94,7 +100,7 @@ class _Rows:
             self.dropped[f"label {label!r}"] += 1
         else:
             self.examples.append(
-                Example(text, label, lang, relevant, aspects, where=self.where(line))
+                Example(text, label, lang, relevant, aspects, self.where(line), emotions)
             )
 
     def result(self, fmt: str) -> Dataset:
@@ -300,8 +306,11 @@ def _load_tweeteval(path: Path) -> Dataset:
     return rows.result("tweeteval")
 
 
-def _csv_header(handle: BinaryIO, path: Path) -> tuple[str, list[str], int]:
-    """Delimiter (sniffed among , ; tab), lower-cased column names, header end offset."""
+def _csv_header(
+    handle: BinaryIO, path: Path, labels: tuple[str, ...] = ("label", "relevant", "aspects")
+) -> tuple[str, list[str], int]:
+    """Delimiter (sniffed among , ; tab), lower-cased column names, header end offset;
+    the header must name ``text`` and one of ``labels``."""
     first = next(read_lines(handle), None)
     if first is None or not first.text.strip():
         raise ParseError("the file is empty; a CSV needs a header row", where=str(path))
@@ -314,24 +323,47 @@ def _csv_header(handle: BinaryIO, path: Path) -> tuple[str, list[str], int]:
         reason = header.problem if header is not None else "no header row"
         raise ParseError(f"cannot read the header row: {reason}", where=f"{path}:1")
     names = [str(name).strip().lower() for name in header.value]
-    if "text" not in names or not {"label", "relevant", "aspects"} & set(names):
+    if "text" not in names or not set(labels) & set(names):
+        quoted = [repr(name) for name in labels]
+        wanted = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
         raise ParseError(
-            "the header must name a 'text' column and a 'label', 'relevant' or 'aspects' "
-            f"column (optional: lang); found: {', '.join(names)[:200]}",
+            f"the header must name a 'text' column and a {wanted} column (optional: lang); "
+            f"found: {', '.join(names)[:200]}",
             where=f"{path}:1",
         )
     return delimiter, names, header.end
 
 
-def _load_csv(path: Path) -> Dataset:
+def _load_csv(path: Path, fmt: str = "csv") -> Dataset:
     rows = _Rows(path)
+    # An emotions file is a CSV file whose emotions column is read (and required).
+    labels = ("emotions",) if fmt == "emotions" else ("label", "relevant", "aspects")
+    known = (*CSV_COLUMNS, *labels)
     with _open(path) as handle:
-        delimiter, names, start = _csv_header(handle, path)
-        column = {name: names.index(name) for name in CSV_COLUMNS if name in names}
+        delimiter, names, start = _csv_header(handle, path, labels)
+        column = {name: names.index(name) for name in known if name in names}
         width = (len(names), len(names))
         for record in _records(handle, rows, delimiter, width, offset=start, line=1):
             _csv_row(rows, record.number, record.value, column)
-    return rows.result("csv")
+    return rows.result(fmt)
+
+
+def _load_emotions(path: Path) -> Dataset:
+    return _load_csv(path, "emotions")
+
+
+def _emotions(value: str, rows: _Rows, line: int) -> tuple[str, ...] | None:
+    """The emotions of a cell (names of ``EMOTIONS`` separated by ";", or "none"); None
+    after recording a problem."""
+    names = [name.strip().lower() for name in value.split(";") if name.strip()]
+    if names == ["none"]:
+        return ()
+    unknown = [name for name in names if name not in EMOTIONS]
+    if not names or unknown:
+        what = f"unknown emotion {unknown[0][:40]!r}" if unknown else "no emotions"
+        rows.problem(line, f"{what} (allowed: {_allowed(EMOTIONS)}, separated by ';', or none)")
+        return None
+    return tuple(dict.fromkeys(names))
 
 
 def _csv_row(rows: _Rows, line: int, cells: list[str], column: Mapping[str, int]) -> None:
@@ -342,13 +374,26 @@ def _csv_row(rows: _Rows, line: int, cells: list[str], column: Mapping[str, int]
     label = _sentiment(cell("label"), rows, line) if cell("label") else None
     relevant = _relevance(cell("relevant"), rows, line) if cell("relevant") else None
     aspects = _aspects(cell("aspects"), rows, line)
+    emotions = _emotions(cell("emotions"), rows, line) if "emotions" in column else None
     lang = cell("lang").lower() or None
     if lang is not None and not _LANG_RE.fullmatch(lang):
         rows.problem(line, f"lang {lang[:20]!r} is not an ISO 639 code like 'de' or 'en'")
         return
-    bad = (cell("label") and label is None) or (cell("relevant") and relevant is None)
+    bad = (
+        (cell("label") and label is None)
+        or (cell("relevant") and relevant is None)
+        or ("emotions" in column and emotions is None)
+    )
     if not bad and aspects is not None:
-        rows.add(line, cells[column["text"]], label, lang=lang, relevant=relevant, aspects=aspects)
+        rows.add(
+            line,
+            cells[column["text"]],
+            label,
+            lang=lang,
+            relevant=relevant,
+            aspects=aspects,
+            emotions=emotions,
+        )
 
 
 _LOADERS = {
@@ -356,6 +401,7 @@ _LOADERS = {
     "sb10k": _load_sb10k,
     "tweeteval": _load_tweeteval,
     "csv": _load_csv,
+    "emotions": _load_emotions,
 }
 
 
