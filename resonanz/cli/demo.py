@@ -10,19 +10,59 @@ from pathlib import Path
 
 import typer
 from rich.rule import Rule
+from rich.table import Table
 
 from resonanz.analytics.terms import top_terms
 from resonanz.cli.collecting import print_report, run_with_progress
-from resonanz.cli.context import obj
+from resonanz.cli.context import AppContext, obj
 from resonanz.cli.reading import print_stats
 from resonanz.cli.render import mention_line
 from resonanz.cli.users import run_server
-from resonanz.demo import DEMO_NAME, DEMO_TOPICS, DEMO_WORKSPACE, sample_path
+from resonanz.demo import (
+    DEMO_NAME,
+    DEMO_TOPICS,
+    DEMO_WORKSPACE,
+    LABELLED_SHARE,
+    SampleParts,
+    sample_labels,
+    write_sample_parts,
+)
 from resonanz.errors import NotFoundError
 from resonanz.store import MentionFilter, display_url
 
 _EXAMPLES_PER_TOPIC = 2
 DEMO_LOGIN = "demo@example.org"
+
+
+def _import(app_ctx: AppContext, workspace_id: int, name: str, path: Path) -> None:
+    """Add a file source for ``path`` and import it with a progress bar."""
+    config = app_ctx.runtime.source_class("file").validate_config(
+        {"path": str(path), "format": "germeval"}, app_ctx.settings
+    )
+    source = app_ctx.store.add_source(workspace_id, "file", name, config)
+    print_report(app_ctx, run_with_progress(app_ctx, source))
+
+
+def _train(app_ctx: AppContext, workspace_id: int, parts: SampleParts) -> None:
+    """Store the labelled part's gold labels as the workspace's training examples, train
+    its three classifiers and print their cross-validated quality."""
+    from resonanz.workspace_models import TASKS, train_workspace_model
+
+    store = app_ctx.store
+    table = Table("task", "labelled", "model", "cross-validated micro-F1", title="Trained")
+    for task, examples in sample_labels(parts.labelled).items():
+        store.training.add_examples(workspace_id, task, examples, source="csv")
+    for task in TASKS:
+        with app_ctx.console.status(f"Training the {task} classifier …"):
+            classifier, info = train_workspace_model(
+                store, workspace_id, task, categories_setting=app_ctx.settings.aspect_categories
+            )
+        quality = classifier.quality
+        figure = f"{float(quality['micro_f1']):.3f}"
+        if task == "aspects":
+            figure += f" (with polarity {float(quality['polarity_micro_f1']):.3f})"
+        table.add_row(task, str(info.n_examples), info.name, figure)
+    app_ctx.console.print(table)
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +76,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Build the demo workspace from the bundled sample, print a summary, serve the web app.
+
+        The sample's first 60 % is imported and its labels train the workspace's own
+        sentiment, relevance and aspect classifiers, which then label the rest.
 
         Uses its own database file (demo.db in the data dir) unless --database-url is given.
         A demo login (owner of the demo workspace) with a fresh random password is printed.
@@ -61,16 +104,16 @@ def register(app: typer.Typer) -> None:
         for topic in DEMO_TOPICS:
             store.add_topic(ws.id, topic.name, topic.query, topic.kind)
             console.print(f"  topic [bold]{topic.name}[/bold] ({topic.kind}): {topic.query}")
-        config = app_ctx.runtime.source_class("file").validate_config(
-            {"path": str(sample_path()), "format": "germeval"}, app_ctx.settings
-        )
-        source = store.add_source(ws.id, "file", "GermEval 2017 sample", config)
+        parts = write_sample_parts(Path(app_ctx.settings.resolved_data_dir()) / "demo")
         console.print(
-            "Importing the bundled GermEval 2017 sample (CC BY-NC 4.0, "
-            "see resonanz/data/demo/README.md) …"
+            "Importing the bundled GermEval 2017 sample (CC BY-NC 4.0, see "
+            f"resonanz/data/demo/README.md): first the {LABELLED_SHARE:.0%} the team labelled …"
         )
-        report = run_with_progress(app_ctx, source)
-        print_report(app_ctx, report)
+        _import(app_ctx, ws.id, "GermEval 2017 sample, labelled part", parts.labelled)
+        console.print(Rule("The workspace's own classifiers, trained on those labels"))
+        _train(app_ctx, ws.id, parts)
+        console.print("… then the rest, labelled by the workspace's classifiers:")
+        _import(app_ctx, ws.id, "GermEval 2017 sample, later part", parts.later)
         console.print(Rule("What was found"))
         flt = MentionFilter()
         print_stats(
