@@ -32,6 +32,7 @@ from resonanz.analysis.aspectfile import AspectCategory, default_categories, loa
 from resonanz.analysis.base import SENTIMENT_LABELS, TextClassifier
 from resonanz.analysis.batch import each_or_skip
 from resonanz.analysis.clauses import TextLayout, clause_tone
+from resonanz.analysis.langguess import guess_language
 from resonanz.analysis.terms import TermMatcher
 from resonanz.config import Settings
 from resonanz.hookspecs import hookimpl
@@ -156,8 +157,6 @@ class AspectAnalyzer:
             tones[hit.first] = min(tone, tones.get(hit.first) or 0.0) if tone <= 0 else tone
             tones.update(dict.fromkeys(range(hit.first + 1, hit.end)))
         if lang not in _SENTIMENT_LANGS:
-            from resonanz.analysis.sentiment import guess_language
-
             lang = guess_language(text)
         found: dict[int, _Found] = {}
         for hit in hits:

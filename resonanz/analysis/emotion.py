@@ -38,8 +38,8 @@ from resonanz.analysis.batch import each_or_skip
 from resonanz.analysis.emojis import emoji_in
 from resonanz.analysis.emotion_labels import EMOTIONS, OPPOSITE
 from resonanz.analysis.emotion_lexicon import Cue, EmotionLexicon, emotion_lexicon
+from resonanz.analysis.langguess import guess_language
 from resonanz.analysis.lexicon import INTENSIFIERS, NEGATORS, fold
-from resonanz.analysis.sentiment import guess_language
 from resonanz.config import Settings
 from resonanz.hookspecs import hookimpl
 from resonanz.models import Mention, titled_text
@@ -361,8 +361,31 @@ class EmotionEnricher:
         return out
 
 
+# Readings kept for the emotion features of the default sentiment models (which read a
+# batch just before this enricher does): more than one batch of the pipeline.
+SHARED_READINGS = 4_096
+
+
+@lru_cache(maxsize=SHARED_READINGS)
+def shared_reading(text: str, lang: str) -> dict[str, Any] | None:
+    """``read_emotions`` of the text's first ``MAX_CHARS`` characters (``lang`` ``de`` or
+    ``en``), kept for the next reader of the same text: the sentiment features read it,
+    then this enricher. Read-only: the enricher stores a copy."""
+    return read_emotions(text, lang)
+
+
+def _copy(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"scores": dict(found["scores"]), "top": found["top"], "terms": list(found["terms"])}
+
+
 def _read_rows(rows: Sequence[tuple[str, str | None]]) -> list[dict[str, Any] | None]:
-    return [read_emotions(text, lang or guess_language(text)) for text, lang in rows]
+    out = []
+    for text, lang in rows:
+        code = "de" if (lang or guess_language(text)) == "de" else "en"
+        out.append(_copy(shared_reading(text[:MAX_CHARS], code)))
+    return out
 
 
 @hookimpl

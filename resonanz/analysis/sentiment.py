@@ -9,7 +9,6 @@ lexicon polarity, emoji, elongation, intensifiers), trained by
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -19,6 +18,7 @@ import numpy as np
 
 from resonanz.analysis.base import SENTIMENT_LABELS, Prediction
 from resonanz.analysis.batch import each_or_skip
+from resonanz.analysis.langguess import guess_language
 from resonanz.analysis.linear import LinearModel
 from resonanz.analysis.textfeatures import features
 from resonanz.config import Settings
@@ -32,86 +32,7 @@ MODEL_LANGUAGES: tuple[str, ...] = ("de", "en")
 TWEET_LENGTH = 140
 LONG_TEXT_PRIOR = 1.0
 # The boolean options of textfeatures.features a model's meta may switch on.
-FEATURE_OPTIONS: tuple[str, ...] = ("char_ngrams", "stems", "symbols", "lexicons")
-
-_WORD_RE = re.compile(r"[^\W\d_]+")
-_DE_HINTS = frozenset(
-    [
-        "der",
-        "die",
-        "das",
-        "und",
-        "ist",
-        "nicht",
-        "ich",
-        "ein",
-        "eine",
-        "mit",
-        "auf",
-        "für",
-        "von",
-        "zu",
-        "den",
-        "sich",
-        "auch",
-        "wie",
-        "bei",
-        "noch",
-        "nur",
-        "mal",
-        "schon",
-        "aber",
-        "wenn",
-        "oder",
-        "wir",
-        "sie",
-        "es",
-        "im",
-        "dem",
-        "des",
-    ]
-)
-_EN_HINTS = frozenset(
-    [
-        "the",
-        "and",
-        "is",
-        "not",
-        "to",
-        "of",
-        "a",
-        "in",
-        "that",
-        "it",
-        "for",
-        "you",
-        "with",
-        "on",
-        "this",
-        "be",
-        "are",
-        "was",
-        "have",
-        "just",
-        "my",
-        "so",
-        "but",
-        "at",
-        "what",
-        "when",
-        "or",
-        "we",
-        "they",
-    ]
-)
-
-
-def guess_language(text: str) -> str:
-    """``de`` or ``en`` from function words, for texts whose language nobody stated."""
-    words = _WORD_RE.findall(text[:1000].lower())
-    german = sum(w in _DE_HINTS for w in words)
-    english = sum(w in _EN_HINTS for w in words)
-    return "en" if english > german else "de"
+FEATURE_OPTIONS: tuple[str, ...] = ("char_ngrams", "stems", "symbols", "lexicons", "emotions")
 
 
 def probabilities_to_prediction(labels: Sequence[str], probs: Sequence[float]) -> Prediction:

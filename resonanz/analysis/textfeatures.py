@@ -15,7 +15,9 @@ What the features know about social-media text:
 - optional character 3-5-grams let unseen inflections and spellings share weight;
 - optionally (``lexicons``, English) AFINN and pattern's adjective lexicon add their summed
   polarity and the count of subjective words, and each listed word a feature for its
-  polarity class: a word seen rarely in training still says how polar it is.
+  polarity class: a word seen rarely in training still says how polar it is;
+- optionally (``emotions``) the emotion reader's eight scores and its top emotion
+  (``analysis.emotion``: Resonanz's own cue lexicon with its negation and compound rules).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from resonanz.analysis.emotion import shared_reading
 from resonanz.analysis.lexicon import (
     INTENSIFIERS,
     NEGATORS,
@@ -256,6 +259,19 @@ def _add_priors(
     result["lex:subj"] = min(subjective, 4) / 4.0
 
 
+def _add_emotions(result: dict[str, float], text: str, lang: str) -> None:
+    """The ``emotions`` features: each cued emotion's score (0-1) and the top emotion, as
+    the emotion enricher reads them (the reading is kept for it); nothing for a text
+    without cues."""
+    found = shared_reading(text, lang)
+    if found is None:
+        return
+    for name, score in found["scores"].items():
+        if score > 0:
+            result["emo:" + name] = score
+    result["emo:top:" + found["top"]] = 1.0
+
+
 def features(
     text: str,
     lang: str | None,
@@ -264,6 +280,7 @@ def features(
     stems: bool = False,
     symbols: bool = False,
     lexicons: bool = False,
+    emotions: bool = False,
     max_chars: int = MAX_CHARS,
 ) -> dict[str, float]:
     """The feature vector of one text's first ``max_chars`` characters (German rules for
@@ -274,7 +291,7 @@ def features(
     lexicon lookups and character n-grams keep the whole word; English is unchanged).
     ``symbols`` names emoticons and emoji by ``symbol_name`` (their polarity is looked up
     as written). ``lexicons`` (English only) adds the AFINN and pattern features
-    (``_add_priors``).
+    (``_add_priors``). ``emotions`` adds the emotion reader's features (``_add_emotions``).
     """
     lang = "de" if lang == "de" else "en"
     polarities = lexicon(lang).polarity
@@ -374,6 +391,8 @@ def features(
     result["lex:nneg"] = min(n_neg, 5) / 5.0
     if priors:
         _add_priors(result, prior_names, (a_pos, a_neg, p_pos, p_neg, subjective))
+    if emotions:
+        _add_emotions(result, text, lang)
     flags = (
         ("elong", elong),
         ("caps", caps),

@@ -44,6 +44,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS, Prediction
+from resonanz.analysis.langguess import guess_language
 from resonanz.analysis.lexicon import fold as fold_word
 from resonanz.analysis.linear import FeatureDict, LinearModel, fit_linear
 from resonanz.analysis.logcountratio import log_count_ratios
@@ -165,8 +166,6 @@ def document_features(
     """The feature dict of every text (with the default model's probabilities if
     ``stacked``, with the whole text's words if ``full_text``, its word trigrams if
     ``trigrams``; the default features of the first ``head_chars`` characters)."""
-    from resonanz.analysis.sentiment import guess_language
-
     chosen = [lang or guess_language(text) for text, lang in zip(texts, langs, strict=True)]
     docs = []
     for text, lang in zip(texts, chosen, strict=True):

@@ -4,8 +4,8 @@ test_fast_paths.py holds ``features`` to, key for key and bit for bit.
 
 Change it together with ``features`` when the features are meant to change (``stems``,
 German word features by their light stem, and ``symbols``, emoticons and emoji without
-their variants, and ``lexicons``, the English AFINN and pattern features, were added that
-way).
+their variants, and ``lexicons``, the English AFINN and pattern features, and
+``emotions``, the emotion reader's scores, were added that way).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import itertools
 import math
 from collections.abc import Iterable
 
+from resonanz.analysis.emotion import read_emotions
 from resonanz.analysis.lexicon import INTENSIFIERS, NEGATORS, english_priors, lexicon
 from resonanz.analysis.textfeatures import (
     _TOKEN_RE,
@@ -44,6 +45,7 @@ def reference_features(
     stems: bool = False,
     symbols: bool = False,
     lexicons: bool = False,
+    emotions: bool = False,
 ) -> dict[str, float]:
     lang = "de" if lang == "de" else "en"
     priors = english_priors() if lexicons and lang == "en" else None
@@ -160,6 +162,10 @@ def reference_features(
         result["lex:p_neg"] = math.log1p(p_neg)
         result["lex:p_diff"] = math.tanh(p_pos - p_neg)
         result["lex:subj"] = min(subjective, 4) / 4.0
+    found = read_emotions(text[:MAX_CHARS], lang) if emotions else None
+    if found is not None:
+        result.update({"emo:" + k: v for k, v in found["scores"].items() if v > 0})
+        result["emo:top:" + found["top"]] = 1.0
     for name, count in flags.items():
         if count:
             result["x:" + name] = min(count, 3) / 3.0

@@ -92,6 +92,10 @@ def test_features_equal_the_reference_key_for_key(lang: str) -> None:
         expected = reference_features(text, lang, lexicons=True)
         got = textfeatures.features(text, lang, lexicons=True)
         assert list(got.items()) == list(expected.items()), text
+    for text in TEXTS[:300] + EDGE_CASES:
+        expected = reference_features(text, lang, emotions=True)
+        got = textfeatures.features(text, lang, emotions=True)
+        assert list(got.items()) == list(expected.items()), text
 
 
 def test_has_letters_counts_like_findall() -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from resonanz.analysis.langguess import guess_language
 from resonanz.analysis.lexicon import fold, lexicon
 from resonanz.analysis.linear import LinearModel, fit_linear
-from resonanz.analysis.sentiment import SentimentEnricher, default_sentiment, guess_language
+from resonanz.analysis.sentiment import SentimentEnricher, default_sentiment
 from resonanz.analysis.textfeatures import features, light_stem
 from resonanz.config import Settings
 from resonanz.errors import ConfigError
@@ -103,6 +104,26 @@ def test_lexicons_add_english_word_priors_turned_by_negation() -> None:
     assert "lex:a_pos" not in plain
     assert default_sentiment().models["en"].meta.get("lexicons") is True
     assert not default_sentiment().models["de"].meta.get("lexicons")
+
+
+def test_emotions_add_the_emotion_readers_scores_and_top() -> None:
+    text = "Ich freue mich so auf die Fahrt"
+    plain = features(text, "de")
+    read = features(text, "de", emotions=True)
+    assert plain.items() <= read.items()  # only additions
+    added = {k: v for k, v in read.items() if k not in plain}
+    assert added["emo:top:joy"] == 1.0 and 0 < added["emo:joy"] <= 1
+    assert all(k.startswith("emo:") for k in added)
+    # negated joy reads as sadness (the emotion reader's rule), not as joy
+    negated = features("Ich freue mich nicht", "de", emotions=True)
+    assert "emo:joy" not in negated and negated["emo:top:sadness"] == 1.0
+    # no cue, no emotion features; English reads its own list
+    assert features("Der Zug fährt um 8 Uhr", "de", emotions=True) == features(
+        "Der Zug fährt um 8 Uhr", "de"
+    )
+    assert features("I am so angry at this", "en", emotions=True)["emo:top:anger"] == 1.0
+    # off unless a model's meta asks for it: the shipped models do (version 5)
+    assert all(m.meta.get("emotions") is True for m in default_sentiment().models.values())
 
 
 def test_default_models_order_clear_cases_in_german_and_english() -> None:
