@@ -9,6 +9,8 @@ lexicon polarity, emoji, elongation, intensifiers), trained by
 from __future__ import annotations
 
 import copy
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -20,7 +22,7 @@ from resonanz.analysis.base import SENTIMENT_LABELS, Prediction
 from resonanz.analysis.batch import each_or_skip
 from resonanz.analysis.langguess import guess_language
 from resonanz.analysis.linear import LinearModel
-from resonanz.analysis.textfeatures import features
+from resonanz.analysis.textfeatures import MAX_CHARS, features
 from resonanz.config import Settings
 from resonanz.errors import ConfigError
 from resonanz.hookspecs import hookimpl
@@ -32,6 +34,8 @@ MODEL_LANGUAGES: tuple[str, ...] = ("de", "en")
 TWEET_LENGTH = 140
 LONG_TEXT_PRIOR = 1.0
 # The boolean options of textfeatures.features a model's meta may switch on.
+# Predictions the shared default model keeps (LanguageModels.remember): more than a batch.
+SHARED_PREDICTIONS = 4_096
 FEATURE_OPTIONS: tuple[str, ...] = ("char_ngrams", "stems", "symbols", "lexicons", "emotions")
 
 
@@ -46,17 +50,38 @@ def probabilities_to_prediction(labels: Sequence[str], probs: Sequence[float]) -
     return Prediction(label=best, score=round(score, 4), probs=table)
 
 
+# What a prediction depends on: the model's language, the text the features read, and
+# the length the long-text prior reads (so a remembered long text costs MAX_CHARS).
+_Key = tuple[str, str, int]
+
+
+def _key(lang: str, text: str) -> _Key:
+    return (lang, text[:MAX_CHARS], len(text))
+
+
 class LanguageModels:
     """One linear model per language behind the TextClassifier contract."""
 
     def __init__(
-        self, task: str, name: str, models: Mapping[str, LinearModel], fallback: str
+        self,
+        task: str,
+        name: str,
+        models: Mapping[str, LinearModel],
+        fallback: str,
+        *,
+        remember: int = 0,
     ) -> None:
         self.task = task
         self.name = name
         self.models = dict(models)
         self.fallback = fallback
         self.labels = next(iter(self.models.values())).labels
+        # The last ``remember`` predictions by (model language, text): the default model
+        # is asked about one batch by the sentiment enricher and again for the stacked
+        # features of a workspace's trained classifiers.
+        self._remember = remember
+        self._recent: OrderedDict[_Key, Prediction] = OrderedDict()
+        self._lock = threading.Lock()
 
     def model_for(self, lang: str | None, text: str) -> str:
         """The language whose model reads this text."""
@@ -86,8 +111,12 @@ class LanguageModels:
             for i, text in enumerate(texts)
         ]
         out: list[Prediction | None] = [None] * len(texts)
+        if self._remember:
+            with self._lock:
+                for i, text in enumerate(texts):
+                    out[i] = self._recent.get(_key(chosen[i], text))
         for lang, model in self.models.items():
-            rows = [i for i, c in enumerate(chosen) if c == lang]
+            rows = [i for i, c in enumerate(chosen) if c == lang and out[i] is None]
             if not rows:
                 continue
             # The feature options the model was trained with (absent: off).
@@ -98,7 +127,17 @@ class LanguageModels:
             )
             for i, row in zip(rows, probs, strict=True):
                 out[i] = probabilities_to_prediction(model.labels, row)
+            if self._remember:
+                self._keep([(_key(lang, texts[i]), out[i]) for i in rows])
         return [p for p in out if p is not None]
+
+    def _keep(self, predictions: Sequence[tuple[_Key, Prediction | None]]) -> None:
+        with self._lock:
+            for key, prediction in predictions:
+                if prediction is not None:
+                    self._recent[key] = prediction
+            while len(self._recent) > self._remember:
+                self._recent.popitem(last=False)
 
 
 def _shipped(lang: str) -> LinearModel:
@@ -111,7 +150,13 @@ def default_sentiment() -> LanguageModels:
     """The shipped German and English sentiment models (loaded once per process)."""
     models = {lang: _shipped(lang) for lang in MODEL_LANGUAGES}
     version = models["de"].meta.get("version", "1")
-    return LanguageModels("sentiment", f"resonanz-sentiment-{version}", models, fallback="de")
+    return LanguageModels(
+        "sentiment",
+        f"resonanz-sentiment-{version}",
+        models,
+        fallback="de",
+        remember=SHARED_PREDICTIONS,
+    )
 
 
 class SentimentEnricher:

@@ -12,7 +12,7 @@ import pytest
 from resonanz.analysis.langguess import guess_language
 from resonanz.analysis.lexicon import fold, lexicon
 from resonanz.analysis.linear import LinearModel, fit_linear
-from resonanz.analysis.sentiment import SentimentEnricher, default_sentiment
+from resonanz.analysis.sentiment import LanguageModels, SentimentEnricher, default_sentiment
 from resonanz.analysis.textfeatures import features, light_stem
 from resonanz.config import Settings
 from resonanz.errors import ConfigError
@@ -124,6 +124,27 @@ def test_emotions_add_the_emotion_readers_scores_and_top() -> None:
     assert features("I am so angry at this", "en", emotions=True)["emo:top:anger"] == 1.0
     # off unless a model's meta asks for it: the shipped models do (version 5)
     assert all(m.meta.get("emotions") is True for m in default_sentiment().models.values())
+
+
+def test_the_default_model_remembers_its_recent_predictions() -> None:
+    # The sentiment enricher and a workspace classifier's stacked features ask the shared
+    # default model about the same batch: the second asking reads what the first computed.
+    shared = default_sentiment()
+    first = shared.predict(["Der Zug ist schon wieder zu spät", "Alles gut"], ["de", "de"])
+    again = shared.predict(["Alles gut", "Der Zug ist schon wieder zu spät"], ["de", "de"])
+    assert again[0] is first[1] and again[1] is first[0]
+    # keyed by the model's language too: the English model reads the text afresh
+    english = shared.predict(["Alles gut"], ["en"])[0]
+    assert english is not first[1]
+    # a bounded memory: the oldest predictions go first
+    small = LanguageModels("sentiment", "small", shared.models, fallback="de", remember=2)
+    a, b, c = (small.predict([t], ["de"])[0] for t in ("eins", "zwei", "drei"))
+    assert small.predict(["drei"], ["de"])[0] is c and small.predict(["zwei"], ["de"])[0] is b
+    assert small.predict(["eins"], ["de"])[0] is not a
+    assert small.predict(["eins"], ["de"])[0] == a  # recomputed, the same prediction
+    # models built without it (the workspace's own) compute every time
+    plain = LanguageModels("sentiment", "plain", shared.models, fallback="de")
+    assert plain.predict(["eins"], ["de"])[0] is not plain.predict(["eins"], ["de"])[0]
 
 
 def test_default_models_order_clear_cases_in_german_and_english() -> None:
