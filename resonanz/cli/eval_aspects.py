@@ -131,10 +131,7 @@ def aspects(
             train_path=train,
             train_fmt=train_format,
         )
-    if as_json:
-        emit(app_ctx, "eval aspects", report, True)
-    else:
-        print_aspect_report(app_ctx.console, report)
+    emit(app_ctx, report, as_json, print_aspect_report)
 
 
 def register(evaluation: typer.Typer) -> None:

@@ -63,10 +63,7 @@ def emotion(
     app_ctx = obj(ctx)
     with progress_reporter(app_ctx, "eval emotion") as progress:
         report = run_emotion_eval(dataset, fmt, limit=limit, progress=progress)
-    if as_json:
-        emit(app_ctx, "eval emotion", report, True)
-    else:
-        print_emotion_report(app_ctx.console, report)
+    emit(app_ctx, report, as_json, print_emotion_report)
 
 
 def register(evaluation: typer.Typer) -> None:

@@ -76,10 +76,7 @@ def topics(
             batch_size=batch_size,
             progress=progress,
         )
-    if as_json:
-        emit(app_ctx, "eval topics", report, True)
-    else:
-        print_topic_report(app_ctx.console, report)
+    emit(app_ctx, report, as_json, print_topic_report)
 
 
 def register(eval_app: typer.Typer) -> None:

@@ -88,12 +88,17 @@ def print_report(
         )
 
 
-def emit(app_ctx: AppContext, title: str, report: Mapping[str, Any], as_json: bool) -> None:
-    """Print the report: one JSON object with --json, tables otherwise."""
+ReportPrinter = Callable[[Console, Mapping[str, Any]], None]
+
+
+def emit(
+    app_ctx: AppContext, report: Mapping[str, Any], as_json: bool, tables: ReportPrinter
+) -> None:
+    """Print the report: one JSON object with --json, else ``tables`` prints it."""
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False, default=str))
     else:
-        print_report(app_ctx.console, title, report)
+        tables(app_ctx.console, report)
 
 
 def _classifier_command(task: str) -> Callable[..., None]:
@@ -128,7 +133,8 @@ def _classifier_command(task: str) -> Callable[..., None]:
                 progress=progress,
                 settings=app_ctx.settings,
             )
-        emit(app_ctx, f"eval {task}", report, as_json)
+        title = f"eval {task}"
+        emit(app_ctx, report, as_json, lambda console, r: print_report(console, title, r))
 
     command.__name__ = task
     return command
