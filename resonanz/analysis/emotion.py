@@ -366,12 +366,16 @@ class EmotionEnricher:
 SHARED_READINGS = 4_096
 
 
-@lru_cache(maxsize=SHARED_READINGS)
 def shared_reading(text: str, lang: str) -> dict[str, Any] | None:
-    """``read_emotions`` of the text's first ``MAX_CHARS`` characters (``lang`` ``de`` or
-    ``en``), kept for the next reader of the same text: the sentiment features read it,
-    then this enricher. Read-only: the enricher stores a copy."""
-    return read_emotions(text, lang)
+    """``read_emotions`` of the text, kept for the next reader of the same text (its first
+    ``MAX_CHARS`` characters, German or English): the sentiment features read it, then
+    this enricher. Read-only: the enricher stores a copy."""
+    return _kept_reading(text[:MAX_CHARS], "de" if lang == "de" else "en")
+
+
+@lru_cache(maxsize=SHARED_READINGS)
+def _kept_reading(head: str, lang: str) -> dict[str, Any] | None:
+    return read_emotions(head, lang)
 
 
 def _copy(found: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -381,11 +385,7 @@ def _copy(found: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _read_rows(rows: Sequence[tuple[str, str | None]]) -> list[dict[str, Any] | None]:
-    out = []
-    for text, lang in rows:
-        code = "de" if (lang or guess_language(text)) == "de" else "en"
-        out.append(_copy(shared_reading(text[:MAX_CHARS], code)))
-    return out
+    return [_copy(shared_reading(text, lang or guess_language(text))) for text, lang in rows]
 
 
 @hookimpl
