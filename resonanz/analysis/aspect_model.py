@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from resonanz.analysis.aspectfile import AspectCategory, parse_categories
+from resonanz.analysis.base import SENTIMENT_LABELS
 from resonanz.analysis.linear import FeatureDict, LinearModel
 from resonanz.errors import ConfigError
 
@@ -204,5 +205,6 @@ def add_term_features(
 
 
 def _stacked_label(doc: FeatureDict) -> str | None:
-    probs = {k[2:]: v for k, v in doc.items() if k.startswith("d:")}
+    """The default model's label (``d:<label>`` features, document_features)."""
+    probs = {label: doc[name] for label in SENTIMENT_LABELS if (name := "d:" + label) in doc}
     return max(probs, key=lambda k: probs[k]) if probs else None

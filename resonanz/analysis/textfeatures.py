@@ -65,7 +65,7 @@ _SCOPE_END = frozenset(".!?;:,")
 
 def _block(features: dict[str, float], names: Iterable[str]) -> None:
     """Add binary features, L2-normalised within their block."""
-    unique = set(names)
+    unique = names if isinstance(names, set) else set(names)
     if not unique:
         return
     # dict.fromkeys keeps the set's order: the same keys in the same order as a loop.
@@ -111,6 +111,22 @@ _CACHE_SIZE = 200_000
 _TOKENS: dict[tuple[str, bool], dict[str, _Token]] = {
     (lang, stems): {} for lang in ("de", "en") for stems in (False, True)
 }
+
+
+# The character 3-5-grams of a word (``char_ngrams``), built once per word.
+_GRAMS: dict[str, tuple[str, ...]] = {}
+
+
+def _char_grams(word: str) -> tuple[str, ...]:
+    grams = _GRAMS.get(word)
+    if grams is None:
+        if len(_GRAMS) >= _CACHE_SIZE:
+            _GRAMS.clear()
+        padded = f" {word} "
+        grams = _GRAMS[word] = tuple(
+            "c:" + padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)
+        )
+    return grams
 
 
 def _token(token: str, lang: str, stems: bool = False) -> _Token:
@@ -302,7 +318,7 @@ def features(
     text = text[:max_chars]
 
     words: list[str] = []
-    grams: list[str] = []
+    grams: set[str] = set()
     pos = neg = 0.0
     n_pos = n_neg = 0
     elong = caps = urls = users = excl = quest = 0
@@ -326,9 +342,7 @@ def features(
                 words.append(tag)
             words.append(negated_name if negated else name)
             if char_ngrams:
-                padded = f" {word} "
-                for n in (3, 4, 5):
-                    grams.extend("c:" + padded[i : i + n] for i in range(len(padded) - n + 1))
+                grams.update(_GRAMS.get(word) or _char_grams(word))
             if prior is not None and priors:
                 names, (add_a_pos, add_a_neg, add_p_pos, add_p_neg, add_subj) = prior[negated > 0]
                 prior_names.extend(names)

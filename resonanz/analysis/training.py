@@ -35,25 +35,22 @@ Models are fitted with scikit-learn's "newton-cg" solver (the same optimum as "l
 from __future__ import annotations
 
 import hashlib
-import itertools
-import math
 import random
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS, Prediction
-from resonanz.analysis.langguess import guess_language
-from resonanz.analysis.lexicon import fold as fold_word
+from resonanz.analysis.docfeatures import FULL_TEXT_CHARS, document_features
 from resonanz.analysis.linear import FeatureDict, LinearModel, fit_linear
 from resonanz.analysis.logcountratio import log_count_ratios
-from resonanz.analysis.textfeatures import MAX_CHARS, features
+from resonanz.analysis.textfeatures import MAX_CHARS
 from resonanz.errors import ConfigError, ValidationError
 from resonanz.evaluation.metrics import classification_report
 
 __all__ = [
     "FORMAT",
+    "FULL_TEXT_CHARS",
     "GRID",
     "MIN_EXAMPLES",
     "TASK_LABELS",
@@ -80,12 +77,6 @@ FORMAT = "resonanz-trained-classifier"
 FORMAT_VERSION = 1
 _SEED = 17
 _SOLVER = "newton-cg"
-# How much of a text the full-text word features read (bounds one post's cost).
-FULL_TEXT_CHARS = 5_000
-_FULL_WORD_RE = re.compile(r"\w\w+")
-_TRIGRAM_TOKEN_RE = re.compile(r"[@#]?\w\w+")
-_HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,40})")
-_DOMAIN_RE = re.compile(r"(?:https?://|www\.)(?:www\.)?([\w.-]+\.[a-z]{2,})", re.IGNORECASE)
 
 Progress = Callable[[str, int, int], None]
 
@@ -115,74 +106,6 @@ def _resolve_langs(texts: Sequence[str], langs: Sequence[str | None] | None) -> 
     if len(langs) != len(texts):
         raise ValidationError(f"{len(texts)} texts but {len(langs)} languages")
     return list(langs)
-
-
-def _extra(text: str, lang: str) -> dict[str, float]:
-    """Language, @handles and link domains (the default features keep only placeholders)."""
-    head = text[:MAX_CHARS]
-    names = {"h:@" + h.lower() for h in _HANDLE_RE.findall(head)}
-    for domain in _DOMAIN_RE.findall(head):
-        parts = domain.lower().rstrip(".").split(".")
-        names.add("u:" + ".".join(parts[-2:]))
-    out = {name: 1.0 / math.sqrt(len(names)) for name in names}
-    out["x:lang:" + lang] = 1.0
-    return out
-
-
-def _damped_unit(counts: Counter[str]) -> dict[str, float]:
-    """Each feature weighted 1 + ln(count), the block L2-normalised (empty: no features)."""
-    if not counts:
-        return {}
-    weights = {name: 1.0 + math.log(n) for name, n in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    return {name: w / norm for name, w in weights.items()}
-
-
-def _full_text(text: str) -> dict[str, float]:
-    """Words (``f:``) and word pairs (``g:``) of the text's first FULL_TEXT_CHARS,
-    each weighted 1 + ln(count), the block L2-normalised."""
-    words = [fold_word(w) for w in _FULL_WORD_RE.findall(text[:FULL_TEXT_CHARS])]
-    counts = Counter("f:" + w for w in words)
-    counts.update(f"g:{a}|{b}" for a, b in itertools.pairwise(words))
-    return _damped_unit(counts)
-
-
-def _trigrams(text: str) -> dict[str, float]:
-    """Word trigrams (``t:``) of the text's first FULL_TEXT_CHARS, @handles and #hashtags
-    kept as words, each weighted 1 + ln(count), the block L2-normalised."""
-    words = [fold_word(w) for w in _TRIGRAM_TOKEN_RE.findall(text[:FULL_TEXT_CHARS])]
-    counts = Counter(f"t:{a}|{b}|{c}" for a, b, c in zip(words, words[1:], words[2:], strict=False))
-    return _damped_unit(counts)
-
-
-def document_features(
-    texts: Sequence[str],
-    langs: Sequence[str | None],
-    stacked: bool,
-    full_text: bool = False,
-    trigrams: bool = False,
-    head_chars: int = MAX_CHARS,
-) -> list[dict[str, float]]:
-    """The feature dict of every text (with the default model's probabilities if
-    ``stacked``, with the whole text's words if ``full_text``, its word trigrams if
-    ``trigrams``; the default features of the first ``head_chars`` characters)."""
-    chosen = [lang or guess_language(text) for text, lang in zip(texts, langs, strict=True)]
-    docs = []
-    for text, lang in zip(texts, chosen, strict=True):
-        doc = features(text, lang, char_ngrams=True, max_chars=head_chars)
-        doc.update(_extra(text, lang))
-        if full_text:
-            doc.update(_full_text(text))
-        if trigrams:
-            doc.update(_trigrams(text))
-        docs.append(doc)
-    if stacked:
-        from resonanz.analysis.sentiment import default_sentiment
-
-        for doc, prediction in zip(docs, default_sentiment().predict(texts, chosen), strict=True):
-            for label, p in prediction.probs.items():
-                doc["d:" + label] = p
-    return docs
 
 
 def _stacks(task: str) -> bool:

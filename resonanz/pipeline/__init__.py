@@ -104,15 +104,19 @@ def process(
     keep_unmatched: bool = True,
 ) -> ProcessedBatch:
     """Run one batch through the whole pipeline."""
+    from resonanz.analysis.docfeatures import shared_parts
+
     mentions, skipped = normalise_batch(items, normalisers)
     mentions = dedupe(mentions)
-    for enricher in enrichers:
-        if enricher.before_match:
-            mentions = enricher.enrich(mentions)
-    mentions = [_matched(m, matcher) for m in mentions]
-    if not keep_unmatched:
-        mentions = [m for m in mentions if m.matches]
-    for enricher in enrichers:
-        if not enricher.before_match:
-            mentions = enricher.enrich(mentions)
+    # A workspace's trained classifiers read the same document features: built once.
+    with shared_parts():
+        for enricher in enrichers:
+            if enricher.before_match:
+                mentions = enricher.enrich(mentions)
+        mentions = [_matched(m, matcher) for m in mentions]
+        if not keep_unmatched:
+            mentions = [m for m in mentions if m.matches]
+        for enricher in enrichers:
+            if not enricher.before_match:
+                mentions = enricher.enrich(mentions)
     return ProcessedBatch(mentions=tuple(mentions), skipped=tuple(skipped))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from resonanz.analysis import training
+from resonanz.analysis import docfeatures, training
 from resonanz.analysis.base import RELEVANCE_LABELS, SENTIMENT_LABELS, TextClassifier
 from resonanz.analysis.linear import LinearModel
 from resonanz.analysis.textfeatures import MAX_CHARS, features
@@ -136,15 +136,15 @@ def test_relevance_model() -> None:
     # ... and its word trigrams, @handles and #hashtags kept as words.
     assert relevance.trigrams and loaded.trigrams and relevance.meta["trigrams"] is True
     # ... and the default features (words, character n-grams) of as much of it.
-    assert relevance.head_chars == loaded.head_chars == training.FULL_TEXT_CHARS
-    assert relevance.meta["head_chars"] == training.FULL_TEXT_CHARS
+    assert relevance.head_chars == loaded.head_chars == docfeatures.FULL_TEXT_CHARS
+    assert relevance.meta["head_chars"] == docfeatures.FULL_TEXT_CHARS
 
 
 def test_default_features_read_max_chars() -> None:
     late = "Lorem ipsum dolor sit amet. " * (MAX_CHARS // 20) + "Zugausfall in Köln."
     head = features(late, "de", char_ngrams=True)
     assert head == features(late[:MAX_CHARS], "de", char_ngrams=True)  # the default
-    whole = features(late, "de", char_ngrams=True, max_chars=training.FULL_TEXT_CHARS)
+    whole = features(late, "de", char_ngrams=True, max_chars=docfeatures.FULL_TEXT_CHARS)
     assert "c:koel" in whole and "c:koel" not in head
 
 
@@ -168,7 +168,7 @@ def test_relevance_learns_from_trigrams() -> None:
 
 
 def test_trigrams_keep_handles_and_hashtags_and_count_repeats() -> None:
-    got = training._trigrams("@DB_Bahn der Zug kommt #Bahnchaos der Zug kommt")
+    got = docfeatures._trigrams("@DB_Bahn der Zug kommt #Bahnchaos der Zug kommt")
     assert set(got) == {
         "t:@db_bahn|der|zug",
         "t:der|zug|kommt",
@@ -178,9 +178,9 @@ def test_trigrams_keep_handles_and_hashtags_and_count_repeats() -> None:
     }
     assert got["t:der|zug|kommt"] > got["t:@db_bahn|der|zug"]  # twice: 1 + ln 2
     assert sum(w * w for w in got.values()) == pytest.approx(1.0)
-    assert training._trigrams("zu kurz") == {}
-    filler = "wort " * (training.FULL_TEXT_CHARS // 5)
-    assert not any("spät" in name for name in training._trigrams(filler + "ganz zu spät"))
+    assert docfeatures._trigrams("zu kurz") == {}
+    filler = "wort " * (docfeatures.FULL_TEXT_CHARS // 5)
+    assert not any("spät" in name for name in docfeatures._trigrams(filler + "ganz zu spät"))
 
 
 def test_a_relevance_file_from_before_trigrams_and_head_chars_reads_as_it_was_trained() -> None:
