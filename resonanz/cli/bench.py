@@ -178,11 +178,21 @@ def register(app: typer.Typer) -> None:
             help="Folder with SB10k, PotTS, TweetEval, GermEval files (the shared data "
             "folder); default: the bundled GermEval sample.",
         ),
+        train: Path | None = typer.Option(
+            None,
+            "--train",
+            help="A labelled file (e.g. GermEval 2017 dev): train the workspace classifiers "
+            "it has labels for (sentiment, relevance, aspects) first, and enrich with them "
+            "bound as a workspace's active models.",
+        ),
+        train_format: str = typer.Option(
+            "germeval", "--format", help="Format of --train: germeval, sb10k, tweeteval, csv."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
         """All default enrichers over real posts on one core: posts/s, start-up time and
         peak memory of a fresh process, against the targets (>= 2,000 posts/s, <= 2 s,
-        <= 1 GiB)."""
+        <= 1 GiB); with --train, also a workspace's trained classifiers."""
         from resonanz.bench.enrich import bench_enrich
 
         app_ctx = obj(ctx)
@@ -192,6 +202,8 @@ def register(app: typer.Typer) -> None:
                 n_posts=posts,
                 data_dir=data,
                 batch_size=app_ctx.settings.batch_size,
+                train=train,
+                train_format=train_format,
             )
         _print(app_ctx, "bench enrich", figures, as_json)
 

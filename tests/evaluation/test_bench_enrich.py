@@ -73,3 +73,40 @@ def test_bench_enrich_refuses_nonsense(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["bench", "enrich", "--posts", "0"])
     assert result.exit_code == 1 and "--posts must be at least 1" in result.output
+
+
+def test_bench_enrich_with_workspace_classifiers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RESONANZ_DATA_DIR", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    sample = (DEMO_DIR / "germeval2017_sample.tsv").read_text(encoding="utf-8")
+    labelled = tmp_path / "labelled.tsv"
+    labelled.write_text("\n".join(sample.splitlines()[:100]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["bench", "enrich", "--posts", "30", "--train", str(labelled), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    trained = figures["workspace_models"]
+    assert set(trained) == {"sentiment", "relevance", "aspects"}
+    assert all(name.startswith(f"trained-{task}-") for task, name in trained.items())
+    # The enrichments of the measured process name the trained models.
+    used = figures["models_used"]
+    assert used["sentiment"] == [trained["sentiment"]]
+    assert used["relevance"] == [trained["relevance"]]
+    assert used["aspects"] == [trained["aspects"]]
+    # 99 documents: line 51 of the sample is empty.
+    assert figures["train"]["n"] == {"sentiment": 99, "relevance": 99, "aspects": 99}
+    assert figures["train"]["train_s"] > 0 and figures["posts_per_s"] > 0
+
+
+def test_bench_enrich_train_needs_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    unlabelled = tmp_path / "texts.csv"
+    unlabelled.write_text("text\nDer Zug ist pünktlich\nDer Zug ist zu spät\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["bench", "enrich", "--posts", "5", "--train", str(unlabelled), "--format", "csv"]
+    )
+    assert result.exit_code == 1
+    assert "texts.csv:1" in result.output and "'label', 'relevant' or 'aspects'" in result.output
