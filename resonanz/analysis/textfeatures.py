@@ -113,14 +113,16 @@ _TOKENS: dict[tuple[str, bool], dict[str, _Token]] = {
 }
 
 
-# The character 3-5-grams of a word (``char_ngrams``), built once per word.
+# The character 3-5-grams of a word (``char_ngrams``), built once per word; ~1.3 KB a
+# word, so fewer words are kept than tokens.
 _GRAMS: dict[str, tuple[str, ...]] = {}
+_GRAMS_SIZE = 30_000
 
 
 def _char_grams(word: str) -> tuple[str, ...]:
     grams = _GRAMS.get(word)
     if grams is None:
-        if len(_GRAMS) >= _CACHE_SIZE:
+        if len(_GRAMS) >= _GRAMS_SIZE:
             _GRAMS.clear()
         padded = f" {word} "
         grams = _GRAMS[word] = tuple(
