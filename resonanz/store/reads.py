@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 
 from resonanz.errors import NotFoundError
 from resonanz.models import Author, Engagement, Mention, TopicMatch
+from resonanz.store.aspect_rows import names_aspect
 from resonanz.store.base import AuthorReach, CountDimension, FtsExpr, MentionFilter, TimeBucket
 from resonanz.store.bulk import chunks
 from resonanz.store.fts import to_fts5, to_tsquery
@@ -57,18 +57,6 @@ _SIMPLE: sa.ColumnClause[Any] = sa.literal_column("'simple'::regconfig")
 _SEARCH_VECTOR: sa.ColumnClause[Any] = sa.literal_column("mentions.search_vector")
 
 
-def _names_aspect(conn: Connection, category: str) -> Any:
-    """Mentions whose ``enrichments["aspects"]`` names the category (no index: the other
-    conditions and the time order bound what is read)."""
-    if conn.dialect.name == "postgresql":
-        # JSONB containment: some element of the aspects array has this category.
-        enrichments = sa.type_coerce(_m.c.enrichments, postgresql.JSONB)  # it is JSONB there
-        return enrichments.contains({"aspects": [{"category": category}]})
-    each = sa.func.json_each(_m.c.enrichments, "$.aspects").table_valued("value").alias("aspect")
-    named = sa.func.json_extract(each.c.value, "$.category") == category
-    return sa.exists(sa.select(sa.literal(1)).select_from(each).where(named))
-
-
 def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> list[Any]:
     """SQL conditions for a workspace and filter (since inclusive, until exclusive)."""
     clauses: list[Any] = [_m.c.workspace_id == workspace_id]
@@ -93,7 +81,7 @@ def _where(conn: Connection, workspace_id: int, flt: MentionFilter | None) -> li
     if flt.emotion is not None:
         clauses.append(_m.c.emotion == flt.emotion)
     if flt.aspect is not None:
-        clauses.append(_names_aspect(conn, flt.aspect))
+        clauses.append(names_aspect(_m.c.id, workspace_id, flt.aspect))
     if flt.since is not None:
         clauses.append(_m.c.posted_at >= flt.since)
     if flt.until is not None:

@@ -123,6 +123,18 @@ matches = sa.Table(
     sa.Column("terms", JSONDoc, nullable=False),
 )
 
+# The categories named in enrichments["aspects"], one row per mention and category, kept by
+# the store (migration 0022): ``?aspect=`` reads these rows, not every mention's JSON.
+mention_aspects = sa.Table(
+    "mention_aspects",
+    metadata,
+    sa.Column("mention_id", sa.ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("category", sa.Text, primary_key=True),
+    sa.Column("workspace_id", sa.Integer, nullable=False),
+    sa.Column("polarity", sa.Text),
+    sa.Index("ix_mention_aspects_ws_category", "workspace_id", "category", "mention_id"),
+)
+
 # (native id column, resolved id column) of the three ways a mention points at another.
 LINKS: tuple[tuple[str, str], ...] = (
     ("reply_to", "reply_to_id"),

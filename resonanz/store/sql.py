@@ -36,7 +36,10 @@ from resonanz.store.training import TrainingStore
 
 ANALYSE_AFTER_INSERTS = 1000
 # What a bulk load of mentions fills (refresh_statistics).
-_BULK_TABLES = ("mentions", "authors", "matches", "mention_counts", "mention_counts_daily")
+_BULK_TABLES = (
+    *("mentions", "authors", "matches", "mention_aspects"),
+    *("mention_counts", "mention_counts_daily"),
+)
 GROUP_AUTHORS_BELOW = 20_000  # mentions in a time range up to which top authors are grouped
 # PostgreSQL: filtered mentions (topic included) up to which they are grouped. Its grouping
 # joins and hashes every author of the range (1,000,000 mentions, 7 days: ~120 ms against
@@ -427,7 +430,7 @@ class SqlStore:
                 )
             ).scalar()
             if never:
-                conn.execute(sa.text("ANALYZE mentions, authors, matches"))
+                conn.execute(sa.text("ANALYZE mentions, authors, matches, mention_aspects"))
 
     def refresh_statistics(self) -> None:
         """After a bulk load, VACUUM ANALYZE what the dashboard reads, as autovacuum would

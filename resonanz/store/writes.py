@@ -18,6 +18,7 @@ from resonanz.errors import NotFoundError
 from resonanz.models import Author, Mention, TopicMatch
 from resonanz.query.text import search_text
 from resonanz.store import rollup
+from resonanz.store.aspect_rows import replace_aspects
 from resonanz.store.base import SaveResult
 from resonanz.store.bulk import bulk_upsert, chunks
 from resonanz.store.schema import LINKS, authors, matches, mentions, sources, topics, workspaces
@@ -62,6 +63,7 @@ def save_batch(
     states = rollup.states_of(conn, list(stored.values())) if stored else {}
     before = {key: states[id_] for key, id_ in stored.items()}
     ids, inserted = _upsert_mentions(conn, workspace_id, unique, author_ids, source_id)
+    replace_aspects(conn, workspace_id, unique, ids, inserted)
     match_rows = [
         {
             "mention_id": ids[(m.platform, m.native_id)],

@@ -20,6 +20,7 @@ TABLES = {
     "authors",
     "mentions",
     "matches",
+    "mention_aspects",
     "users",
     "memberships",
     "mention_counts",
@@ -42,7 +43,7 @@ TABLES = {
 def test_migrates_an_empty_database_to_head(store_url: str) -> None:
     store = open_store(store_url)
     try:
-        assert current_revision(store.engine) == head_revision() == "0021"
+        assert current_revision(store.engine) == head_revision() == "0022"
         names = set(sa.inspect(store.engine).get_table_names())
         assert names >= TABLES
     finally:
