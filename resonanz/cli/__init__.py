@@ -19,6 +19,7 @@ from resonanz.cli import (
     publishing,
     publishing_scheduler,
     reading,
+    reanalyse,
     settings_cmd,
     sources,
     topics,
@@ -91,6 +92,7 @@ users.register(app)
 alerts.register(app)
 trends.register(app)
 training.register(app)
+reanalyse.register(app)
 aspects.register(app)
 clusters.register(app)
 publishing.register(app)
