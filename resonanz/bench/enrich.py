@@ -181,13 +181,12 @@ def child_main() -> None:
         from dataclasses import replace
         from datetime import UTC, datetime
 
+        from resonanz.bench.enrich_models import bind_models
         from resonanz.config import Settings
         from resonanz.models import Mention
         from resonanz.runtime import Runtime, freeze_loaded_objects
 
         settings = replace(Settings(), **job["settings"])
-        from resonanz.bench.enrich_models import bind_models
-
         runtime = Runtime.load(settings, load_entry_points=False)
         enrichers = bind_models(runtime.enrichers, job.get("models") or {})
         now = datetime.now(UTC)
@@ -206,12 +205,11 @@ def child_main() -> None:
         spent: dict[str, float] = {}
         size = int(job["batch_size"])
         wall, cpu_time = time.perf_counter(), time.process_time()
-        used: dict[str, set[str]] = {}
+        batch: list[Any] = []
         for start in range(0, len(mentions), size):
             batch = _enrich_all(enrichers, mentions[start : start + size], spent)
-            for key, names in _models_named(batch).items():
-                used.setdefault(key, set()).update(names)
         wall, cpu_time = time.perf_counter() - wall, time.process_time() - cpu_time
+        used = _models_named(batch)  # every batch runs the same enrichers: the last tells
     except ResonanzError as exc:
         _emit({"error": str(exc)})
         raise SystemExit(1) from exc
@@ -221,7 +219,7 @@ def child_main() -> None:
             "cpu_s": cpu_time,
             "spent": spent,
             "enrichers": [e.name for e in enrichers],
-            "models_used": {key: sorted(names) for key, names in sorted(used.items())},
+            "models_used": used,
             "cpu": cpu,
             "rss_mib": _peak_rss_mib(),
         }
@@ -327,7 +325,7 @@ def bench_enrich(
         "recombined": recombined,
         "mean_chars": round(sum(len(p.text) for p in posts) / len(posts), 1),
         "workspace_models": trained.get("models", {}),
-        # The model names the enrichments carry: the trained models' where they served.
+        # The model names the last batch's enrichments carry: the trained ones where they served.
         "models_used": done["models_used"],
     }
     if train is not None:
