@@ -9,7 +9,7 @@ from typing import Any
 from resonanz.analysis.aspectlabels import NO_ASPECTS
 from resonanz.store import Store
 from resonanz.web.i18n import gettext as _
-from resonanz.web.training_jobs import TrainingJobs
+from resonanz.web.training_jobs import REANALYSE, TrainingJobs
 from resonanz.workspace_models import TASKS
 
 # The quality figures shown per task: (key in model.quality, how it is shown).
@@ -50,7 +50,8 @@ def section(store: Store, jobs: TrainingJobs, workspace_id: int) -> dict[str, An
     """The section's context: ``rows``, one per task, each with its ``counts`` ((label,
     n) pairs; aspects: labelled texts and those labelled "none"), ``total``, the active
     ``model`` (or None), its ``figures`` and ``folds`` (aspects: also ``threshold``), and
-    the ``job`` of the web training (or None)."""
+    the ``job`` of the web training (or None); ``reanalyse``: the workspace's running or
+    last reanalysis job from here (or None)."""
     counts = store.training.count_examples(workspace_id)
     active = {m.task: m for m in store.training.list_models(workspace_id) if m.active}
     names = _names()
@@ -78,4 +79,4 @@ def section(store: Store, jobs: TrainingJobs, workspace_id: int) -> dict[str, An
                 "job": jobs.state(workspace_id, task),
             }
         )
-    return {"rows": rows}
+    return {"rows": rows, "reanalyse": jobs.state(workspace_id, REANALYSE)}

@@ -1,4 +1,6 @@
-"""Training a workspace's classifier from the settings page, in the background.
+"""Training a workspace's classifier from the settings page, in the background, and
+reanalysing its stored mentions with the active models (``start_reanalyse``, job
+``REANALYSE``; ``web/reanalyse_runner.py``).
 
 At most one job runs per (workspace, task): starting another while it runs is refused
 (``AlreadyRunning``). A background thread runs the job: it spawns a child process that
@@ -15,16 +17,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from resonanz.errors import ResonanzError, ValidationError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from resonanz.config import Settings
     from resonanz.store import Store
     from resonanz.store.training import ModelInfo
 
@@ -32,6 +35,10 @@ log = logging.getLogger(__name__)
 
 # (store, workspace id, task, the setting aspect_categories) -> the stored model
 Trainer = Callable[["Store", int, str, str], "ModelInfo"]
+# (store, workspace id, settings, since) -> {"read": mentions, "changed": new sentiment}
+Reanalyser = Callable[["Store", int, "Settings", datetime], Mapping[str, int]]
+# The job key of a reanalysis beside the training tasks.
+REANALYSE = "reanalyse"
 
 
 class AlreadyRunning(ResonanzError):
@@ -58,7 +65,7 @@ def _train_in_child(url: str, workspace_id: int, task: str, categories_setting: 
     try:
         return train_model(store, workspace_id, task, categories_setting).id
     except ValidationError as exc:
-        raise _ChildRefused(str(exc)) from None
+        raise refused(exc) from None
     finally:
         store.close()
 
@@ -67,45 +74,57 @@ class _ChildRefused(Exception):
     """A ValidationError of the child, as a plain exception that pickles."""
 
 
-def train_in_subprocess(
-    store: Store, workspace_id: int, task: str, categories_setting: str
-) -> ModelInfo:
-    """``train_model`` in a fresh child process (spawned, one per job): training is
-    seconds to minutes of CPU-bound Python, which in the web process would hold the
-    interpreter lock and slow every page. The child opens the same database; an SQLite
-    database in memory cannot be shared, so it trains in this process."""
-    engine = getattr(store, "engine", None)  # a SqlStore's; another Store trains here
+def refused(exc: ValidationError) -> Exception:
+    """What a child process raises for a ValidationError (``in_child_process`` raises it
+    again as a ValidationError in the parent)."""
+    return _ChildRefused(str(exc))
+
+
+def in_child_process(
+    store: Store, here: Callable[..., Any], child: Callable[..., Any], *args: Any
+) -> Any:
+    """``child(url, *args)`` in a fresh spawned process that opens the same database: the
+    CPU-bound work of a job would hold the web process's interpreter lock and slow every
+    page. An SQLite database in memory (or another Store) cannot be shared: there it is
+    ``here(store, *args)`` in this process."""
+    engine = getattr(store, "engine", None)  # a SqlStore's; another Store works here
     url = getattr(engine, "url", None)
     if url is None or (
         url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
     ):
-        return train_model(store, workspace_id, task, categories_setting)
+        return here(store, *args)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        future = pool.submit(
-            _train_in_child,
-            url.render_as_string(hide_password=False),
-            workspace_id,
-            task,
-            categories_setting,
-        )
+        future = pool.submit(child, url.render_as_string(hide_password=False), *args)
         try:
-            model_id = future.result()
+            return future.result()
         except _ChildRefused as exc:
             raise ValidationError(str(exc)) from None
+
+
+def train_in_subprocess(
+    store: Store, workspace_id: int, task: str, categories_setting: str
+) -> ModelInfo:
+    """``train_model`` in a fresh child process (``in_child_process``), one per job."""
+    found = in_child_process(
+        store, train_model, _train_in_child, workspace_id, task, categories_setting
+    )
+    if not isinstance(found, int):  # trained here: the ModelInfo itself
+        return cast("ModelInfo", found)
     for info in store.training.list_models(workspace_id, task):
-        if info.id == model_id:
+        if info.id == found:
             return info
-    raise ValidationError(f"the trained {task} model {model_id} is not in the database")
+    raise ValidationError(f"the trained {task} model {found} is not in the database")
 
 
 @dataclass(frozen=True)
 class JobState:
-    """One training job: running while ``finished_at`` is None; then ``model`` (the name
-    of the new active model), ``error`` (a ValidationError's message) or ``failed``."""
+    """One job: running while ``finished_at`` is None; then ``model`` (a training: the
+    name of the new active model) or ``result`` (a reanalysis: mentions ``read``, how many
+    ``changed`` sentiment), ``error`` (a ValidationError's message) or ``failed``."""
 
     workspace_id: int
     task: str
@@ -115,6 +134,7 @@ class JobState:
     model: str | None = None
     error: str | None = None
     failed: bool = False
+    result: Mapping[str, int] | None = None
 
     @property
     def running(self) -> bool:
@@ -122,11 +142,19 @@ class JobState:
 
 
 class TrainingJobs:
-    """The training jobs of one app, with the trainer they call (``train_in_subprocess``;
-    tests may pass ``train_model`` or a double)."""
+    """The background jobs of one app, with the trainer and reanalyser they call
+    (``train_in_subprocess``, ``reanalyse_runner.reanalyse_in_subprocess``; tests may pass
+    ``train_model`` or a double)."""
 
-    def __init__(self, trainer: Trainer = train_in_subprocess) -> None:
+    def __init__(
+        self, trainer: Trainer = train_in_subprocess, reanalyser: Reanalyser | None = None
+    ) -> None:
         self.trainer = trainer
+        if reanalyser is None:
+            from resonanz.web.reanalyse_runner import reanalyse_in_subprocess
+
+            reanalyser = reanalyse_in_subprocess
+        self.reanalyser = reanalyser
         self._lock = threading.Lock()
         self._states: dict[tuple[int, str], JobState] = {}
         self._threads: dict[tuple[int, str], threading.Thread] = {}
@@ -141,54 +169,104 @@ class TrainingJobs:
         categories_setting: str = "",
     ) -> JobState:
         """Start training ``task`` in a thread; AlreadyRunning while one runs."""
+
+        def work() -> dict[str, Any]:
+            return {"model": self.trainer(store, workspace_id, task, categories_setting).name}
+
+        return self._start(store, workspace_id, task, user_id, work, f"a {task} training")
+
+    def start_reanalyse(
+        self,
+        store: Store,
+        workspace_id: int,
+        *,
+        settings: Settings,
+        since: datetime,
+        user_id: int | None,
+    ) -> JobState:
+        """Start reanalysing the workspace's mentions posted since ``since`` in a thread;
+        AlreadyRunning while one runs."""
+
+        def work() -> dict[str, Any]:
+            return {"result": dict(self.reanalyser(store, workspace_id, settings, since))}
+
+        return self._start(
+            store, workspace_id, REANALYSE, user_id, work, "a reanalysis", since.date().isoformat()
+        )
+
+    def _start(
+        self,
+        store: Store,
+        workspace_id: int,
+        task: str,
+        user_id: int | None,
+        work: Callable[[], dict[str, Any]],
+        what: str,
+        detail: str = "",
+    ) -> JobState:
         key = (workspace_id, task)
         with self._lock:
             current = self._states.get(key)
             if current is not None and current.running:
-                raise AlreadyRunning(f"a {task} training is already running")
+                raise AlreadyRunning(f"{what} is already running")
             state = JobState(workspace_id, task, datetime.now(UTC), user_id)
             self._states[key] = state
             thread = threading.Thread(
                 target=self._run,
-                args=(store, state, categories_setting),
-                name=f"train-{task}-{workspace_id}",
+                args=(store, state, work),
+                name=f"{task}-{workspace_id}",
                 daemon=True,
             )
             self._threads[key] = thread
-        store.accounts.audit(workspace_id, user_id, "classifier.train", task)
+        if task == REANALYSE:
+            store.accounts.audit(workspace_id, user_id, "mentions.reanalyse", f"since {detail}")
+        else:
+            store.accounts.audit(workspace_id, user_id, "classifier.train", task)
         thread.start()
         return state
 
-    def _run(self, store: Store, state: JobState, categories_setting: str) -> None:
-        model: str | None = None
+    def _run(self, store: Store, state: JobState, work: Callable[[], dict[str, Any]]) -> None:
+        outcome: dict[str, Any] = {}
         error: str | None = None
         failed = False
         try:
-            model = self.trainer(store, state.workspace_id, state.task, categories_setting).name
+            outcome = work()
         except ValidationError as exc:
             error = str(exc)
         except Exception:
-            log.exception(
-                "training the %s model of workspace %s failed", state.task, state.workspace_id
+            doing = (
+                "reanalysing the mentions"
+                if state.task == REANALYSE
+                else f"training the {state.task} model"
             )
+            log.exception("%s of workspace %s failed", doing, state.workspace_id)
             failed = True
-        done = replace(
-            state, finished_at=datetime.now(UTC), model=model, error=error, failed=failed
-        )
+        done = replace(state, finished_at=datetime.now(UTC), error=error, failed=failed, **outcome)
         try:
-            if model is not None:
-                target = f"trained {state.task} model {model}"
-                store.accounts.audit(
-                    state.workspace_id, state.user_id, "classifier.trained", target
-                )
-            else:
-                target = f"{state.task}: {error or 'unexpected error (see the server log)'}"
-                store.accounts.audit(state.workspace_id, state.user_id, "classifier.failed", target)
+            self._audit(store, done)
         except Exception:
-            log.exception("writing the audit log of a %s training failed", state.task)
+            log.exception("writing the audit log of a %s job failed", state.task)
         finally:
             with self._lock:
                 self._states[(state.workspace_id, state.task)] = done
+
+    @staticmethod
+    def _audit(store: Store, done: JobState) -> None:
+        reason = done.error or "unexpected error (see the server log)"
+        if done.task == REANALYSE:
+            if done.result is not None:
+                action = "mentions.reanalysed"
+                target = (
+                    f"{done.result.get('read', 0)} mentions, "
+                    f"{done.result.get('changed', 0)} changed sentiment"
+                )
+            else:
+                action, target = "mentions.reanalyse_failed", reason
+        elif done.model is not None:
+            action, target = "classifier.trained", f"trained {done.task} model {done.model}"
+        else:
+            action, target = "classifier.failed", f"{done.task}: {reason}"
+        store.accounts.audit(done.workspace_id, done.user_id, action, target)
 
     def state(self, workspace_id: int, task: str) -> JobState | None:
         """The running or last job of this workspace and task (None: none since start)."""

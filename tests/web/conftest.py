@@ -23,6 +23,8 @@ from resonanz.models import Author, Mention, TopicMatch
 from resonanz.store import SqlStore, open_store
 from resonanz.web import create_app
 from resonanz.web.security import hash_password
+from resonanz.web.training_jobs import REANALYSE, TrainingJobs, jobs_of
+from resonanz.workspace_models import TASKS
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD)
@@ -122,6 +124,17 @@ def world(tmp_path: Path) -> Iterator[World]:
 def app(web_settings: Settings, world: World) -> FastAPI:
     """The web app on the world's store."""
     return create_app(web_settings, world.store)
+
+
+@pytest.fixture
+def jobs(app: FastAPI, world: World) -> Iterator[TrainingJobs]:
+    """The app's background jobs (training, reanalysis); every job of the workspace acme is
+    finished before the store closes."""
+    found = jobs_of(app)
+    yield found
+    for task in (*TASKS, REANALYSE):
+        state = found.wait(world.ids["acme.workspace"], task, 60)
+        assert state is None or not state.running
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from resonanz.analysis.labelfiles import NewExample, read_labels
@@ -20,7 +19,6 @@ from resonanz.store.training import ModelInfo
 from resonanz.web.training_jobs import (
     JobState,
     TrainingJobs,
-    jobs_of,
     train_in_subprocess,
     train_model,
 )
@@ -33,16 +31,6 @@ TRAIN = "/w/acme/settings/classifiers/train"
 
 def _ws(world: World) -> int:
     return world.ids["acme.workspace"]
-
-
-@pytest.fixture
-def jobs(app: FastAPI, world: World) -> Iterator[TrainingJobs]:
-    """The app's training jobs; every job is finished before the store closes."""
-    found = jobs_of(app)
-    yield found
-    for task in ("sentiment", "relevance", "aspects"):
-        state = found.wait(_ws(world), task, 60)
-        assert state is None or not state.running
 
 
 def _wait(jobs: TrainingJobs, world: World, task: str) -> JobState:

@@ -3,6 +3,7 @@ aspect categories, trained classifiers."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -16,7 +17,7 @@ from resonanz.web.deps import Access, Admin, Editor, SettingsDep, StoreDep, View
 from resonanz.web.i18n import LOCALES
 from resonanz.web.i18n import gettext as _
 from resonanz.web.templating import render
-from resonanz.web.training_jobs import AlreadyRunning, jobs_of
+from resonanz.web.training_jobs import REANALYSE, AlreadyRunning, jobs_of
 from resonanz.workspace_models import TASKS
 
 router = APIRouter()
@@ -195,6 +196,16 @@ def aspects_clear(access: Editor, store: StoreDep) -> Response:
     return _back(access, "aspects")
 
 
+def _busy(
+    request: Request, access: Access, store: Store, task: str, section: str, message: str
+) -> Response:
+    """409: the page with ``message`` (``%(at)s``: when the running job began) in the
+    section."""
+    running = jobs_of(request.app).state(access.workspace.id, task)
+    at = running.started_at.strftime("%H:%M") if running else ""
+    return _page(request, access, store, errors={section: message % {"at": at}}, status=409)
+
+
 # A training that fails at once (too few labels) is shown by the page the click leads to.
 QUICK_FAILURE_S = 0.5
 
@@ -221,12 +232,45 @@ def classifier_train(
             categories_setting=settings.aspect_categories,
         )
     except AlreadyRunning:
-        running = jobs.state(access.workspace.id, task)
-        since = running.started_at.strftime("%H:%M") if running else ""
-        message = _("This classifier is already being trained (since %(at)s UTC).") % {"at": since}
-        return _page(request, access, store, errors={"classifiers": message}, status=409)
+        message = _("This classifier is already being trained (since %(at)s UTC).")
+        return _busy(request, access, store, task, "classifiers", message)
     jobs.wait(access.workspace.id, task, QUICK_FAILURE_S)
     return _back(access, "classifiers")
+
+
+# Days back a reanalysis from the settings page may reach (ten years).
+REANALYSE_MAX_DAYS = 3650
+
+
+@router.post("/w/{slug}/settings/classifiers/reanalyse")
+def classifier_reanalyse(
+    request: Request,
+    access: Editor,
+    store: StoreDep,
+    settings: SettingsDep,
+    days: FormStr = "",
+) -> Response:
+    """Reanalyse the mentions posted in the last ``days`` days with the workspace's active
+    models and categories, in the background (``resonanz reanalyse``)."""
+    try:
+        n_days = int(days.strip())
+    except ValueError:
+        n_days = 0
+    if not 1 <= n_days <= REANALYSE_MAX_DAYS:
+        message = _("Please give a number of days from 1 to %(max)s.") % {"max": REANALYSE_MAX_DAYS}
+        return _page(request, access, store, errors={"reanalyse": message}, status=422)
+    since = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    since -= timedelta(days=n_days - 1)
+    jobs = jobs_of(request.app)
+    try:
+        jobs.start_reanalyse(
+            store, access.workspace.id, settings=settings, since=since, user_id=access.user.id
+        )
+    except AlreadyRunning:
+        message = _("The mentions are already being reanalysed (since %(at)s UTC).")
+        return _busy(request, access, store, REANALYSE, "reanalyse", message)
+    jobs.wait(access.workspace.id, REANALYSE, QUICK_FAILURE_S)
+    return _back(access, "reanalyse")
 
 
 @router.get("/w/{slug}/settings/audit")
