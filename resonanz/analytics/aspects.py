@@ -1,5 +1,6 @@
-"""What people say per aspect: the aspect categories of the newest mentions, each with how
-often it was named negatively, neutrally and positively (the aspects enricher's output,
+"""What people say per aspect: the aspect categories of the newest mentions (``aspect_summary``)
+or of every mention in a filter (``aspect_totals``), each with how often it was named
+negatively, neutrally and positively (the aspects enricher's output,
 ``enrichments["aspects"]``; see docs/analysis.md, *Aspects*)."""
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ class AspectSummary:
     read: int
     with_aspects: int
     rows: list[tuple[str, dict[str, int]]]
-    limit: int = SAMPLE_LIMIT
+    limit: int = SAMPLE_LIMIT  # 0: every mention of the filter was counted
 
     @property
     def sampled(self) -> bool:
         """Whether the limit was reached (older mentions of the filter were not read)."""
-        return self.read >= self.limit
+        return self.limit > 0 and self.read >= self.limit
 
 
 def summarise(found: Iterable[Any], *, limit: int = SAMPLE_LIMIT) -> AspectSummary:
@@ -53,11 +54,15 @@ def summarise(found: Iterable[Any], *, limit: int = SAMPLE_LIMIT) -> AspectSumma
             with_aspects += 1
         for category, polarity in seen.items():
             counts.setdefault(category, Counter())[polarity] += 1
-    rows = sorted(
+    return AspectSummary(read, with_aspects, _ordered(counts), limit)
+
+
+def _ordered(counts: dict[str, Counter[str]]) -> list[tuple[str, dict[str, int]]]:
+    """(category, {polarity: n}) rows, categories by total, most first."""
+    return sorted(
         ((c, {p: n[p] for p in POLARITIES}) for c, n in counts.items()),
         key=lambda row: (-sum(row[1].values()), row[0]),
     )
-    return AspectSummary(read, with_aspects, rows, limit)
 
 
 def aspect_summary(
@@ -65,3 +70,19 @@ def aspect_summary(
 ) -> AspectSummary:
     """The aspects of the newest ``limit`` mentions in the filter."""
     return summarise(store.recent_aspects(workspace_id, flt, limit=limit), limit=limit)
+
+
+def aspect_totals(
+    store: Store, workspace_id: int, flt: MentionFilter | None = None
+) -> AspectSummary:
+    """The aspects of every mention in the filter, counted by the store (exact; ``limit``
+    0), with the same rules as ``summarise``: a polarity other than the three counts as
+    neutral, an empty category name is left out."""
+    found, with_aspects = store.aspect_counts(workspace_id, flt)
+    counts: dict[str, Counter[str]] = {}
+    for category, polarity, n in found:
+        if category:
+            shown = polarity if polarity in POLARITIES else "neutral"
+            counts.setdefault(category, Counter())[str(shown)] += n
+    read = store.count_mentions(workspace_id, flt)
+    return AspectSummary(read, with_aspects, _ordered(counts), limit=0)

@@ -102,8 +102,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
         """Counts of stored mentions by topic, platform, language and day; top terms; the
-        aspect categories of the newest 5,000 mentions by polarity."""
-        from resonanz.analytics.aspects import aspect_summary
+        aspect categories of all mentions of the period by polarity."""
+        from resonanz.analytics.aspects import aspect_totals
 
         app_ctx = obj(ctx)
         ws = app_ctx.workspace()
@@ -118,9 +118,10 @@ def register(app: typer.Typer) -> None:
             "by_day": store.count_by(ws.id, "day", flt, limit=14),
             "top_terms": top_terms(store, ws.id, flt, limit=15),
         }
-        aspects = aspect_summary(store, ws.id, flt)
+        aspects = aspect_totals(store, ws.id, flt)
         data["by_aspect"] = [{"category": c, **counts} for c, counts in aspects.rows]
         data["aspects_read"] = aspects.read
+        data["with_aspects"] = aspects.with_aspects
         if as_json:
             typer.echo(json.dumps(data, ensure_ascii=False))
             return
@@ -145,7 +146,7 @@ def print_stats(console: Console, data: dict[str, Any]) -> None:
             table.add_row(str(label), str(count))
         console.print(table)
     if data.get("by_aspect"):
-        title = f"Aspects (newest {data['aspects_read']} mentions)"
+        title = f"Aspects ({data['with_aspects']} of {data['aspects_read']} mentions name one)"
         table = Table("aspect", "negative", "neutral", "positive", title=title)
         for row in data["by_aspect"]:
             table.add_row(

@@ -4,8 +4,8 @@ one row per mention and category (migration 0022), kept in step with the enrichm
 
 A mention saved with enrichments gets the rows of its new ``aspects`` list (none where it
 has none); a mention saved without enrichments keeps its rows, as it keeps its stored
-enrichments. Elements that are not objects with a string ``category`` are left out; a
-category named twice keeps the polarity of its first element.
+enrichments. Elements that are not objects with a non-empty string ``category`` are left
+out; a category named twice keeps the polarity of its first element.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ def aspect_rows(
     rows: dict[str, dict[str, Any]] = {}
     for item in found:
         if not isinstance(item, Mapping) or not isinstance(item.get("category"), str):
+            continue
+        if not item["category"]:
             continue
         category = item["category"]
         if category in rows:

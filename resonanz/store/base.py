@@ -192,6 +192,9 @@ class Store(Protocol):
     def recent_aspects(
         self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 1000
     ) -> list[Any]: ...
+    def aspect_counts(
+        self, workspace_id: int, flt: MentionFilter | None = None
+    ) -> tuple[list[tuple[str, str | None, int]], int]: ...
     def top_authors(
         self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 10
     ) -> list[AuthorReach]: ...

@@ -551,6 +551,14 @@ class SqlStore:
         with self._read("reading mention aspects") as conn:
             return texts.recent_aspects(conn, workspace_id, flt, limit)
 
+    def aspect_counts(
+        self, workspace_id: int, flt: MentionFilter | None = None
+    ) -> tuple[list[tuple[str, str | None, int]], int]:
+        """(category, polarity, mentions) over every mention in the filter, and how many of
+        them name any category (``texts.aspect_counts``)."""
+        with self._read("counting mention aspects") as conn:
+            return texts.aspect_counts(conn, workspace_id, flt)
+
     def top_authors(
         self, workspace_id: int, flt: MentionFilter | None = None, *, limit: int = 10
     ) -> list[AuthorReach]:

@@ -1,5 +1,5 @@
 """Texts and aspects of the newest mentions, without loading whole mentions (for term and
-aspect statistics)."""
+aspect statistics), and exact aspect counts over a filter (``mention_aspects``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from resonanz.store.base import MentionFilter
 from resonanz.store.reads import _ordered, _where
-from resonanz.store.schema import mentions
+from resonanz.store.schema import mention_aspects, mentions
 
 
 def recent_texts(
@@ -46,3 +46,28 @@ def _newest(
         where = [mentions.c.id.in_(newest.scalar_subquery())]
     stmt = sa.select(*columns).where(*where)
     return conn.execute(_ordered(stmt, newest_first=True).limit(limit))
+
+
+def aspect_counts(
+    conn: Connection, workspace_id: int, flt: MentionFilter | None
+) -> tuple[list[tuple[str, str | None, int]], int]:
+    """Every (category, polarity, mentions) of the mentions in the filter, from the
+    ``mention_aspects`` rows (migration 0022), and how many of those mentions name any
+    category: exact counts over the whole filter, not a sample."""
+    a = mention_aspects.c
+    # The filter picks mention ids from the mentions' indexes (a time range reads the
+    # covering (workspace, posted_at, id) index, not the rows); the aspect rows of the
+    # workspace are then tested against that set. Joining the rows instead made SQLite
+    # visit every mention row of the workspace for its time (30 days of 200,000: 127 s).
+    chosen = sa.select(mentions.c.id).where(*_where(conn, workspace_id, flt))
+    where = [a.workspace_id == workspace_id, a.mention_id.in_(chosen)]
+    rows = conn.execute(
+        sa.select(a.category, a.polarity, sa.func.count())
+        .where(*where)
+        .group_by(a.category, a.polarity)
+    )
+    counts = [(str(r[0]), r[1], int(r[2])) for r in rows]
+    named = conn.execute(
+        sa.select(sa.func.count(sa.distinct(a.mention_id))).where(*where)
+    ).scalar_one()
+    return counts, int(named)

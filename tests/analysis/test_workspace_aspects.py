@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -129,7 +130,8 @@ def test_cli_sets_shows_and_clears_the_categories(cli: CliRunner, tmp_path: Path
 def test_aspect_summary_counts_each_category_once_per_mention_by_polarity(
     store: SqlStore, tmp_path: Path
 ) -> None:
-    from resonanz.analytics.aspects import aspect_summary, summarise
+    from resonanz.analytics.aspects import aspect_summary, aspect_totals, summarise
+    from resonanz.store import MentionFilter
 
     cafe = store.create_workspace("cafe", "Café")
     save_categories(store, cafe.id, CAFE, "toml", "cafe.toml")
@@ -148,6 +150,14 @@ def test_aspect_summary_counts_each_category_once_per_mention_by_polarity(
     ]
     newest_two = aspect_summary(store, cafe.id, limit=2)
     assert newest_two.read == 2 and newest_two.sampled
+    # Counted by the store over every mention of the filter: the same as reading them all.
+    assert aspect_totals(store, cafe.id) == replace(summary, limit=0)
+    assert not aspect_totals(store, cafe.id).sampled
+    with_staff = MentionFilter(aspect="Personal")
+    assert aspect_totals(store, cafe.id, with_staff).rows == [
+        ("Kaffee", {"negative": 1, "neutral": 0, "positive": 0}),
+        ("Personal", {"negative": 0, "neutral": 0, "positive": 1}),
+    ]
     # What is not an aspect list is skipped, an unknown polarity counts as neutral.
     odd = summarise([None, "x", [{"category": "A", "polarity": "?"}, 3, {"polarity": "negative"}]])
     assert (odd.read, odd.with_aspects) == (3, 1)
@@ -164,7 +174,8 @@ def test_stats_lists_the_aspects(cli: CliRunner, tmp_path: Path) -> None:
     assert stats["by_aspect"] == [
         {"category": "Kaffee", "negative": 1, "neutral": 0, "positive": 0}
     ]
-    assert "Aspects (newest 1 mentions)" in run(cli, "stats")
+    assert stats["aspects_read"] == stats["with_aspects"] == 1
+    assert "Aspects (1 of 1 mentions name one)" in run(cli, "stats")
 
 
 def test_mentions_filter_by_an_aspect_category(store: SqlStore, tmp_path: Path) -> None:

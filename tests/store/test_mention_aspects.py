@@ -45,6 +45,7 @@ def test_rows_follow_the_enrichments(store: SqlStore, ws: Workspace, make_mentio
                         {"category": 7},
                         "Preis",
                         {"polarity": "negative"},
+                        {"category": "", "polarity": "negative"},
                         {"category": "Sicherheit", "polarity": 1},
                     ]
                 },
@@ -118,7 +119,8 @@ def test_migration_0022_backfills_the_rows(store_url: str) -> None:
         "a": '{"aspects": [{"category": "Service", "polarity": "negative", "terms": ["x"]},'
         ' {"category": "Preis", "polarity": "neutral"}]}',
         "b": '{"aspects": [{"category": "Komfort", "polarity": "negative"},'
-        ' {"category": "Komfort", "polarity": "positive"}, {"category": 3}, "Preis"]}',
+        ' {"category": "Komfort", "polarity": "positive"}, {"category": 3}, "Preis",'
+        ' {"category": "", "polarity": "negative"}]}',
         "c": '{"aspects": "Service"}',
         "d": '{"aspects": []}',
         "e": '{"keywords": []}',

@@ -22,9 +22,9 @@ BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # as mentions.id
 # Mentions per INSERT: keeps each statement's locks and undo log small on big stores.
 BATCH = 20_000
 
-# Every element of enrichments["aspects"] (an array) whose category is a string, one row per
-# mention and category (the first element of a category gives its polarity); anything else
-# is left out, as the store leaves it out.
+# Every element of enrichments["aspects"] (an array) whose category is a non-empty string,
+# one row per mention and category (the first element of a category gives its polarity);
+# anything else is left out, as the store leaves it out.
 _BACKFILL = {
     "sqlite": """
         INSERT OR IGNORE INTO mention_aspects (mention_id, category, workspace_id, polarity)
@@ -37,6 +37,7 @@ _BACKFILL = {
           AND json_type(m.enrichments, '$.aspects') = 'array'
           AND a.type = 'object'
           AND json_type(m.enrichments, a.fullkey || '.category') = 'text'
+          AND json_extract(m.enrichments, a.fullkey || '.category') <> ''
         ORDER BY m.id, a.key
     """,
     "postgresql": """
@@ -52,6 +53,7 @@ _BACKFILL = {
           AND jsonb_typeof(m.enrichments -> 'aspects') = 'array'
           AND jsonb_typeof(a.value) = 'object'
           AND jsonb_typeof(a.value -> 'category') = 'string'
+          AND a.value ->> 'category' <> ''
         ORDER BY m.id, a.value ->> 'category', a.n
     """,
 }
