@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from resonanz.errors import ValidationError
-
 if TYPE_CHECKING:
     from resonanz.config import Settings
     from resonanz.store import Store
@@ -30,26 +28,11 @@ def reanalyse_here(
     return {"read": report.read, "changed": report.sentiment_changed}
 
 
-def _in_child(url: str, workspace_id: int, settings: Settings, since: datetime) -> dict[str, int]:
-    from resonanz.store import open_store
-    from resonanz.web.training_jobs import refused
-
-    store = open_store(url)
-    try:
-        return reanalyse_here(store, workspace_id, settings, since)
-    except ValidationError as exc:
-        raise refused(exc) from None
-    finally:
-        store.close()
-
-
 def reanalyse_in_subprocess(
     store: Store, workspace_id: int, settings: Settings, since: datetime
 ) -> dict[str, int]:
     """``reanalyse_here`` in a fresh child process (one per job)."""
     from resonanz.web.training_jobs import in_child_process
 
-    found: dict[str, int] = in_child_process(
-        store, reanalyse_here, _in_child, workspace_id, settings, since
-    )
+    found: dict[str, int] = in_child_process(store, reanalyse_here, workspace_id, settings, since)
     return found

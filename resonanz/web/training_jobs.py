@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from resonanz.errors import ResonanzError, ValidationError
 
@@ -56,68 +56,61 @@ def train_model(store: Store, workspace_id: int, task: str, categories_setting: 
     return info
 
 
-def _train_in_child(url: str, workspace_id: int, task: str, categories_setting: str) -> int:
-    """What the child process runs: open the database, train, return the model's id.
+class _ChildRefused(Exception):
+    """A ValidationError of the child, as a plain exception that pickles."""
+
+
+def _in_child(work: Callable[..., Any], url: str, *args: Any) -> Any:
+    """What the child process runs: open the database, ``work(store, *args)``, close it.
     A ValidationError is sent back as its message (``_ChildRefused``)."""
     from resonanz.store import open_store
 
     store = open_store(url)
     try:
-        return train_model(store, workspace_id, task, categories_setting).id
+        return work(store, *args)
     except ValidationError as exc:
-        raise refused(exc) from None
+        raise _ChildRefused(str(exc)) from None
     finally:
         store.close()
 
 
-class _ChildRefused(Exception):
-    """A ValidationError of the child, as a plain exception that pickles."""
-
-
-def refused(exc: ValidationError) -> Exception:
-    """What a child process raises for a ValidationError (``in_child_process`` raises it
-    again as a ValidationError in the parent)."""
-    return _ChildRefused(str(exc))
-
-
-def in_child_process(
-    store: Store, here: Callable[..., Any], child: Callable[..., Any], *args: Any
-) -> Any:
-    """``child(url, *args)`` in a fresh spawned process that opens the same database: the
+def in_child_process(store: Store, work: Callable[..., Any], *args: Any) -> Any:
+    """``work(store, *args)`` in a fresh spawned process that opens the same database (the
     CPU-bound work of a job would hold the web process's interpreter lock and slow every
-    page. An SQLite database in memory (or another Store) cannot be shared: there it is
-    ``here(store, *args)`` in this process."""
+    page); ``work`` is a module-level function and its result pickles. An SQLite database
+    in memory (or another Store) cannot be shared: there it runs in this process."""
     engine = getattr(store, "engine", None)  # a SqlStore's; another Store works here
     url = getattr(engine, "url", None)
     if url is None or (
         url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
     ):
-        return here(store, *args)
+        return work(store, *args)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        future = pool.submit(child, url.render_as_string(hide_password=False), *args)
+        future = pool.submit(_in_child, work, url.render_as_string(hide_password=False), *args)
         try:
             return future.result()
         except _ChildRefused as exc:
             raise ValidationError(str(exc)) from None
 
 
+def _trained_id(store: Store, workspace_id: int, task: str, categories_setting: str) -> int:
+    return train_model(store, workspace_id, task, categories_setting).id
+
+
 def train_in_subprocess(
     store: Store, workspace_id: int, task: str, categories_setting: str
 ) -> ModelInfo:
-    """``train_model`` in a fresh child process (``in_child_process``), one per job."""
-    found = in_child_process(
-        store, train_model, _train_in_child, workspace_id, task, categories_setting
-    )
-    if not isinstance(found, int):  # trained here: the ModelInfo itself
-        return cast("ModelInfo", found)
+    """``train_model`` in a fresh child process (``in_child_process``), one per job; the
+    new model is then read from this process's store."""
+    model_id = in_child_process(store, _trained_id, workspace_id, task, categories_setting)
     for info in store.training.list_models(workspace_id, task):
-        if info.id == found:
+        if info.id == model_id:
             return info
-    raise ValidationError(f"the trained {task} model {found} is not in the database")
+    raise ValidationError(f"the trained {task} model {model_id} is not in the database")
 
 
 @dataclass(frozen=True)
@@ -139,6 +132,21 @@ class JobState:
     @property
     def running(self) -> bool:
         return self.finished_at is None
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a kind of job is called: in the refusal (``what``: "a sentiment training"), in
+    the log (``doing``: "training the sentiment model"), and its audit entry once finished
+    (``finished``: (action, target) of the final state)."""
+
+    what: str
+    doing: str
+    finished: Callable[[JobState], tuple[str, str]]
+
+
+def _reason(done: JobState) -> str:
+    return done.error or "unexpected error (see the server log)"
 
 
 class TrainingJobs:
@@ -173,7 +181,14 @@ class TrainingJobs:
         def work() -> dict[str, Any]:
             return {"model": self.trainer(store, workspace_id, task, categories_setting).name}
 
-        return self._start(store, workspace_id, task, user_id, work, f"a {task} training")
+        def finished(done: JobState) -> tuple[str, str]:
+            if done.model is not None:
+                return "classifier.trained", f"trained {task} model {done.model}"
+            return "classifier.failed", f"{task}: {_reason(done)}"
+
+        job = _Job(f"a {task} training", f"training the {task} model", finished)
+        started = ("classifier.train", task)
+        return self._start(store, workspace_id, task, user_id, work, job, started)
 
     def start_reanalyse(
         self,
@@ -190,9 +205,15 @@ class TrainingJobs:
         def work() -> dict[str, Any]:
             return {"result": dict(self.reanalyser(store, workspace_id, settings, since))}
 
-        return self._start(
-            store, workspace_id, REANALYSE, user_id, work, "a reanalysis", since.date().isoformat()
-        )
+        def finished(done: JobState) -> tuple[str, str]:
+            if done.result is None:
+                return "mentions.reanalyse_failed", _reason(done)
+            read, changed = done.result.get("read", 0), done.result.get("changed", 0)
+            return "mentions.reanalysed", f"{read} mentions, {changed} changed sentiment"
+
+        job = _Job("a reanalysis", "reanalysing the mentions", finished)
+        started = ("mentions.reanalyse", f"since {since.date().isoformat()}")
+        return self._start(store, workspace_id, REANALYSE, user_id, work, job, started)
 
     def _start(
         self,
@@ -201,31 +222,31 @@ class TrainingJobs:
         task: str,
         user_id: int | None,
         work: Callable[[], dict[str, Any]],
-        what: str,
-        detail: str = "",
+        job: _Job,
+        started: tuple[str, str],
     ) -> JobState:
+        """Run ``work`` in a thread as the job ``task``; ``started``: its audit entry."""
         key = (workspace_id, task)
         with self._lock:
             current = self._states.get(key)
             if current is not None and current.running:
-                raise AlreadyRunning(f"{what} is already running")
+                raise AlreadyRunning(f"{job.what} is already running")
             state = JobState(workspace_id, task, datetime.now(UTC), user_id)
             self._states[key] = state
             thread = threading.Thread(
                 target=self._run,
-                args=(store, state, work),
+                args=(store, state, work, job),
                 name=f"{task}-{workspace_id}",
                 daemon=True,
             )
             self._threads[key] = thread
-        if task == REANALYSE:
-            store.accounts.audit(workspace_id, user_id, "mentions.reanalyse", f"since {detail}")
-        else:
-            store.accounts.audit(workspace_id, user_id, "classifier.train", task)
+        store.accounts.audit(workspace_id, user_id, *started)
         thread.start()
         return state
 
-    def _run(self, store: Store, state: JobState, work: Callable[[], dict[str, Any]]) -> None:
+    def _run(
+        self, store: Store, state: JobState, work: Callable[[], dict[str, Any]], job: _Job
+    ) -> None:
         outcome: dict[str, Any] = {}
         error: str | None = None
         failed = False
@@ -234,39 +255,16 @@ class TrainingJobs:
         except ValidationError as exc:
             error = str(exc)
         except Exception:
-            doing = (
-                "reanalysing the mentions"
-                if state.task == REANALYSE
-                else f"training the {state.task} model"
-            )
-            log.exception("%s of workspace %s failed", doing, state.workspace_id)
+            log.exception("%s of workspace %s failed", job.doing, state.workspace_id)
             failed = True
         done = replace(state, finished_at=datetime.now(UTC), error=error, failed=failed, **outcome)
         try:
-            self._audit(store, done)
+            store.accounts.audit(state.workspace_id, state.user_id, *job.finished(done))
         except Exception:
             log.exception("writing the audit log of a %s job failed", state.task)
         finally:
             with self._lock:
                 self._states[(state.workspace_id, state.task)] = done
-
-    @staticmethod
-    def _audit(store: Store, done: JobState) -> None:
-        reason = done.error or "unexpected error (see the server log)"
-        if done.task == REANALYSE:
-            if done.result is not None:
-                action = "mentions.reanalysed"
-                target = (
-                    f"{done.result.get('read', 0)} mentions, "
-                    f"{done.result.get('changed', 0)} changed sentiment"
-                )
-            else:
-                action, target = "mentions.reanalyse_failed", reason
-        elif done.model is not None:
-            action, target = "classifier.trained", f"trained {done.task} model {done.model}"
-        else:
-            action, target = "classifier.failed", f"{done.task}: {reason}"
-        store.accounts.audit(done.workspace_id, done.user_id, action, target)
 
     def state(self, workspace_id: int, task: str) -> JobState | None:
         """The running or last job of this workspace and task (None: none since start)."""
