@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from resonanz.analysis.docfeatures import shared_parts
 from resonanz.errors import ValidationError
 from resonanz.models import Mention
-from resonanz.pipeline import Enricher
+from resonanz.pipeline import Enricher, pipeline_order
 from resonanz.runtime import Runtime
 from resonanz.store import MentionFilter, Store
 from resonanz.store.bulk import chunks
@@ -70,9 +70,7 @@ def _enrich(enrichers: Sequence[Enricher], mentions: list[Mention]) -> list[Ment
     matches are kept), without their matches, so that saving leaves those as stored."""
     batch = [m.with_fields(matches=()) for m in mentions]
     with shared_parts():
-        for enricher in [e for e in enrichers if e.before_match] + [
-            e for e in enrichers if not e.before_match
-        ]:
+        for enricher in pipeline_order(enrichers):
             batch = enricher.enrich(batch)
     return batch
 

@@ -144,12 +144,10 @@ def _enrich_all(
     """Run the enrichers over one batch in pipeline order, adding their seconds to spent
     (document features shared between them as ``pipeline.process`` shares them)."""
     from resonanz.analysis.docfeatures import shared_parts
+    from resonanz.pipeline import pipeline_order
 
-    ordered = [e for e in enrichers if e.before_match] + [
-        e for e in enrichers if not e.before_match
-    ]
     with shared_parts():
-        for enricher in ordered:
+        for enricher in pipeline_order(enrichers):
             began = time.perf_counter()
             mentions = enricher.enrich(mentions)
             spent[enricher.name] = spent.get(enricher.name, 0.0) + time.perf_counter() - began

@@ -85,6 +85,12 @@ def normalise_batch(
     return mentions, skipped
 
 
+def pipeline_order(enrichers: Sequence[Enricher]) -> list[Enricher]:
+    """The enrichers in the order ``process`` runs them: those marked ``before_match``
+    first (topic matching reads what they set), then the others."""
+    return [e for e in enrichers if e.before_match] + [e for e in enrichers if not e.before_match]
+
+
 def dedupe(mentions: Iterable[Mention]) -> list[Mention]:
     """Keep one mention per (platform, native_id); the last one seen wins (newest counts)."""
     by_key: dict[tuple[str, str], Mention] = {}
