@@ -49,7 +49,7 @@ def summarise(found: Iterable[Any], *, limit: int = SAMPLE_LIMIT) -> AspectSumma
                 continue
             category, polarity = aspect.get("category"), aspect.get("polarity")
             if isinstance(category, str) and category and category not in seen:
-                seen[category] = polarity if polarity in POLARITIES else "neutral"
+                seen[category] = _shown(polarity)
         if seen:
             with_aspects += 1
         for category, polarity in seen.items():
@@ -76,13 +76,16 @@ def aspect_totals(
     store: Store, workspace_id: int, flt: MentionFilter | None = None
 ) -> AspectSummary:
     """The aspects of every mention in the filter, counted by the store (exact; ``limit``
-    0), with the same rules as ``summarise``: a polarity other than the three counts as
-    neutral, an empty category name is left out."""
+    0; the store keeps one row per mention and non-empty category, as ``summarise``
+    counts them), a polarity other than the three counted as neutral."""
     found, with_aspects = store.aspect_counts(workspace_id, flt)
     counts: dict[str, Counter[str]] = {}
     for category, polarity, n in found:
-        if category:
-            shown = polarity if polarity in POLARITIES else "neutral"
-            counts.setdefault(category, Counter())[str(shown)] += n
+        counts.setdefault(category, Counter())[_shown(polarity)] += n
     read = store.count_mentions(workspace_id, flt)
     return AspectSummary(read, with_aspects, _ordered(counts), limit=0)
+
+
+def _shown(polarity: object) -> str:
+    """The polarity counted: one of the three, anything else as neutral."""
+    return polarity if isinstance(polarity, str) and polarity in POLARITIES else "neutral"

@@ -34,12 +34,8 @@ def aspect_rows(
         return []
     rows: dict[str, dict[str, Any]] = {}
     for item in found:
-        if not isinstance(item, Mapping) or not isinstance(item.get("category"), str):
-            continue
-        if not item["category"]:
-            continue
-        category = item["category"]
-        if category in rows:
+        category = item.get("category") if isinstance(item, Mapping) else None
+        if not isinstance(category, str) or not category or category in rows:
             continue
         polarity = item.get("polarity")
         rows[category] = {
