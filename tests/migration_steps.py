@@ -3,6 +3,9 @@ migration must keep."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 from alembic import command
 
@@ -36,6 +39,31 @@ def add_workspace(conn: sa.Connection) -> int:
             )
         ).scalar_one()
     )
+
+
+def add_enriched_mentions(
+    conn: sa.Connection,
+    docs: Mapping[str, str | None],
+    at: datetime,
+    *,
+    id_step: int = 1,
+    minutes_step: int = 0,
+) -> None:
+    """Workspace 1 'w' and one mention per native id with that enrichments JSON (None:
+    none) (raw SQL: any revision); ids 1, 1 + id_step, …, posted ``minutes_step`` apart."""
+    conn.exec_driver_sql(
+        "INSERT INTO workspaces (id, slug, name, created_at) "
+        "VALUES (1, 'w', 'W', '2024-03-01 12:00:00')"
+    )
+    doc_sql = "CAST(:doc AS jsonb)" if conn.dialect.name == "postgresql" else ":doc"
+    insert = sa.text(
+        "INSERT INTO mentions (id, workspace_id, platform, native_id, text, "
+        "collected_at, posted_at, raw, raw_kind, enrichments, search_text) "
+        f"VALUES (:id, 1, 'rss', :native, 't', :at, :at, '{{}}', 'rss', {doc_sql}, 't')"
+    )
+    for i, (native, doc) in enumerate(docs.items()):
+        when = at + timedelta(minutes=i * minutes_step)
+        conn.execute(insert, {"id": 1 + i * id_step, "native": native, "doc": doc, "at": when})
 
 
 def add_draft_post(engine: sa.Engine) -> int:

@@ -13,6 +13,7 @@ from resonanz.models import Workspace
 from resonanz.store import SqlStore, open_store
 from resonanz.store.engine import WRITE, create_engine, normalise_url
 from resonanz.store.migrate import alembic_config
+from tests.migration_steps import add_enriched_mentions
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -98,10 +99,6 @@ def test_migration_0011_backfills_emotion(store_url: str, monkeypatch: Any) -> N
             config = alembic_config()
             config.attributes["connection"] = conn
             command.upgrade(config, "0010")
-            conn.exec_driver_sql(
-                "INSERT INTO workspaces (id, slug, name, created_at) "
-                "VALUES (1, 'w', 'W', '2024-03-01 12:00:00')"
-            )
             docs = {
                 "a": '{"emotion": {"scores": {"anger": 0.7}, "top": "anger", "terms": ["wut"]}}',
                 "b": '{"emotion": {"top": "furious"}}',
@@ -112,17 +109,7 @@ def test_migration_0011_backfills_emotion(store_url: str, monkeypatch: Any) -> N
                 "g": '{"emotion": {"scores": {"joy": 0.6}, "top": "joy", "terms": ["danke"]}}',
             }
             # Ids far apart, so that the backfill's batches of ids leave gaps between them.
-            for i, (native, doc) in enumerate(docs.items()):
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO mentions (id, workspace_id, platform, native_id, text, "
-                        "collected_at, posted_at, raw, raw_kind, enrichments, search_text) "
-                        "VALUES (:id, 1, 'rss', :native, 't', :at, :at, '{}', 'rss', "
-                        f"{'CAST(:doc AS jsonb)' if conn.dialect.name == 'postgresql' else ':doc'},"
-                        " 't')"
-                    ),
-                    {"id": 1 + i * 15_000, "native": native, "doc": doc, "at": T0},
-                )
+            add_enriched_mentions(conn, docs, T0, id_step=15_000)
     engine.dispose()
     store = open_store(store_url)
     try:

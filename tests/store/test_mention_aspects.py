@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from resonanz.models import Workspace
 from resonanz.store import SqlStore, open_store
 from resonanz.store.base import MentionFilter
-from tests.migration_steps import run_alembic
+from resonanz.store.engine import create_engine, normalise_url
+from tests.migration_steps import add_enriched_mentions, run_alembic
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -114,7 +115,7 @@ def test_filter_by_aspect(store: SqlStore, ws: Workspace, make_mention: Any) -> 
 
 def test_migration_0022_backfills_the_rows(store_url: str) -> None:
     run_alembic(store_url, "upgrade", "0021")
-    engine = sa.create_engine(store_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(normalise_url(store_url))
     docs = {
         "a": '{"aspects": [{"category": "Service", "polarity": "negative", "terms": ["x"]},'
         ' {"category": "Preis", "polarity": "neutral"}]}',
@@ -128,22 +129,8 @@ def test_migration_0022_backfills_the_rows(store_url: str) -> None:
         "g": '{"aspects": [{"category": "Image", "polarity": 2}]}',
     }
     with engine.begin() as conn:
-        postgres = conn.dialect.name == "postgresql"
-        conn.exec_driver_sql(
-            "INSERT INTO workspaces (id, slug, name, created_at) "
-            "VALUES (1, 'w', 'W', '2024-03-01 12:00:00')"
-        )
         # Ids far apart, so that the backfill's batches of ids leave gaps between them.
-        for i, (native, doc) in enumerate(docs.items()):
-            conn.execute(
-                sa.text(
-                    "INSERT INTO mentions (id, workspace_id, platform, native_id, text, "
-                    "collected_at, posted_at, raw, raw_kind, enrichments, search_text) "
-                    "VALUES (:id, 1, 'rss', :native, 't', :at, :at, '{}', 'rss', "
-                    f"{'CAST(:doc AS jsonb)' if postgres else ':doc'}, 't')"
-                ),
-                {"id": 1 + i * 15_000, "native": native, "doc": doc, "at": T0},
-            )
+        add_enriched_mentions(conn, docs, T0, id_step=15_000)
     engine.dispose()
     store = open_store(store_url)
     try:
@@ -157,9 +144,4 @@ def test_migration_0022_backfills_the_rows(store_url: str) -> None:
         assert "ix_mention_aspects_ws_category" in indexes
     finally:
         store.close()
-    run_alembic(store_url, "downgrade", "0021")
-    inspected = sa.create_engine(store_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        assert "mention_aspects" not in sa.inspect(inspected).get_table_names()
-    finally:
-        inspected.dispose()
+    assert "mention_aspects" not in run_alembic(store_url, "downgrade", "0021")

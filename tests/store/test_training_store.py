@@ -15,6 +15,7 @@ from resonanz.store import SqlStore, open_store
 from resonanz.store.engine import WRITE, create_engine, normalise_url
 from resonanz.store.migrate import alembic_config
 from resonanz.store.training import KEEP_MODELS, NewExample
+from tests.migration_steps import add_enriched_mentions
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -82,10 +83,6 @@ def test_migration_0006_backfills_sentiment(store_url: str) -> None:
             config = alembic_config()
             config.attributes["connection"] = conn
             command.upgrade(config, "0005")
-            conn.exec_driver_sql(
-                "INSERT INTO workspaces (id, slug, name, created_at) "
-                "VALUES (1, 'w', 'W', '2024-03-01 12:00:00')"
-            )
             docs = {
                 "a": '{"sentiment": {"label": "negative", "score": -0.5, "model": "x"}}',
                 "b": '{"sentiment": {"label": "positive", "score": "high"}}',
@@ -95,17 +92,7 @@ def test_migration_0006_backfills_sentiment(store_url: str) -> None:
                 "f": None,
                 "g": '{"sentiment": {"label": "neutral", "score": 0}}',
             }
-            for i, (native, doc) in enumerate(docs.items()):
-                conn.execute(
-                    sa.text(
-                        "INSERT INTO mentions (id, workspace_id, platform, native_id, text, "
-                        "collected_at, posted_at, raw, raw_kind, enrichments, search_text) "
-                        "VALUES (:id, 1, 'rss', :native, 't', :at, :at, '{}', 'rss', "
-                        f"{'CAST(:doc AS jsonb)' if conn.dialect.name == 'postgresql' else ':doc'},"
-                        " 't')"
-                    ),
-                    {"id": i + 1, "native": native, "doc": doc, "at": T0 + timedelta(minutes=i)},
-                )
+            add_enriched_mentions(conn, docs, T0, minutes_step=1)
     engine.dispose()
     store = open_store(store_url)
     try:
