@@ -59,8 +59,7 @@ def train_models(path: Path, fmt: str, folder: Path) -> dict[str, Any]:
         )
         files[task] = _write(folder, task, classifier.to_bytes())
         names[task], counts[task] = classifier.name, len(rows)
-    with_aspects = [e for e in examples if e.aspects]
-    if with_aspects:
+    if any(e.aspects for e in examples):
         model = train_aspect_classifier(
             [e.text for e in examples],
             [parse_aspect_label(" ".join(e.aspects)) for e in examples],
