@@ -8,10 +8,12 @@ a session; ``PASSWORD`` is every test user's password.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -124,6 +126,21 @@ def world(tmp_path: Path) -> Iterator[World]:
 def app(web_settings: Settings, world: World) -> FastAPI:
     """The web app on the world's store."""
     return create_app(web_settings, world.store)
+
+
+class Held:
+    """Test double for timing: ``real`` (a job's trainer or reanalyser), held until
+    ``release`` is set; ``started`` is set when a job calls it."""
+
+    def __init__(self, real: Callable[..., Any]) -> None:
+        self.real = real
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, *args: Any) -> Any:
+        self.started.set()
+        assert self.release.wait(60), "the test never released the job"
+        return self.real(*args)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ its quality, and training from the web in a background job."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from resonanz.web.training_jobs import (
     train_in_subprocess,
     train_model,
 )
-from tests.web.conftest import World, csrf_of
+from tests.web.conftest import Held, World, csrf_of
 
 Login = Callable[[str], TestClient]
 LABELS = Path(__file__).resolve().parents[1] / "payloads" / "labels"
@@ -134,21 +133,8 @@ def test_train_click_trains_and_shows_the_active_model(
     assert model.name in viewer and "Train now" not in viewer
 
 
-class HeldTrainer:
-    """Test double for timing: the real trainer, held until ``release`` is set."""
-
-    def __init__(self) -> None:
-        self.started = threading.Event()
-        self.release = threading.Event()
-
-    def __call__(self, store: Store, workspace_id: int, task: str, setting: str) -> ModelInfo:
-        self.started.set()
-        assert self.release.wait(60), "the test never released the training"
-        return train_model(store, workspace_id, task, setting)
-
-
 def test_second_click_while_running_says_so(login: Login, world: World, jobs: TrainingJobs) -> None:
-    held = HeldTrainer()
+    held = Held(train_model)
     jobs.trainer = held
     editor = login("editor")
     try:

@@ -3,7 +3,6 @@ again with the active models, in a background job (``training_jobs.start_reanaly
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -14,7 +13,7 @@ from resonanz.config import Settings
 from resonanz.store import Store
 from resonanz.web.reanalyse_runner import reanalyse_here, reanalyse_in_subprocess
 from resonanz.web.training_jobs import REANALYSE, JobState, TrainingJobs
-from tests.web.conftest import World, csrf_of
+from tests.web.conftest import Held, World, csrf_of
 
 Login = Callable[[str], TestClient]
 REANALYSE_URL = "/w/acme/settings/classifiers/reanalyse"
@@ -93,23 +92,8 @@ def test_days_bound_the_mentions_and_bad_days_are_refused(
     assert state.result["read"] == len(labelled) >= 1
 
 
-class HeldReanalyser:
-    """Test double for timing: the real reanalysis, held until ``release`` is set."""
-
-    def __init__(self) -> None:
-        self.started = threading.Event()
-        self.release = threading.Event()
-
-    def __call__(
-        self, store: Store, workspace_id: int, settings: Settings, since: datetime
-    ) -> Mapping[str, int]:
-        self.started.set()
-        assert self.release.wait(60), "the test never released the reanalysis"
-        return reanalyse_here(store, workspace_id, settings, since)
-
-
 def test_second_click_while_running_says_so(login: Login, world: World, jobs: TrainingJobs) -> None:
-    held = HeldReanalyser()
+    held = Held(reanalyse_here)
     jobs.reanalyser = held
     editor = login("editor")
     try:
