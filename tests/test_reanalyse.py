@@ -150,3 +150,30 @@ def test_cli_reanalyse_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert sum(figures["changes"].values()) == figures["sentiment_changed"] >= 2
     result = cli.invoke(app, ["-w", "bahn", "reanalyse", "--only", "nope"])
     assert result.exit_code == 1 and "no enricher named nope" in result.output
+
+
+def test_a_run_stopped_mid_way_keeps_what_it_saved_and_a_rerun_finishes(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws_id, _ = _stored(store)
+    real_save = store.save_batch
+    saves = []
+
+    def crash_on_second(*args: Any, **kwargs: Any) -> Any:
+        saves.append(1)
+        if len(saves) == 2:
+            raise RuntimeError("killed mid-run")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save_batch", crash_on_second)
+    with pytest.raises(RuntimeError, match="killed mid-run"):
+        reanalyse(store, _runtime(), ws_id, chunk_size=2)
+    models = [m.enrichments["sentiment"]["model"] for m in store.iter_mentions(ws_id)]
+    # Newest first: the first chunk of two was saved, the second was not, nothing else.
+    assert models == ["resonanz-sentiment-5"] * 2 + ["older-model"] * 2
+    monkeypatch.setattr(store, "save_batch", real_save)
+    again = reanalyse(store, _runtime(), ws_id, chunk_size=2)
+    assert again.read == 4 and store.count_mentions(ws_id) == 4
+    assert {m.enrichments["sentiment"]["model"] for m in store.iter_mentions(ws_id)} == {
+        "resonanz-sentiment-5"
+    }
